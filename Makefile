@@ -1,0 +1,54 @@
+# handoff: `make demo` shows the bundle at work, `make test` is what CI runs.
+# Everything the project needs is installed by these targets; nothing by hand.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+SETUP_STAMP := $(VENV)/.setup-stamp
+CLI_STAMP   := .tools/claude/.installed-2.1.329
+
+.PHONY: setup cli test test-fast lint bench demo install uninstall clean
+
+setup: $(SETUP_STAMP)
+
+# Re-runs only when the requirement lists change (idempotent and instant otherwise).
+$(SETUP_STAMP): requirements.txt requirements-dev.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "handoff needs Python 3.10+ for the helpers")'
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+# The real Claude Code CLI (npm, pinned) for the end-to-end tests in tests/e2e/.
+cli: $(CLI_STAMP)
+
+$(CLI_STAMP): tests/e2e/install_cli.sh
+	bash tests/e2e/install_cli.sh
+	@mkdir -p $(dir $@) && touch $@
+
+lint: setup
+	$(PY) -m ruff check .
+
+test: setup cli lint
+	$(PY) -m pytest -q
+	$(PY) scripts/handoff_helpers.py validate --root .
+
+# Unit tests only (no real CLI): quick inner loop.
+test-fast: setup
+	$(PY) -m pytest -q -m "not e2e"
+
+bench: setup
+	$(PY) tests/bench/run_bench.py
+
+demo: setup
+	$(PY) scripts/demo.py
+
+install: setup
+	@test -n "$(TARGET)" || (echo "usage: make install TARGET=/path/to/repo" >&2; exit 2)
+	$(PY) scripts/install.py "$(TARGET)"
+
+uninstall: setup
+	@test -n "$(TARGET)" || (echo "usage: make uninstall TARGET=/path/to/repo" >&2; exit 2)
+	$(PY) scripts/install.py --uninstall "$(TARGET)"
+
+clean:
+	rm -rf $(VENV) .tools .pytest_cache .ruff_cache

@@ -1,0 +1,242 @@
+#!/usr/bin/env python3
+"""Claude Code hook: exact per-session telemetry in ``<project>/.claude/state/``.
+
+Registered (``.claude/settings.json``, or ``hooks/hooks.json`` for the plugin) for
+PostToolUse (matcher ``*``), PostToolUseFailure, PreToolUse (matcher ``Task|Agent``),
+SessionStart, SessionEnd, SubagentStart and SubagentStop. One script, dispatched on
+``hook_event_name`` (see lib/telemetry_record.py for what each event counts).
+
+Contract with Claude Code (payload samples: tests/fixtures/payloads/):
+- It never blocks or slows the agent loop: every outcome exits 0 with nothing on stdout
+  (except SessionStart context when the user opted in), and each failure appends one line to
+  the bounded ``<state dir>/hook-errors.log``.
+- It imports only the standard library, and not even ``json`` (see lib/fastjson.py); it is run
+  as ``python3 -S`` because ``site`` alone costs 3x the interpreter's start-up here.
+- A count is never lost: the record is read, updated and atomically replaced under the
+  session's flock. If the lock stays busy past 1.5 s (a hung holder) the event is dropped and
+  the drop is logged, well inside the 5 s hook timeout.
+"""
+
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from lib import fastjson, statefiles  # noqa: E402  (path set up above)
+from lib import telemetry_record as tr  # noqa: E402
+
+MAX_STDIN_BYTES = 64 * 1024 * 1024  # Claude Code payloads with a large tool_response reach 50 MB
+PARALLEL_WINDOW_S = 10 * 60
+CONFIG_RELPATH = os.path.join(".claude", "handoff.json")
+# The repo, not Notion, is the canonical store; this counter makes that claim falsifiable.
+# Used when the project has no .claude/handoff.json (e.g. a plugin install).
+DEFAULT_INVARIANTS = {"notion_writes": ["mcp__notion*__*", "mcp__plugin_*notion*__*"]}
+HOOK_SCRIPT_RELPATH = "scripts/hooks/session_state.py"
+
+
+class Dropped(Exception):
+    """This event is not recorded; the message says why (it goes to the error log)."""
+
+
+def read_stdin() -> str:
+    data = sys.stdin.buffer.read(MAX_STDIN_BYTES + 1)
+    if len(data) > MAX_STDIN_BYTES:
+        raise Dropped("payload over %d bytes" % MAX_STDIN_BYTES)
+    if not data.strip():
+        raise Dropped("empty stdin")
+    # surrogateescape: a stray non-UTF-8 byte inside a tool_response must not cost the count
+    return data.decode("utf-8", "surrogateescape")
+
+
+def project_dir_from_env() -> str:
+    # The hook's working directory is the project (README of the captured payloads); the
+    # payload's `cwd` follows the session's `cd`s, so it never decides where state goes.
+    return os.environ.get("CLAUDE_PROJECT_DIR") or os.getcwd()
+
+
+def is_shadowed_plugin_copy(project_dir: str) -> bool:
+    """True when this is the plugin's copy and the project registers its own copy too.
+
+    With both installs Claude Code runs both hooks for every event (payloads
+    plugin-PostToolUse.json and plugin-plugin_PostToolUse.json): the plugin copy steps aside
+    so nothing is counted twice.
+    """
+    plugin_root = os.environ.get("CLAUDE_PLUGIN_ROOT")
+    if not plugin_root:
+        return False
+    here = os.path.abspath(__file__)
+    if not here.startswith(os.path.abspath(plugin_root) + os.sep):
+        return False
+    for name in ("settings.json", "settings.local.json"):
+        try:
+            with open(os.path.join(project_dir, ".claude", name), "rb") as f:
+                if HOOK_SCRIPT_RELPATH.encode() in f.read():
+                    return os.path.isfile(os.path.join(project_dir, HOOK_SCRIPT_RELPATH))
+        except OSError:
+            continue
+    return False
+
+
+def load_config(project_dir: str, log) -> dict:
+    """``.claude/handoff.json`` (JSON so the hook needs no YAML); defaults when absent."""
+    path = os.path.join(project_dir, CONFIG_RELPATH)
+    try:
+        with open(path, "rb") as f:
+            config = fastjson.loads(f.read().decode("utf-8"))
+        if not isinstance(config, dict):
+            raise ValueError("top level is not an object")
+    except FileNotFoundError:
+        return {"invariants": DEFAULT_INVARIANTS}
+    except (OSError, ValueError) as exc:
+        log("config %s unreadable (%s); using defaults" % (CONFIG_RELPATH, exc))
+        return {"invariants": DEFAULT_INVARIANTS}
+    invariants = {}
+    raw = config.get("invariants", {})
+    if isinstance(raw, dict):
+        for name, patterns in raw.items():
+            if isinstance(patterns, str):
+                patterns = [patterns]
+            if isinstance(patterns, list) and all(isinstance(p, str) for p in patterns):
+                invariants[name] = patterns
+            else:
+                log("config invariant %r ignored: patterns must be strings" % (name,))
+    else:
+        log("config 'invariants' ignored: not an object")
+    config["invariants"] = invariants
+    return config
+
+
+def load_record(path: str, session_id: str, project_dir: str, now_iso: str, log):
+    """The stored record, or a fresh one; a corrupt file is quarantined, never trusted."""
+    try:
+        with open(path, "rb") as f:
+            raw = f.read()
+    except FileNotFoundError:
+        return tr.new_record(session_id, project_dir, now_iso)
+    try:
+        record = fastjson.loads(raw.decode("utf-8"))
+        if not isinstance(record, dict) or record.get("schema_version") != tr.SCHEMA_VERSION:
+            raise ValueError("not a schema_version %d record" % tr.SCHEMA_VERSION)
+        if record.get("session_id") != session_id:
+            raise ValueError("record belongs to session %r" % (record.get("session_id"),))
+        for key, value in tr.new_record(session_id, project_dir, now_iso).items():
+            record.setdefault(key, value)
+        return record
+    except (ValueError, UnicodeDecodeError) as exc:
+        quarantine(path, log, str(exc))
+        return tr.new_record(session_id, project_dir, now_iso)
+
+
+def quarantine(path: str, log, reason: str) -> None:
+    target = "%s.corrupt-%s" % (path, time.strftime("%Y%m%dT%H%M%S", time.gmtime()))
+    if os.path.exists(target):
+        target += "-%d" % os.getpid()
+    os.replace(path, target)
+    log("corrupt record quarantined as %s (%s)" % (os.path.basename(target), reason))
+
+
+def scan_state_dir(state_dir: str, own_json: str, now: float) -> list:
+    """Ids of other sessions whose record changed in the last 10 minutes."""
+    others = []
+    own = os.path.basename(own_json)
+    with os.scandir(state_dir) as entries:
+        for entry in entries:
+            name = entry.name
+            if not (name.startswith("session-") and name.endswith(".json")) or name == own:
+                continue
+            try:
+                if now - entry.stat(follow_symlinks=False).st_mtime <= PARALLEL_WINDOW_S:
+                    others.append(name[len("session-") : -len(".json")])
+            except OSError:
+                pass
+    return others
+
+
+def record_event(payload: dict, project_dir: str, state_dir: str, config: dict, log) -> None:
+    session_id = payload.get("session_id") or os.environ.get("CLAUDE_CODE_SESSION_ID")
+    if not isinstance(session_id, str) or not session_id:
+        raise Dropped("no usable session_id")
+    now = time.time()
+    now_iso = statefiles.now_iso(now)
+    json_path = statefiles.record_path(state_dir, session_id)
+    try:
+        fd = statefiles.flock_session(statefiles.lock_path(state_dir, session_id))
+    except statefiles.LockTimeout:
+        raise Dropped("session lock busy for %.1f s (hung holder?)" % statefiles.LOCK_BUDGET_S) from None
+    try:
+        record = load_record(json_path, session_id, project_dir, now_iso, log)
+        try:
+            tr.apply_event(record, payload, now, now_iso, config["invariants"])
+        except tr.BadPayload:
+            raise
+        except (TypeError, KeyError, AttributeError) as exc:  # a stored record of the wrong shape
+            quarantine(json_path, log, "bad shape: %r" % (exc,))
+            record = tr.new_record(session_id, project_dir, now_iso)
+            tr.apply_event(record, payload, now, now_iso, config["invariants"])
+        record["project_dir"] = project_dir
+        tr.add_parallel_sessions(record, scan_state_dir(state_dir, json_path, now))
+        statefiles.sweep_orphans(json_path, now)
+        statefiles.write_atomic(json_path, fastjson.dumps(record).encode("ascii"))
+    finally:
+        os.close(fd)
+
+
+def session_start_context(payload: dict, project_dir: str, state_dir: str, config: dict) -> None:
+    """Opt-in (``"resume_on_start": true``): print the compact /resume dashboard as context."""
+    if config.get("resume_on_start") is not True or payload.get("source") not in ("startup", "clear"):
+        return
+    from lib import session_start_context as ssc  # only when opted in: it may start a helper
+
+    text = ssc.compact_dashboard(project_dir, state_dir)
+    if text:
+        out = {"hookSpecificOutput": {"hookEventName": "SessionStart", "additionalContext": text}}
+        sys.stdout.write(fastjson.dumps(out))
+        sys.stdout.flush()
+
+
+def main() -> int:
+    project_dir = project_dir_from_env()
+    state_dir = statefiles.state_dir_for(project_dir)
+    context = {"event": "?", "session": "?"}
+
+    def log(reason: str) -> None:
+        line = "%s %s session=%s %s" % (statefiles.now_iso(), context["event"], context["session"], reason)
+        try:
+            statefiles.ensure_dir(state_dir)
+            statefiles.append_error_log(state_dir, line)
+        except Exception:
+            pass  # nowhere to log: stay silent rather than disturb the agent
+
+    try:
+        text = read_stdin()
+        try:
+            payload = fastjson.loads(text)
+        except ValueError as exc:
+            raise Dropped("stdin is not JSON (%s)" % exc) from None
+        if not isinstance(payload, dict):
+            raise Dropped("payload is not a JSON object")
+        context["event"] = str(payload.get("hook_event_name"))[:64]
+        context["session"] = str(payload.get("session_id"))[:140]
+        if is_shadowed_plugin_copy(project_dir):
+            return 0
+        statefiles.ensure_dir(state_dir)
+        config = load_config(project_dir, log)
+        record_event(payload, project_dir, state_dir, config, log)
+        if payload.get("hook_event_name") == "SessionStart":
+            session_start_context(payload, project_dir, state_dir, config)
+    except Dropped as exc:
+        log("dropped: %s" % exc)
+    except tr.BadPayload as exc:
+        log("dropped: bad payload: %s" % exc)
+    except Exception as exc:  # fail open: the agent must never see a traceback from us
+        log("dropped: %s: %s" % (type(exc).__name__, exc))
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        code = main()
+    except BaseException:  # KeyboardInterrupt, SystemExit from a signal: still exit 0
+        code = 0
+    sys.exit(code)

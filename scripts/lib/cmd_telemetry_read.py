@@ -1,0 +1,33 @@
+"""``telemetry-read [--session-id ID]``: a session's live telemetry record as JSON."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+from . import statefiles
+from .errors import HelperError
+from .project import find_root
+from .telemetry import derive, latest_session_id, read_record
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument(
+        "--session-id",
+        help="default: $CLAUDE_CODE_SESSION_ID, else the most recently updated session of this project",
+    )
+
+
+def run(args) -> int:
+    root = find_root(args.root)
+    state_dir = statefiles.state_dir_for(root)
+    session_id = args.session_id or os.environ.get("CLAUDE_CODE_SESSION_ID") or latest_session_id(state_dir, root)
+    if not session_id:
+        raise HelperError("no telemetry recorded yet in %s" % state_dir)
+    record = read_record(state_dir, session_id)
+    if record is None:
+        raise HelperError("unknown session %r: no record in %s" % (session_id, state_dir))
+    json.dump(derive(record), sys.stdout, indent=2, sort_keys=True)
+    sys.stdout.write("\n")
+    return 0

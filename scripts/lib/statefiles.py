@@ -1,0 +1,251 @@
+"""Layout and primitives of the state dir, shared by the hook and the helpers.
+
+Standard library only: the hook imports this module on every tool call.
+
+Invariants (each pinned by a test in tests/test_statefiles.py or tests/test_hook_*.py):
+
+- A session id never escapes the state dir: `session_stem` maps any id to a name made of
+  ``[A-Za-z0-9_~-]`` only, so no id can name ``..``, a slash or a NUL.
+- A reader never sees a partial record: records are written to a temp file in the same dir,
+  fsynced, ``os.replace``-d over the record and the dir is fsynced (`write_atomic`).
+- The lock file is never replaced or deleted by the hook. A holder always holds the inode that
+  the path names *now*: `flock_session` re-checks after locking, because `archive-state` moves
+  the lock file into ``archive/`` while other processes may be waiting on it.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import os
+import time
+
+STATE_DIR_ENV = "HANDOFF_STATE_DIR"
+LOCK_BUDGET_S = 1.5  # well inside the 5 s hook timeout registered in .claude/settings.json
+ORPHAN_TMP_AGE_S = 60.0
+ERROR_LOG_NAME = "hook-errors.log"
+ERROR_LOG_MAX_BYTES = 256 * 1024
+TMP_SUFFIX = ".tmp"
+
+_SAFE_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
+_MAX_ID_LEN = 128
+
+
+class LockTimeout(Exception):
+    """The session lock stayed busy for the whole budget (a hung holder)."""
+
+
+def state_dir_for(project_dir: str) -> str:
+    """``$HANDOFF_STATE_DIR`` if set and non-empty, else ``<project>/.claude/state``."""
+    override = os.environ.get(STATE_DIR_ENV)
+    if override:
+        return os.path.abspath(override)
+    return os.path.join(os.path.abspath(project_dir), ".claude", "state")
+
+
+def is_safe_session_id(session_id: object) -> bool:
+    return (
+        isinstance(session_id, str)
+        and 0 < len(session_id) <= _MAX_ID_LEN
+        and all(c in _SAFE_CHARS for c in session_id)
+    )
+
+
+def session_stem(session_id: str) -> str:
+    """File-name stem for a session: ``session-<id>``.
+
+    Ids outside ``[A-Za-z0-9_-]{1,128}`` are mapped to ``session-~<sha256 prefix>``: ``~`` never
+    occurs in a valid id, so a mapped name cannot collide with a real one, and the mapping is
+    stable so every event of such a session still lands in one record.
+    """
+    if is_safe_session_id(session_id):
+        return "session-" + session_id
+    import hashlib  # rare path: keep it off the hook's import cost
+
+    digest = hashlib.sha256(session_id.encode("utf-8", "surrogatepass")).hexdigest()
+    return "session-~" + digest[:40]
+
+
+def record_path(state_dir: str, session_id: str) -> str:
+    return os.path.join(state_dir, session_stem(session_id) + ".json")
+
+
+def lock_path(state_dir: str, session_id: str) -> str:
+    return os.path.join(state_dir, session_stem(session_id) + ".lock")
+
+
+def tmp_prefix(final_path: str) -> str:
+    """Temp files for ``final_path`` are ``.<name>.<pid>.<ns>.tmp`` beside it."""
+    head, name = os.path.split(final_path)
+    return os.path.join(head, "." + name + ".")
+
+
+def now_iso(t: float | None = None) -> str:
+    """UTC timestamp with milliseconds, e.g. ``2026-11-21T04:27:22.123Z`` (no datetime import)."""
+    if t is None:
+        t = time.time()
+    ms = int((t - int(t)) * 1000)
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + ".%03dZ" % ms
+
+
+def ensure_dir(path: str) -> None:
+    """Create the state dir (mode 0700) if missing."""
+    try:
+        os.makedirs(path, mode=0o700, exist_ok=True)
+    except FileExistsError:
+        # A file (or a dangling link) sits where the dir should be.
+        raise NotADirectoryError(errno.ENOTDIR, "state dir path is not a directory", path) from None
+
+
+def fsync_dir(path: str) -> None:
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_atomic(final_path: str, data: bytes, mode: int = 0o600) -> None:
+    """Write ``data`` to ``final_path`` so that a reader sees the old or the new bytes, never a mix.
+
+    A SIGKILL between any two steps leaves at most an orphan ``*.tmp`` (swept later by
+    `sweep_orphans`), never a truncated ``final_path``.
+    """
+    tmp = "%s%d.%d%s" % (tmp_prefix(final_path), os.getpid(), time.monotonic_ns(), TMP_SUFFIX)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(tmp, flags, mode)
+    try:
+        view = memoryview(data)
+        while view:
+            written = os.write(fd, view)
+            view = view[written:]
+        os.fsync(fd)
+    except BaseException:
+        os.close(fd)
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    os.close(fd)
+    try:
+        os.replace(tmp, final_path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    fsync_dir(os.path.dirname(final_path) or ".")
+
+
+def sweep_orphans(final_path: str, now: float, max_age_s: float = ORPHAN_TMP_AGE_S) -> int:
+    """Delete temp files of ``final_path`` older than ``max_age_s`` (left by a killed writer).
+
+    Call it holding the lock of ``final_path``: a live writer holds that lock for milliseconds, so
+    a temp file older than a minute cannot belong to one. Returns how many were removed.
+    """
+    head, name = os.path.split(final_path)
+    prefix = "." + name + "."
+    removed = 0
+    try:
+        entries = os.scandir(head or ".")
+    except OSError:
+        return 0
+    with entries:
+        for entry in entries:
+            if not (entry.name.startswith(prefix) and entry.name.endswith(TMP_SUFFIX)):
+                continue
+            try:
+                if now - entry.stat(follow_symlinks=False).st_mtime > max_age_s:
+                    os.unlink(entry.path)
+                    removed += 1
+            except OSError:
+                pass
+    return removed
+
+
+class _AlarmFired(Exception):
+    pass
+
+
+def _raise_alarm(signum, frame):  # pragma: no cover - exercised through the hung-lock test
+    raise _AlarmFired()
+
+
+def _flock_blocking(fd: int, budget_s: float) -> None:
+    """Block on flock for at most ``budget_s``.
+
+    Blocking (not polling) keeps 500 contending hooks asleep in the kernel instead of burning
+    the two CPUs in retry loops. The timer interrupts the wait: PEP 475 retries an EINTR'd
+    flock unless the signal handler raises, so the handler raises.
+    """
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return
+    except BlockingIOError:
+        pass
+    if budget_s <= 0:
+        raise LockTimeout()
+    import signal
+
+    previous = signal.signal(signal.SIGALRM, _raise_alarm)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, budget_s)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+    except _AlarmFired:
+        raise LockTimeout() from None
+    finally:
+        signal.signal(signal.SIGALRM, previous)
+
+
+def flock_session(path: str, budget_s: float = LOCK_BUDGET_S) -> int:
+    """Take the exclusive lock at ``path`` and return its descriptor (close it to release).
+
+    Interoperates with ``filelock.FileLock`` on the same path: both use ``flock(2)`` on the file.
+    After locking, the descriptor must still be the inode the path names: a zero link count
+    (unlinked, e.g. by an old filelock that deleted on release) or a different inode (moved to
+    ``archive/`` by ``archive-state``) means this lock guards nothing, so open the path again.
+    """
+    deadline = time.monotonic() + budget_s
+    flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    while True:
+        fd = os.open(path, flags, 0o600)
+        try:
+            _flock_blocking(fd, deadline - time.monotonic())
+            held = os.fstat(fd)
+            if held.st_nlink > 0:
+                try:
+                    named = os.stat(path, follow_symlinks=False)
+                except FileNotFoundError:
+                    named = None
+                if named is not None and (named.st_dev, named.st_ino) == (held.st_dev, held.st_ino):
+                    return fd
+        except BaseException:
+            os.close(fd)
+            raise
+        os.close(fd)  # stale inode: retry against what the path names now
+
+
+def append_error_log(state_dir: str, line: str, max_bytes: int = ERROR_LOG_MAX_BYTES) -> None:
+    """Append one line to ``<state dir>/hook-errors.log``; keep it bounded.
+
+    When the log passes ``max_bytes`` it is rotated to ``hook-errors.log.1`` (one generation),
+    so the two files together never exceed about twice the bound.
+    """
+    path = os.path.join(state_dir, ERROR_LOG_NAME)
+    data = (line.replace("\n", " ")[:2000] + "\n").encode("utf-8", "backslashreplace")
+    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        if os.stat(path, follow_symlinks=False).st_size + len(data) > max_bytes:
+            os.replace(path, path + ".1")
+    except FileNotFoundError:
+        pass
+    fd = os.open(path, flags, 0o600)
+    try:
+        os.write(fd, data)  # O_APPEND: one write per line, so concurrent lines do not interleave
+    finally:
+        os.close(fd)

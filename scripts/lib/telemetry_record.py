@@ -1,0 +1,305 @@
+"""The per-session telemetry record and how one hook event changes it (pure functions).
+
+Standard library only (the hook imports it). No I/O here: the hook reads the payload and the
+record, calls `apply_event` under the session lock, and writes the result.
+
+Record shape (``schema_version: 1``), one JSON object per session in
+``<state dir>/session-<id>.json``:
+
+- ``session_id``, ``project_dir``, ``transcript_path`` (latest seen);
+- ``started_at`` / ``started_at_source``: the earliest event seen; the source is
+  ``session_start`` when that earliest event was a SessionStart, else ``first_event`` (a hook
+  installed mid-session, or a record restarted after ``archive-state``);
+- ``last_seen_at``, ``ended_at`` / ``end_reason`` (the last SessionEnd), ``starts``, ``resumes``
+  (SessionStart with ``source: resume``: ``--continue`` keeps the session id), ``ends``;
+- ``tool_calls_total``, ``tool_calls`` {canonical name: n}, ``mcp`` {server: {tool: n}};
+- ``subagents`` {total, by_type, confirmed} and the bounded ``subagent_launches`` id table;
+- ``failures``, ``failures_by_tool``, ``interruptions_count`` (PostToolUseFailure);
+- ``invariants`` {name: n}: counters that must stay zero (patterns from .claude/handoff.json);
+- ``parallel_sessions``: other sessions active in the same state dir (filled by the hook);
+- ``active_seconds`` / ``last_activity_at``: tool activity, gaps over 15 min not counted;
+- ``events`` {event name: n}: every event applied, for audits.
+
+Invariant: a count is never lost and never doubled. Each event is applied exactly once under
+the session lock (the hook), and a subagent launch reported by several events counts once.
+"""
+
+from __future__ import annotations
+
+from .globmatch import glob_match
+
+SCHEMA_VERSION = 1
+ACTIVE_GAP_S = 15 * 60
+MAX_SUBAGENT_IDS = 256
+MAX_PARALLEL_IDS = 64
+SUBAGENT_TOOLS = ("Task", "Agent")  # Task was renamed Agent in Claude Code 2.1.63; both occur
+
+HANDLED_EVENTS = frozenset(
+    (
+        "SessionStart",
+        "SessionEnd",
+        "PostToolUse",
+        "PostToolUseFailure",
+        "PreToolUse",
+        "SubagentStart",
+        "SubagentStop",
+    )
+)
+
+
+class BadPayload(ValueError):
+    """The payload lacks a field this event needs, or has it with the wrong type."""
+
+
+def new_record(session_id: str, project_dir: str, now_iso: str) -> dict:
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "session_id": session_id,
+        "project_dir": project_dir,
+        "transcript_path": None,
+        "started_at": now_iso,
+        "started_at_source": "first_event",
+        "last_seen_at": now_iso,
+        "ended_at": None,
+        "end_reason": None,
+        "starts": 0,
+        "resumes": 0,
+        "ends": 0,
+        "tool_calls_total": 0,
+        "tool_calls": {},
+        "mcp": {},
+        "subagents": {"total": 0, "by_type": {}, "confirmed": 0},
+        "subagent_launches": [],
+        "failures": 0,
+        "failures_by_tool": {},
+        "interruptions_count": 0,
+        "invariants": {},
+        "parallel_sessions": [],
+        "active_seconds": 0.0,
+        "last_activity_at": None,
+        "last_activity_epoch": None,
+        "events": {},
+    }
+
+
+def split_mcp(tool_name: str):
+    """``mcp__<server>__<tool>`` -> (server, tool); anything else -> None.
+
+    Plugin-provided servers are ``mcp__plugin_<plugin>_<server>__<tool>``; their server part is
+    ``plugin_<plugin>_<server>`` (the whole segment, so two plugins never merge).
+    """
+    if not tool_name.startswith("mcp__"):
+        return None
+    rest = tool_name[5:]
+    sep = rest.find("__")
+    if sep <= 0 or sep + 2 >= len(rest):
+        return None
+    return rest[:sep], rest[sep + 2 :]
+
+
+def canonical_tool(tool_name: str) -> str:
+    """The key a tool is counted under: MCP tools aggregate per server as ``mcp__<server>__*``."""
+    parts = split_mcp(tool_name)
+    if parts is None:
+        return tool_name
+    return "mcp__%s__*" % parts[0]
+
+
+def _bump(table: dict, key: str, by: int = 1) -> None:
+    table[key] = table.get(key, 0) + by
+
+
+def _str_field(payload: dict, name: str, required: bool = False):
+    value = payload.get(name)
+    if value is None:
+        if required:
+            raise BadPayload("missing field %r" % name)
+        return None
+    if not isinstance(value, str):
+        raise BadPayload("field %r is %s, not a string" % (name, type(value).__name__))
+    return value
+
+
+def _note_activity(record: dict, now_epoch: float, now_iso: str) -> None:
+    last = record.get("last_activity_epoch")
+    if isinstance(last, (int, float)):
+        gap = now_epoch - last
+        if 0 < gap <= ACTIVE_GAP_S:
+            record["active_seconds"] = round(record.get("active_seconds", 0.0) + gap, 3)
+        if now_epoch < last:  # events applied out of order by racing hooks: keep the latest
+            return
+    record["last_activity_epoch"] = now_epoch
+    record["last_activity_at"] = now_iso
+
+
+def _count_invariants(record: dict, tool_name: str, invariants: dict) -> None:
+    for name, patterns in invariants.items():
+        if any(glob_match(p, tool_name) for p in patterns):
+            _bump(record["invariants"], name)
+
+
+def _launch(record: dict, tool_use_id, agent_id, agent_type, confirmed: bool) -> None:
+    """Record a subagent launch seen by one event; a launch counts once however many report it.
+
+    Ids: PreToolUse/PostToolUse of ``Task``/``Agent`` carry the ``tool_use_id``;
+    SubagentStart/SubagentStop carry ``agent_id`` only; PostToolUse's ``tool_response.agentId``
+    links the two. A SubagentStart whose agent id is unknown attaches to the oldest launch that
+    PreToolUse announced but nothing confirmed yet (same type first): that is the launch it
+    starts. ``confirmed`` counts launches seen after the PreToolUse (a PreToolUse blocked by
+    another hook announces a launch that never happens).
+    """
+    launches = record["subagent_launches"]  # rows: [tool_use_id, agent_id, type, confirmed]
+    row = None
+    for r in launches:
+        if (tool_use_id and r[0] == tool_use_id) or (agent_id and r[1] == agent_id):
+            row = r
+            break
+    if row is None and agent_id and not tool_use_id:
+        pending = [r for r in launches if r[1] is None and not r[3]]
+        same_type = [r for r in pending if r[2] == agent_type]
+        row = (same_type or pending or [None])[0]
+    subagents = record["subagents"]
+    if row is None:
+        row = [tool_use_id, agent_id, agent_type or "unknown", False]
+        launches.append(row)
+        subagents["total"] += 1
+        _bump(subagents["by_type"], row[2])
+        if len(launches) > MAX_SUBAGENT_IDS:
+            del launches[: len(launches) - MAX_SUBAGENT_IDS]
+    if tool_use_id and not row[0]:
+        row[0] = tool_use_id
+    if agent_id and not row[1]:
+        row[1] = agent_id
+    if agent_type and row[2] == "unknown":
+        subagents["by_type"]["unknown"] -= 1
+        if not subagents["by_type"]["unknown"]:
+            del subagents["by_type"]["unknown"]
+        row[2] = agent_type
+        _bump(subagents["by_type"], agent_type)
+    if confirmed and not row[3]:
+        row[3] = True
+        subagents["confirmed"] += 1
+
+
+def _subagent_type_from_input(payload: dict):
+    tool_input = payload.get("tool_input")
+    if isinstance(tool_input, dict):
+        value = tool_input.get("subagent_type")
+        if isinstance(value, str) and value:
+            return value
+    return None
+
+
+def _agent_id_from_response(payload: dict):
+    response = payload.get("tool_response")
+    if isinstance(response, dict):
+        for key in ("agentId", "agent_id"):
+            value = response.get(key)
+            if isinstance(value, str) and value:
+                return value
+    return None
+
+
+def apply_event(
+    record: dict,
+    payload: dict,
+    now_epoch: float,
+    now_iso: str,
+    invariants: dict,
+) -> dict:
+    """Apply one hook payload to ``record`` (mutated and returned).
+
+    ``invariants`` is {name: [glob, ...]} from the config; every configured name is present in
+    the record (count 0 until a tool matches), so readers need no config.
+    Raises `BadPayload` for an event this hook handles but whose fields are unusable; the
+    caller leaves the record untouched and logs the reason.
+    """
+    event = payload.get("hook_event_name")
+    if event not in HANDLED_EVENTS:
+        raise BadPayload("unhandled event %r" % (event,))
+    transcript = _str_field(payload, "transcript_path")
+
+    # Read and check every field before the first mutation: a BadPayload leaves the record as it was.
+    if event in ("PostToolUse", "PostToolUseFailure", "PreToolUse"):
+        tool_name = _str_field(payload, "tool_name", required=True)
+        if not tool_name:
+            raise BadPayload("empty tool_name")
+        tool_use_id = _str_field(payload, "tool_use_id")
+    if event in ("SubagentStart", "SubagentStop"):
+        agent_id = _str_field(payload, "agent_id", required=True)
+        agent_type = _str_field(payload, "agent_type")
+
+    for name in invariants:
+        record["invariants"].setdefault(name, 0)
+    _bump(record["events"], event)
+    if transcript:
+        record["transcript_path"] = transcript
+    if now_iso > record["last_seen_at"]:
+        record["last_seen_at"] = now_iso
+    if now_iso < record["started_at"]:  # racing hooks may apply an earlier event later
+        record["started_at"] = now_iso
+        record["started_at_source"] = "session_start" if event == "SessionStart" else "first_event"
+
+    if event == "SessionStart":
+        record["starts"] += 1
+        if payload.get("source") == "resume":
+            record["resumes"] += 1
+        if record["starts"] == 1 and _only_event_so_far(record):
+            record["started_at_source"] = "session_start"
+    elif event == "SessionEnd":
+        record["ends"] += 1
+        if record["ended_at"] is None or now_iso >= record["ended_at"]:
+            record["ended_at"] = now_iso
+            reason = payload.get("reason")
+            record["end_reason"] = reason if isinstance(reason, str) else None
+    elif event == "PostToolUse":
+        record["tool_calls_total"] += 1
+        _bump(record["tool_calls"], canonical_tool(tool_name))
+        parts = split_mcp(tool_name)
+        if parts is not None:
+            _bump(record["mcp"].setdefault(parts[0], {}), parts[1])
+        _count_invariants(record, tool_name, invariants)
+        _note_activity(record, now_epoch, now_iso)
+        if tool_name in SUBAGENT_TOOLS:
+            _launch(
+                record,
+                tool_use_id,
+                _agent_id_from_response(payload),
+                _subagent_type_from_input(payload),
+                confirmed=True,
+            )
+    elif event == "PostToolUseFailure":
+        record["failures"] += 1
+        _bump(record["failures_by_tool"], canonical_tool(tool_name))
+        if payload.get("is_interrupt") is True:
+            record["interruptions_count"] += 1
+        _count_invariants(record, tool_name, invariants)
+        _note_activity(record, now_epoch, now_iso)
+    elif event == "PreToolUse":
+        # Registered with matcher Task|Agent: a launch announced before it runs. Other tools
+        # (a user who widened the matcher) are not counted here: PostToolUse counts them.
+        if tool_name in SUBAGENT_TOOLS:
+            _launch(
+                record,
+                tool_use_id,
+                None,
+                _subagent_type_from_input(payload),
+                confirmed=False,
+            )
+    else:  # SubagentStart / SubagentStop
+        _launch(record, None, agent_id, agent_type, confirmed=True)
+    return record
+
+
+def _only_event_so_far(record: dict) -> bool:
+    return sum(record["events"].values()) == 1
+
+
+def add_parallel_sessions(record: dict, other_ids) -> None:
+    """Union ``other_ids`` into ``parallel_sessions`` (sorted, bounded)."""
+    current = record.get("parallel_sessions") or []
+    merged = set(current)
+    merged.update(other_ids)
+    merged.discard(record.get("session_id"))
+    if merged != set(current):
+        record["parallel_sessions"] = sorted(merged)[:MAX_PARALLEL_IDS]
