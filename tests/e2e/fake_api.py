@@ -15,8 +15,23 @@ carries ``tools``)::
     ]
 
 Requests without ``tools`` are side queries (titles, summaries, ...): they get a short text
-answer and do not consume a turn. Once the script is exhausted every main request gets the
+answer and do not consume a turn. Once a script is exhausted every further request gets the
 final text ``"done"``. Every request is recorded in ``FakeAPI.requests`` (see ``Recorded``).
+
+Subagents (the ``Agent`` tool) call the API too, and in the background by default, so their
+requests interleave with the main thread's. Give them their own scripts, keyed by a needle::
+
+    api.script(
+        [{"tool": "Agent", "input": {"description": "d", "prompt": "SUB-1: do x",
+                                     "subagent_type": "general-purpose"}},
+         "main text after the launch", "main text after the task-notification"],
+        subagents={"SUB-1": [{"tool": "Bash", "input": {"command": "echo x"}}, "sub answer"]},
+    )
+
+A request goes to a subagent script when the needle occurs in its *first* message (a subagent
+conversation starts with the prompt it was given). The key ``"*"`` takes any other subagent
+request (the CLI marks them with ``cc_is_subagent=true`` in the system prompt); a subagent
+request that matches no script gets ``"done"``, never a main turn. Subagent requests are recorded with ``kind="subagent"`` and ``route=<needle>``.
 """
 
 from __future__ import annotations
@@ -48,8 +63,9 @@ class Recorded:
     path: str
     headers: dict[str, str]
     body: Any  # parsed JSON, or the raw text if it was not JSON, or None
-    kind: str  # "main" (consumed a turn or got "done"), "side", "other"
-    turn_index: int | None = None  # index into the script, None if not a scripted turn
+    kind: str  # "main" (main thread, has tools), "subagent", "side" (no tools), "other"
+    turn_index: int | None = None  # index into its script, None if not a scripted turn
+    route: str | None = None  # the subagent needle, for kind == "subagent"
     reply: dict[str, Any] = field(default_factory=dict)  # the message we answered with
 
     @property
@@ -103,30 +119,41 @@ def message_text(msg: Mapping[str, Any] | None) -> str:
 class FakeAPI:
     """A threaded HTTP server on 127.0.0.1:<random port> that speaks enough of the Messages API."""
 
-    def __init__(self, turns: Iterable[Turn] = (), model: str = DEFAULT_MODEL) -> None:
+    def __init__(
+        self,
+        turns: Iterable[Turn] = (),
+        subagents: Mapping[str, Iterable[Turn]] | None = None,
+        model: str = DEFAULT_MODEL,
+    ) -> None:
         self.model = model
         self._lock = threading.Lock()
-        self._turns: list[Turn] = list(turns)
-        self._next = 0
+        self._queues: dict[str | None, list[Turn]] = {}
+        self._next: dict[str | None, int] = {}
+        self.script(turns, subagents)
         self._ids = 0
         self.requests: list[Recorded] = []
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
     # -- scripting -------------------------------------------------------------------------
-    def script(self, turns: Iterable[Turn]) -> None:
-        """Replace the script and restart it from its first turn (recorded requests are kept)."""
+    def script(self, turns: Iterable[Turn], subagents: Mapping[str, Iterable[Turn]] | None = None) -> None:
+        """Replace the scripts and restart them from their first turn (recorded requests are kept)."""
         with self._lock:
-            self._turns = list(turns)
-            self._next = 0
+            self._queues = {None: list(turns)}
+            for needle, sub_turns in (subagents or {}).items():
+                self._queues[needle] = list(sub_turns)
+            self._next = dict.fromkeys(self._queues, 0)
 
-    @property
-    def turns_left(self) -> int:
+    def turns_left(self, route: str | None = None) -> int:
+        """How many turns of the main script (or of subagent script ``route``) are unused."""
         with self._lock:
-            return max(0, len(self._turns) - self._next)
+            return max(0, len(self._queues.get(route, [])) - self._next.get(route, 0))
 
     def main_requests(self) -> list[Recorded]:
         return [r for r in self.requests if r.kind == "main"]
+
+    def subagent_requests(self, route: str | None = None) -> list[Recorded]:
+        return [r for r in self.requests if r.kind == "subagent" and (route is None or r.route == route)]
 
     # -- lifecycle -------------------------------------------------------------------------
     @property
@@ -169,12 +196,25 @@ class FakeAPI:
             self._ids += 1
             return f"{prefix}_fake{self._ids:04d}"
 
-    def _take_turn(self, body: dict[str, Any]) -> tuple[int | None, Turn]:
+    def _route(self, body: dict[str, Any]) -> tuple[str, str | None]:
+        messages = body.get("messages") or []
+        first = json.dumps(messages[0], ensure_ascii=False) if messages else ""
         with self._lock:
-            if self._next < len(self._turns):
-                idx = self._next
-                self._next += 1
-                return idx, self._turns[idx]
+            needles = [k for k in self._queues if k not in (None, "*")]
+        for needle in needles:
+            if needle in first:
+                return "subagent", needle
+        if is_subagent_request(body):
+            return "subagent", "*"  # unscripted subagents just get "done"
+        return "main", None
+
+    def _take_turn(self, route: str | None) -> tuple[int | None, Turn]:
+        with self._lock:
+            queue = self._queues.get(route, [])
+            idx = self._next.get(route, 0)
+            if idx < len(queue):
+                self._next[route] = idx + 1
+                return idx, queue[idx]
         return None, EXHAUSTED_TEXT
 
     def _build_message(self, turn: Turn, body: dict[str, Any]) -> dict[str, Any]:
@@ -218,12 +258,20 @@ class FakeAPI:
             },
         }
 
-    def answer(self, body: dict[str, Any]) -> tuple[str, int | None, dict[str, Any]]:
-        """Decide the reply for a /v1/messages body: (kind, turn_index, message)."""
+    def answer(self, body: dict[str, Any]) -> tuple[str, str | None, int | None, dict[str, Any]]:
+        """Decide the reply for a /v1/messages body: (kind, route, turn_index, message)."""
         if not body.get("tools"):
-            return "side", None, self._build_message({"text": SIDE_QUERY_TEXT}, body)
-        idx, turn = self._take_turn(body)
-        return "main", idx, self._build_message(turn, body)
+            return "side", None, None, self._build_message({"text": SIDE_QUERY_TEXT}, body)
+        kind, route = self._route(body)
+        idx, turn = self._take_turn(route)
+        return kind, route, idx, self._build_message(turn, body)
+
+
+def is_subagent_request(body: Any) -> bool:
+    """The CLI marks a subagent's requests in the billing header line of the system prompt."""
+    if not isinstance(body, dict):
+        return False
+    return "cc_is_subagent=true" in json.dumps(body.get("system"))
 
 
 def sse_events(message: dict[str, Any]) -> bytes:
@@ -308,7 +356,9 @@ def _make_handler(api: FakeAPI) -> type[BaseHTTPRequestHandler]:
             except ValueError:
                 return raw.decode("utf-8", "replace")
 
-        def _record(self, body: Any, kind: str, idx: int | None = None, reply: dict | None = None) -> None:
+        def _record(
+            self, body: Any, kind: str, idx: int | None = None, reply: dict | None = None, route: str | None = None
+        ) -> None:
             rec = Recorded(
                 method=self.command,
                 path=self.path,
@@ -316,6 +366,7 @@ def _make_handler(api: FakeAPI) -> type[BaseHTTPRequestHandler]:
                 body=body,
                 kind=kind,
                 turn_index=idx,
+                route=route,
                 reply=reply or {},
             )
             with api._lock:
@@ -359,12 +410,12 @@ def _make_handler(api: FakeAPI) -> type[BaseHTTPRequestHandler]:
                 self._json(400, {"type": "error", "error": {"type": "invalid_request_error", "message": "body must be a JSON object"}})
                 return
             try:
-                kind, idx, message = api.answer(body)
+                kind, route, idx, message = api.answer(body)
             except Exception as exc:
                 self._record(body, "other")
                 self._json(500, {"type": "error", "error": {"type": "api_error", "message": f"fake api: {exc!r}"}})
                 return
-            self._record(body, kind, idx, message)
+            self._record(body, kind, idx, message, route)
             if body.get("stream"):
                 self._send(200, sse_events(message), "text/event-stream; charset=utf-8")
             else:
@@ -458,11 +509,12 @@ def run_cli(
     extra_args: Sequence[str] = (),
     env_extra: Mapping[str, str] | None = None,
     timeout: float = 60,
+    subagents: Mapping[str, Iterable[Turn]] | None = None,
 ) -> CliRun:
     """Script ``api`` with ``turns``, run ``claude -p`` once in ``project_dir``, kill it on timeout."""
     home.mkdir(parents=True, exist_ok=True)
     tmpdir.mkdir(parents=True, exist_ok=True)
-    api.script(turns)
+    api.script(turns, subagents)
     first = len(api.requests)
     argv = build_argv(claude_bin, prompt, extra_args)
     proc = subprocess.Popen(

@@ -236,6 +236,7 @@ class Probe:
         extra_args: Sequence[str] = (),
         home: Path | None = None,
         timeout: float = 90,
+        subagents: dict[str, list[Any]] | None = None,
     ) -> CliRun:
         home = home or project.parent / "home"
         r = run_cli(
@@ -248,6 +249,7 @@ class Probe:
             tmpdir=project.parent / "tmp",
             extra_args=extra_args,
             timeout=timeout,
+            subagents=subagents,
         )
         if r.timed_out or r.result is None:
             print(f"  !! run failed: rc={r.returncode} timed_out={r.timed_out}\n{r.stderr[-3000:]}\n{r.stdout[-2000:]}", file=sys.stderr)
@@ -383,30 +385,41 @@ def sc_block(p: Probe) -> None:
     p.record("block", [r], read_jsonl(cap), {"file_written": target.exists(), "tool_results": [b for q in main for b in q.tool_results()]})
 
 
-def _agent_turns(tool_name: str, marker: str) -> list[Any]:
-    return [
-        {
-            "tool": tool_name,
-            "input": {"description": "probe subagent", "prompt": f"{marker}: run echo from-subagent", "subagent_type": "general-purpose"},
-        },
-        {"tool": "Bash", "input": {"command": "echo from-subagent", "description": "sub echo"}},
-        {"text": "SUBAGENT-FINAL-ANSWER"},
-        {"text": "main done"},
-    ]
-
-
-def sc_subagent(p: Probe, tool_name: str = "Agent", scenario: str = "subagent") -> None:
+def sc_subagent(p: Probe, tool_name: str = "Agent", scenario: str = "subagent", background: bool | None = None) -> None:
     proj, cap = p.project(scenario)
-    marker = f"SUBAGENT-TASK-{tool_name}"
-    r = p.run(proj, "delegate", _agent_turns(tool_name, marker))
+    marker = f"SUBAGENT-TASK-{scenario}"
+    agent_input: dict[str, Any] = {
+        "description": "probe subagent",
+        "prompt": f"{marker}: run echo from-subagent",
+        "subagent_type": "general-purpose",
+    }
+    if background is not None:
+        agent_input["run_in_background"] = background
+    r = p.run(
+        proj,
+        "delegate",
+        [{"tool": tool_name, "input": agent_input}, "MAIN-AFTER-AGENT-RESULT", "MAIN-AFTER-NOTIFICATION"],
+        subagents={
+            marker: [
+                {"tool": "Bash", "input": {"command": "echo from-subagent", "description": "sub echo"}},
+                "SUBAGENT-FINAL-ANSWER",
+            ]
+        },
+    )
     main = [q for q in r.requests if q.kind == "main"]
+    sub = [q for q in r.requests if q.kind == "subagent"]
     checks = {
-        "requests_containing_subagent_prompt": [i for i, q in enumerate(main) if marker in message_text(q.body["messages"][0])],
-        "main_saw_subagent_answer": any("SUBAGENT-FINAL-ANSWER" in q.text for q in main if marker not in message_text(q.body["messages"][0])),
-        "tool_results": [b for q in main for b in q.tool_results()],
-        "agent_tools_in_subagent": next((q.tool_names() for q in main if marker in message_text(q.body["messages"][0])), None),
+        "main_requests": len(main),
+        "subagent_requests": len(sub),
+        "main_saw_subagent_answer": [("SUBAGENT-FINAL-ANSWER" in q.text) for q in main],
+        "main_tool_results": [b for q in main for b in q.tool_results()],
+        "subagent_tools": sub[0].tool_names() if sub else None,
     }
     p.record(scenario, [r], read_jsonl(cap), checks)
+
+
+def sc_subagentfg(p: Probe) -> None:
+    sc_subagent(p, "Agent", "subagentfg", background=False)
 
 
 def sc_task(p: Probe) -> None:
@@ -474,7 +487,7 @@ def sc_slash(p: Probe) -> None:
     (plug / "commands").mkdir()
     for label, (allowed, body) in variants.items():
         (plug / "commands" / f"{label}.md").write_text(
-            _cmd(allowed, "PLUGIN: " + body.format(label=label) + "\nROOT=${CLAUDE_PLUGIN_ROOT}"), encoding="utf-8"
+            _cmd(allowed, "PLUGIN: " + body.replace("{label}", label) + "\nROOT=${CLAUDE_PLUGIN_ROOT}"), encoding="utf-8"
         )
 
     runs: list[CliRun] = []
@@ -584,6 +597,7 @@ SCENARIOS: dict[str, Callable[[Probe], None]] = {
     "denied": sc_denied,
     "block": sc_block,
     "subagent": sc_subagent,
+    "subagentfg": sc_subagentfg,
     "task": sc_task,
     "continue": sc_continue,
     "slash": sc_slash,
@@ -596,8 +610,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=Path("tests/fixtures/payloads"))
     ap.add_argument("--keep", action="store_true", help="keep the temp work dir")
     ap.add_argument("--claude-bin", type=Path, default=None)
-    ap.add_argument("scenarios", nargs="*", choices=[*SCENARIOS, []], default=[])
+    ap.add_argument("scenarios", nargs="*", metavar="SCENARIO", help=f"default: all of {', '.join(SCENARIOS)}")
     args = ap.parse_args(argv)
+    unknown = [s for s in args.scenarios if s not in SCENARIOS]
+    if unknown:
+        ap.error(f"unknown scenario(s): {', '.join(unknown)}")
     claude_bin = args.claude_bin or find_claude_bin()
     if claude_bin is None:
         print("claude binary not found: run tests/e2e/install_cli.sh or set HANDOFF_CLAUDE_BIN", file=sys.stderr)
