@@ -13,8 +13,9 @@ Contract with Claude Code (payload samples: tests/fixtures/payloads/):
 - It imports only the standard library, and not even ``json`` (see lib/fastjson.py); it is run
   as ``python3 -S`` because ``site`` alone costs 3x the interpreter's start-up here.
 - A count is never lost: the record is read, updated and atomically replaced under the
-  session's flock. If the lock stays busy past 1.5 s (a hung holder) the event is dropped and
-  the drop is logged, well inside the 5 s hook timeout.
+  session's flock. If the lock makes no progress for 1.5 s (a hung holder), or the queue is
+  longer than 4 s, the event is spilled to a file the next writer folds in (lib/telemetry_store.py),
+  and the spill is logged: the hook stays well inside its 5 s timeout and loses nothing.
 """
 
 import os
@@ -25,6 +26,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from lib import fastjson, statefiles  # noqa: E402  (path set up above)
 from lib import telemetry_record as tr  # noqa: E402
+from lib import telemetry_store as store  # noqa: E402
 
 MAX_STDIN_BYTES = 64 * 1024 * 1024  # Claude Code payloads with a large tool_response reach 50 MB
 PARALLEL_WINDOW_S = 10 * 60
@@ -107,35 +109,6 @@ def load_config(project_dir: str, log) -> dict:
     return config
 
 
-def load_record(path: str, session_id: str, project_dir: str, now_iso: str, log):
-    """The stored record, or a fresh one; a corrupt file is quarantined, never trusted."""
-    try:
-        with open(path, "rb") as f:
-            raw = f.read()
-    except FileNotFoundError:
-        return tr.new_record(session_id, project_dir, now_iso)
-    try:
-        record = fastjson.loads(raw.decode("utf-8"))
-        if not isinstance(record, dict) or record.get("schema_version") != tr.SCHEMA_VERSION:
-            raise ValueError("not a schema_version %d record" % tr.SCHEMA_VERSION)
-        if record.get("session_id") != session_id:
-            raise ValueError("record belongs to session %r" % (record.get("session_id"),))
-        for key, value in tr.new_record(session_id, project_dir, now_iso).items():
-            record.setdefault(key, value)
-        return record
-    except (ValueError, UnicodeDecodeError) as exc:
-        quarantine(path, log, str(exc))
-        return tr.new_record(session_id, project_dir, now_iso)
-
-
-def quarantine(path: str, log, reason: str) -> None:
-    target = "%s.corrupt-%s" % (path, time.strftime("%Y%m%dT%H%M%S", time.gmtime()))
-    if os.path.exists(target):
-        target += "-%d" % os.getpid()
-    os.replace(path, target)
-    log("corrupt record quarantined as %s (%s)" % (os.path.basename(target), reason))
-
-
 def scan_state_dir(state_dir: str, own_json: str, now: float) -> list:
     """Ids of other sessions whose record changed in the last 10 minutes."""
     others = []
@@ -159,25 +132,37 @@ def record_event(payload: dict, project_dir: str, state_dir: str, config: dict, 
         raise Dropped("no usable session_id")
     now = time.time()
     now_iso = statefiles.now_iso(now)
+    invariants = config["invariants"]
+    # Check the payload against a scratch record first: a bad payload is refused before it can
+    # take the lock or be spilled.
+    tr.apply_event(tr.new_record(session_id, project_dir, now_iso), payload, now, now_iso, invariants)
     json_path = statefiles.record_path(state_dir, session_id)
     try:
-        fd = statefiles.flock_session(statefiles.lock_path(state_dir, session_id))
+        fd = statefiles.flock_session(statefiles.lock_path(state_dir, session_id), progress_path=json_path)
     except statefiles.LockTimeout:
-        raise Dropped("session lock busy for %.1f s (hung holder?)" % statefiles.LOCK_BUDGET_S) from None
+        spill = store.write_spill(state_dir, session_id, payload, now, invariants)
+        log("session lock busy (no progress for %.1f s, or past %.1f s): event spilled to %s"
+            % (statefiles.LOCK_BUDGET_S, statefiles.LOCK_HARD_CAP_S, os.path.basename(spill)))
+        return
     try:
-        record = load_record(json_path, session_id, project_dir, now_iso, log)
+        record = store.load_record(json_path, session_id, project_dir, now_iso, log)
         try:
-            tr.apply_event(record, payload, now, now_iso, config["invariants"])
-        except tr.BadPayload:
-            raise
+            spills = store.fold_spills(record, store.pending_spills(state_dir, session_id), log)
+            tr.apply_event(record, payload, now, now_iso, invariants)
         except (TypeError, KeyError, AttributeError) as exc:  # a stored record of the wrong shape
-            quarantine(json_path, log, "bad shape: %r" % (exc,))
+            store.quarantine(json_path, log, "bad shape: %r" % (exc,))
             record = tr.new_record(session_id, project_dir, now_iso)
-            tr.apply_event(record, payload, now, now_iso, config["invariants"])
+            spills = store.fold_spills(record, store.pending_spills(state_dir, session_id), log)
+            tr.apply_event(record, payload, now, now_iso, invariants)
         record["project_dir"] = project_dir
         tr.add_parallel_sessions(record, scan_state_dir(state_dir, json_path, now))
         statefiles.sweep_orphans(json_path, now)
         statefiles.write_atomic(json_path, fastjson.dumps(record).encode("ascii"))
+        for path in spills:  # counted and durable: now the files may go
+            try:
+                os.unlink(path)
+            except FileNotFoundError:
+                pass
     finally:
         os.close(fd)
 

@@ -42,13 +42,22 @@ def loads(text: str):
     start = len(text) - len(text.lstrip(_WS))
     try:
         value, end = _scan_once(text, start)
-    except StopIteration:
-        raise ValueError("no JSON value at offset %d" % start) from None
+    except (StopIteration, ValueError, SystemError):
+        # Invalid JSON. The accelerator reports syntax errors through json.decoder, which it only
+        # finds if something imported it already (else it returns NULL without an exception:
+        # SystemError). Bad input is the rare path, so let the json package say what is wrong.
+        return _slow_loads(text)
     finally:
         _DecoderSettings.memo.clear()
     if text[end:].strip(_WS):
         raise ValueError("extra data after the JSON value at offset %d" % end)
     return value
+
+
+def _slow_loads(text: str):
+    import json
+
+    return json.loads(text, parse_constant=_reject_constant)
 
 
 def _no_default(obj):

@@ -15,9 +15,10 @@ import json
 import os
 
 from . import statefiles
+from . import telemetry_store as store
 from .errors import HelperError
 from .locking import session_lock
-from .telemetry_record import SCHEMA_VERSION
+from .telemetry_record import SCHEMA_VERSION, new_record
 
 COUNTER_FIELDS = (
     "tool_calls_total",
@@ -41,17 +42,30 @@ def _parse_record(path: str, raw: bytes) -> dict:
 
 
 def read_record(state_dir: str, session_id: str) -> dict | None:
-    """The live record of ``session_id``, or None when there is none."""
+    """The live record of ``session_id`` with pending spills applied, or None when there is none.
+
+    Read under the session lock so no hook is half-way through an update; spills (events a hook
+    could not apply because the lock was busy, lib/telemetry_store.py) are applied to the copy
+    returned, so a reader sees every count even before the next hook folds them in.
+    """
     path = statefiles.record_path(state_dir, session_id)
-    if not os.path.exists(path):
+    if not os.path.exists(path) and not store.pending_spills(state_dir, session_id):
         return None
     with session_lock(statefiles.lock_path(state_dir, session_id)):
+        spills = store.pending_spills(state_dir, session_id)
         try:
             with open(path, "rb") as f:
-                raw = f.read()
-        except FileNotFoundError:  # archived while we waited for the lock
-            return None
-    return _parse_record(path, raw)
+                record = _parse_record(path, f.read())
+        except FileNotFoundError:  # archived while we waited, or only spills so far
+            if not spills:
+                return None
+            record = None
+        if record is None:
+            record = new_record(session_id, "", statefiles.now_iso())
+        problems: list[str] = []
+        store.fold_spills(record, spills, problems.append)
+    record.pop("folded_spills", None)
+    return record
 
 
 def latest_session_id(state_dir: str, project_dir: str | None = None) -> str | None:
@@ -82,7 +96,8 @@ def latest_session_id(state_dir: str, project_dir: str | None = None) -> str | N
 
 def derive(record: dict) -> dict:
     """A copy of ``record`` with reader-facing fields added (and the id table left out)."""
-    out = {k: v for k, v in record.items() if k not in ("subagent_launches", "last_activity_epoch")}
+    hidden = ("subagent_launches", "last_activity_epoch", "folded_spills")
+    out = {k: v for k, v in record.items() if k not in hidden}
     out["invariants"] = {
         name: {"count": count, "ok": count == 0} for name, count in sorted(record.get("invariants", {}).items())
     }

@@ -12,9 +12,11 @@ Record shape (``schema_version: 1``), one JSON object per session in
   installed mid-session, or a record restarted after ``archive-state``);
 - ``last_seen_at``, ``ended_at`` / ``end_reason`` (the last SessionEnd), ``starts``, ``resumes``
   (SessionStart with ``source: resume``: ``--continue`` keeps the session id), ``ends``;
-- ``tool_calls_total``, ``tool_calls`` {canonical name: n}, ``mcp`` {server: {tool: n}};
+- ``tool_calls_total``, ``tool_calls`` {canonical name: n}, ``mcp`` {server: {tool: n}}: calls
+  that ran, whether they succeeded (PostToolUse) or failed (PostToolUseFailure);
 - ``subagents`` {total, by_type, confirmed} and the bounded ``subagent_launches`` id table;
-- ``failures``, ``failures_by_tool``, ``interruptions_count`` (PostToolUseFailure);
+- ``failures``, ``failures_by_tool``, ``interruptions_count`` (PostToolUseFailure, a subset
+  of the calls above);
 - ``invariants`` {name: n}: counters that must stay zero (patterns from .claude/handoff.json);
 - ``parallel_sessions``: other sessions active in the same state dir (filled by the hook);
 - ``active_seconds`` / ``last_activity_at``: tool activity, gaps over 15 min not counted;
@@ -253,13 +255,7 @@ def apply_event(
             reason = payload.get("reason")
             record["end_reason"] = reason if isinstance(reason, str) else None
     elif event == "PostToolUse":
-        record["tool_calls_total"] += 1
-        _bump(record["tool_calls"], canonical_tool(tool_name))
-        parts = split_mcp(tool_name)
-        if parts is not None:
-            _bump(record["mcp"].setdefault(parts[0], {}), parts[1])
-        _count_invariants(record, tool_name, invariants)
-        _note_activity(record, now_epoch, now_iso)
+        _count_tool_call(record, tool_name, invariants, now_epoch, now_iso)
         if tool_name in SUBAGENT_TOOLS:
             _launch(
                 record,
@@ -269,12 +265,14 @@ def apply_event(
                 confirmed=True,
             )
     elif event == "PostToolUseFailure":
+        # The tool ran and failed (Bash exiting 1, an interrupted call): a tool call that is
+        # also a failure. A call denied by permissions or blocked by a PreToolUse hook fires
+        # neither PostToolUse nor this (tests/e2e/FINDINGS.md), so it is never counted as a call.
+        _count_tool_call(record, tool_name, invariants, now_epoch, now_iso)
         record["failures"] += 1
         _bump(record["failures_by_tool"], canonical_tool(tool_name))
         if payload.get("is_interrupt") is True:
             record["interruptions_count"] += 1
-        _count_invariants(record, tool_name, invariants)
-        _note_activity(record, now_epoch, now_iso)
     elif event == "PreToolUse":
         # Registered with matcher Task|Agent: a launch announced before it runs. Other tools
         # (a user who widened the matcher) are not counted here: PostToolUse counts them.
@@ -289,6 +287,16 @@ def apply_event(
     else:  # SubagentStart / SubagentStop
         _launch(record, None, agent_id, agent_type, confirmed=True)
     return record
+
+
+def _count_tool_call(record: dict, tool_name: str, invariants: dict, now_epoch: float, now_iso: str) -> None:
+    record["tool_calls_total"] += 1
+    _bump(record["tool_calls"], canonical_tool(tool_name))
+    parts = split_mcp(tool_name)
+    if parts is not None:
+        _bump(record["mcp"].setdefault(parts[0], {}), parts[1])
+    _count_invariants(record, tool_name, invariants)
+    _note_activity(record, now_epoch, now_iso)
 
 
 def _only_event_so_far(record: dict) -> bool:

@@ -31,7 +31,8 @@ requests interleave with the main thread's. Give them their own scripts, keyed b
 A request goes to a subagent script when the needle occurs in its *first* message (a subagent
 conversation starts with the prompt it was given). The key ``"*"`` takes any other subagent
 request (the CLI marks them with ``cc_is_subagent=true`` in the system prompt); a subagent
-request that matches no script gets ``"done"``, never a main turn. Subagent requests are recorded with ``kind="subagent"`` and ``route=<needle>``.
+request that matches no script gets ``"done"``, never a main turn. Subagent requests are
+recorded with ``kind="subagent"`` and ``route=<needle>``.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ import os
 import signal
 import subprocess
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -292,7 +293,11 @@ def sse_events(message: dict[str, Any]) -> bytes:
             )
             emit(
                 "content_block_delta",
-                {"type": "content_block_delta", "index": i, "delta": {"type": "text_delta", "text": block["text"]}},
+                {
+                    "type": "content_block_delta",
+                    "index": i,
+                    "delta": {"type": "text_delta", "text": block["text"]},
+                },
             )
         else:
             emit(
@@ -300,7 +305,12 @@ def sse_events(message: dict[str, Any]) -> bytes:
                 {
                     "type": "content_block_start",
                     "index": i,
-                    "content_block": {"type": "tool_use", "id": block["id"], "name": block["name"], "input": {}},
+                    "content_block": {
+                        "type": "tool_use",
+                        "id": block["id"],
+                        "name": block["name"],
+                        "input": {},
+                    },
                 },
             )
             emit(
@@ -357,7 +367,12 @@ def _make_handler(api: FakeAPI) -> type[BaseHTTPRequestHandler]:
                 return raw.decode("utf-8", "replace")
 
         def _record(
-            self, body: Any, kind: str, idx: int | None = None, reply: dict | None = None, route: str | None = None
+            self,
+            body: Any,
+            kind: str,
+            idx: int | None = None,
+            reply: dict | None = None,
+            route: str | None = None,
         ) -> None:
             rec = Recorded(
                 method=self.command,
@@ -374,7 +389,10 @@ def _make_handler(api: FakeAPI) -> type[BaseHTTPRequestHandler]:
 
         def _not_found(self, body: Any = None) -> None:
             self._record(body, "other")
-            self._json(404, {"type": "error", "error": {"type": "not_found_error", "message": f"no route {self.path}"}})
+            self._json(
+                404,
+                {"type": "error", "error": {"type": "not_found_error", "message": f"no route {self.path}"}},
+            )
 
         def do_HEAD(self) -> None:  # noqa: N802
             self._record(None, "other")
@@ -387,7 +405,13 @@ def _make_handler(api: FakeAPI) -> type[BaseHTTPRequestHandler]:
                 self._json(200, {"ok": True})
             elif path == "/v1/models":
                 self._record(None, "other")
-                self._json(200, {"data": [{"type": "model", "id": api.model, "display_name": api.model}], "has_more": False})
+                self._json(
+                    200,
+                    {
+                        "data": [{"type": "model", "id": api.model, "display_name": api.model}],
+                        "has_more": False,
+                    },
+                )
             else:
                 self._not_found()
 
@@ -395,7 +419,9 @@ def _make_handler(api: FakeAPI) -> type[BaseHTTPRequestHandler]:
             try:
                 body = self._read_body()
             except Exception as exc:  # pragma: no cover - defensive
-                self._json(400, {"type": "error", "error": {"type": "invalid_request_error", "message": str(exc)}})
+                self._json(
+                    400, {"type": "error", "error": {"type": "invalid_request_error", "message": str(exc)}}
+                )
                 return
             path = urlsplit(self.path).path.rstrip("/")
             if path == "/v1/messages/count_tokens":
@@ -407,13 +433,21 @@ def _make_handler(api: FakeAPI) -> type[BaseHTTPRequestHandler]:
                 return
             if not isinstance(body, dict):
                 self._record(body, "other")
-                self._json(400, {"type": "error", "error": {"type": "invalid_request_error", "message": "body must be a JSON object"}})
+                self._json(
+                    400,
+                    {
+                        "type": "error",
+                        "error": {"type": "invalid_request_error", "message": "body must be a JSON object"},
+                    },
+                )
                 return
             try:
                 kind, route, idx, message = api.answer(body)
             except Exception as exc:
                 self._record(body, "other")
-                self._json(500, {"type": "error", "error": {"type": "api_error", "message": f"fake api: {exc!r}"}})
+                self._json(
+                    500, {"type": "error", "error": {"type": "api_error", "message": f"fake api: {exc!r}"}}
+                )
                 return
             self._record(body, kind, idx, message, route)
             if body.get("stream"):
@@ -446,6 +480,41 @@ _STRIP_PREFIXES = ("CLAUDE", "ANTHROPIC", "OTEL_")
 _STRIP_NAMES = ("IS_SANDBOX", "DISABLE_AUTOUPDATER", "DISABLE_TELEMETRY", "MCP_TIMEOUT")
 
 
+def _children() -> dict[int, list[int]]:
+    kids: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        # pid (comm) state ppid ...; comm may hold spaces and parentheses
+        ppid = int(text[text.rindex(")") + 2 :].split()[1])
+        kids.setdefault(ppid, []).append(int(stat.parent.name))
+    return kids
+
+
+def kill_tree(pid: int) -> None:
+    """SIGKILL ``pid``, its process group and every descendant (the CLI runs Bash tools in new sessions)."""
+    victims = [pid]
+    try:
+        kids = _children()
+    except (OSError, ValueError):
+        kids = {}
+    i = 0
+    while i < len(victims):
+        victims.extend(kids.get(victims[i], []))
+        i += 1
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except OSError:
+        pass
+    for victim in victims:
+        try:
+            os.kill(victim, signal.SIGKILL)
+        except OSError:
+            pass
+
+
 def find_claude_bin() -> Path | None:
     env = os.environ.get("HANDOFF_CLAUDE_BIN")
     if env:
@@ -454,13 +523,11 @@ def find_claude_bin() -> Path | None:
     return DEFAULT_CLAUDE_BIN if DEFAULT_CLAUDE_BIN.exists() else None
 
 
-def cli_env(base_url: str, home: Path, tmpdir: Path, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+def cli_env(
+    base_url: str, home: Path, tmpdir: Path, extra: Mapping[str, str] | None = None
+) -> dict[str, str]:
     """The environment of the recipe: offline, dummy key, temp HOME and TMPDIR."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(_STRIP_PREFIXES) and k not in _STRIP_NAMES
-    }
+    env = {k: v for k, v in os.environ.items() if not k.startswith(_STRIP_PREFIXES) and k not in _STRIP_NAMES}
     env.update(
         {
             "HOME": str(home),
@@ -532,10 +599,7 @@ def run_cli(
         stdout, stderr = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
         timed_out = True
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+        kill_tree(proc.pid)
         stdout, stderr = proc.communicate()
     result = None
     if stdout.strip():

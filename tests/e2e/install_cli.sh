@@ -28,7 +28,7 @@ if ! installed_ok; then
     fi
     mkdir -p "$PREFIX"
     echo "install_cli.sh: installing @anthropic-ai/claude-code@$VERSION into $PREFIX" >&2
-    npm install --prefix "$PREFIX" --no-audit --no-fund --loglevel=error \
+    npm install --prefix "$PREFIX" --save-exact --no-audit --no-fund --loglevel=error \
         "@anthropic-ai/claude-code@$VERSION" >&2
     if ! installed_ok; then
         echo "install_cli.sh: installed, but '$BIN --version' does not report $VERSION:" >&2

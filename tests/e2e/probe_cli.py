@@ -76,7 +76,7 @@ ALL_EVENTS = (
 CAPTURE_EVENTS = tuple(e for e in ALL_EVENTS if e not in ("WorktreeCreate", "WorktreeRemove"))
 TOOL_EVENTS = {"PreToolUse", "PostToolUse", "PostToolUseFailure", "PermissionRequest", "PermissionDenied"}
 
-CAPTURE_HOOK = r'''
+CAPTURE_HOOK = r"""
 import fcntl, json, os, sys
 out, label = sys.argv[1], sys.argv[2]
 raw = sys.stdin.read()
@@ -90,20 +90,20 @@ rec = {"event": label, "stdin": data, "env": env, "hook_cwd": os.getcwd()}
 with open(out, "a", encoding="utf-8") as f:
     fcntl.flock(f, fcntl.LOCK_EX)
     f.write(json.dumps(rec) + "\n")
-'''
+"""
 
 # Prints argv[1] to stdout (or to stderr and exits argv[2] if given).
-EMIT_HOOK = r'''
+EMIT_HOOK = r"""
 import sys
 sys.stdin.read()
 if len(sys.argv) > 2:
     sys.stderr.write(sys.argv[1] + "\n")
     sys.exit(int(sys.argv[2]))
 sys.stdout.write(sys.argv[1] + "\n")
-'''
+"""
 
 # A pre-exec target: dumps its cwd, args and CLAUDE* env as JSON to argv[1], prints a marker.
-DUMP_TOOL = r'''#!/usr/bin/env python3
+DUMP_TOOL = r"""#!/usr/bin/env python3
 import json, os, sys
 out = sys.argv[1]
 label = sys.argv[2] if len(sys.argv) > 2 else "preexec"
@@ -113,7 +113,7 @@ with open(out, "a", encoding="utf-8") as f:
     f.write(json.dumps({"event": "preexec:" + label, "stdin": {"argv": sys.argv[1:]},
                         "env": env, "hook_cwd": os.getcwd()}) + "\n")
 print("TOOL-RAN-" + label)
-'''
+"""
 
 
 def sh_quote(s: str) -> str:
@@ -147,21 +147,41 @@ def capture_settings(
 ) -> dict[str, Any]:
     """A settings ``hooks`` block that runs the capture hook for each event (no matcher)."""
     return {
-        ev: [{"hooks": [{"type": "command", "command": capture_command(hook, capture_file, label_prefix + ev, python)}]}]
+        ev: [
+            {
+                "hooks": [
+                    {
+                        "type": "command",
+                        "command": capture_command(hook, capture_file, label_prefix + ev, python),
+                    }
+                ]
+            }
+        ]
         for ev in events
     }
 
 
 def git(project: Path, *args: str) -> None:
     subprocess.run(
-        ["git", "-c", "user.name=probe", "-c", "user.email=probe@example.invalid", "-c", "init.defaultBranch=main", *args],
+        [
+            "git",
+            "-c",
+            "user.name=probe",
+            "-c",
+            "user.email=probe@example.invalid",
+            "-c",
+            "init.defaultBranch=main",
+            *args,
+        ],
         cwd=project,
         check=True,
         capture_output=True,
     )
 
 
-def make_project(path: Path, hooks: dict[str, Any] | None = None, files: dict[str, str] | None = None) -> Path:
+def make_project(
+    path: Path, hooks: dict[str, Any] | None = None, files: dict[str, str] | None = None
+) -> Path:
     """A fresh git repo (one commit) with ``.claude/settings.json`` holding ``hooks``."""
     path.mkdir(parents=True, exist_ok=True)
     git(path, "init", "-q")
@@ -174,7 +194,9 @@ def make_project(path: Path, hooks: dict[str, Any] | None = None, files: dict[st
     git(path, "commit", "-q", "-m", "init")
     if hooks is not None:
         (path / ".claude").mkdir(exist_ok=True)
-        (path / ".claude" / "settings.json").write_text(json.dumps({"hooks": hooks}, indent=2), encoding="utf-8")
+        (path / ".claude" / "settings.json").write_text(
+            json.dumps({"hooks": hooks}, indent=2), encoding="utf-8"
+        )
     return path
 
 
@@ -216,7 +238,9 @@ class Probe:
         d.mkdir(parents=True)
         return d
 
-    def project(self, name: str, extra_hooks: dict[str, Any] | None = None, files: dict[str, str] | None = None) -> tuple[Path, Path]:
+    def project(
+        self, name: str, extra_hooks: dict[str, Any] | None = None, files: dict[str, str] | None = None
+    ) -> tuple[Path, Path]:
         d = self.scenario_dir(name)
         capture = d / "capture.jsonl"
         hooks = capture_settings(self.hook, capture)
@@ -252,12 +276,16 @@ class Probe:
             subagents=subagents,
         )
         if r.timed_out or r.result is None:
-            print(f"  !! run failed: rc={r.returncode} timed_out={r.timed_out}\n{r.stderr[-3000:]}\n{r.stdout[-2000:]}", file=sys.stderr)
+            print(
+                f"  !! run failed: rc={r.returncode} timed_out={r.timed_out}\n"
+                f"{r.stderr[-3000:]}\n{r.stdout[-2000:]}",
+                file=sys.stderr,
+            )
         return r
 
     def save(self, scenario: str, records: list[dict[str, Any]]) -> list[str]:
         """Write payload files; returns their names."""
-        for old in self.out.glob(f"probe-{scenario}-*.json"):
+        for old in self.out.glob(f"probe-{scenario}-[A-Z]*.json"):  # event names are capitalised
             old.unlink()
         seen: Counter[str] = Counter()
         names = []
@@ -267,24 +295,45 @@ class Probe:
             ev = stdin.get("hook_event_name") if isinstance(stdin, dict) else None
             if isinstance(stdin, dict) and (ev in TOOL_EVENTS) and stdin.get("tool_name"):
                 label += "-" + stdin["tool_name"].replace(":", "_")
-            if isinstance(stdin, dict) and stdin.get("agent_id") and ev not in ("SubagentStart", "SubagentStop"):
+            if (
+                isinstance(stdin, dict)
+                and stdin.get("agent_id")
+                and ev not in ("SubagentStart", "SubagentStop")
+            ):
                 label += "-insubagent"
             seen[label] += 1
             if seen[label] > 1:
                 label += f"-{seen[label]}"
             name = f"probe-{scenario}-{label}.json"
-            (self.out / name).write_text(json.dumps(rec, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+            (self.out / name).write_text(
+                json.dumps(rec, indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
+            )
             names.append(name)
         return names
 
-    def record(self, scenario: str, runs: list[CliRun], captured: list[dict[str, Any]], checks: dict[str, Any], extra: list[dict[str, Any]] | None = None) -> None:
+    def record(
+        self,
+        scenario: str,
+        runs: list[CliRun],
+        captured: list[dict[str, Any]],
+        checks: dict[str, Any],
+        extra: list[dict[str, Any]] | None = None,
+    ) -> None:
         files = self.save(scenario, captured + (extra or []))
         entry = {
             "scenario": scenario,
             "events": [
                 rec["event"]
-                + (f"({rec['stdin'].get('tool_name')})" if isinstance(rec.get("stdin"), dict) and rec["stdin"].get("tool_name") else "")
-                + (" [agent_id]" if isinstance(rec.get("stdin"), dict) and rec["stdin"].get("agent_id") else "")
+                + (
+                    f"({rec['stdin'].get('tool_name')})"
+                    if isinstance(rec.get("stdin"), dict) and rec["stdin"].get("tool_name")
+                    else ""
+                )
+                + (
+                    " [agent_id]"
+                    if isinstance(rec.get("stdin"), dict) and rec["stdin"].get("agent_id")
+                    else ""
+                )
                 for rec in captured
             ],
             "files": files,
@@ -299,7 +348,16 @@ class Probe:
 
 def describe_run(r: CliRun) -> dict[str, Any]:
     res = r.result if isinstance(r.result, dict) else {}
-    keep = ("subtype", "is_error", "num_turns", "result", "session_id", "permission_denials", "terminal_reason", "stop_reason")
+    keep = (
+        "subtype",
+        "is_error",
+        "num_turns",
+        "result",
+        "session_id",
+        "permission_denials",
+        "terminal_reason",
+        "stop_reason",
+    )
     return {
         "argv": [a for a in r.argv[1:]],
         "returncode": r.returncode,
@@ -324,14 +382,23 @@ def describe_request(q: Recorded) -> dict[str, Any]:
         "n_tools": len(body.get("tools") or []),
         "system_head": (sys_text or "")[:120],
         "reply": [
-            {"type": b["type"], **({"name": b["name"], "id": b["id"]} if b["type"] == "tool_use" else {"text": b.get("text")})}
+            {
+                "type": b["type"],
+                **(
+                    {"name": b["name"], "id": b["id"]} if b["type"] == "tool_use" else {"text": b.get("text")}
+                ),
+            }
             for b in q.reply.get("content", [])
         ],
     }
     results = q.tool_results()
     if results:
         d["tool_results"] = [
-            {"tool_use_id": b.get("tool_use_id"), "is_error": b.get("is_error"), "content": message_text({"content": b.get("content")})[:600]}
+            {
+                "tool_use_id": b.get("tool_use_id"),
+                "is_error": b.get("is_error"),
+                "content": message_text({"content": b.get("content")})[:600],
+            }
             for b in results
         ]
     else:
@@ -344,16 +411,29 @@ def describe_request(q: Recorded) -> dict[str, Any]:
 
 def sc_basic(p: Probe) -> None:
     proj, cap = p.project("basic")
-    r = p.run(proj, "run echo", [{"tool": "Bash", "input": {"command": "echo probe-ok", "description": "echo"}}, "basic done"])
+    r = p.run(
+        proj,
+        "run echo",
+        [{"tool": "Bash", "input": {"command": "echo probe-ok", "description": "echo"}}, "basic done"],
+    )
     p.record("basic", [r], read_jsonl(cap), {"num_turns": (r.result or {}).get("num_turns")})
 
 
 def sc_bashfail(p: Probe) -> None:
     proj, cap = p.project("bashfail")
     cmd = "echo to-stdout; echo to-stderr >&2; exit 1"
-    r = p.run(proj, "run a failing command", [{"tool": "Bash", "input": {"command": cmd, "description": "fail"}}, "after failure"])
+    r = p.run(
+        proj,
+        "run a failing command",
+        [{"tool": "Bash", "input": {"command": cmd, "description": "fail"}}, "after failure"],
+    )
     main = [q for q in r.requests if q.kind == "main"]
-    p.record("bashfail", [r], read_jsonl(cap), {"tool_result_is_error": [b.get("is_error") for q in main for b in q.tool_results()]})
+    p.record(
+        "bashfail",
+        [r],
+        read_jsonl(cap),
+        {"tool_result_is_error": [b.get("is_error") for q in main for b in q.tool_results()]},
+    )
 
 
 def sc_denied(p: Probe) -> None:
@@ -377,15 +457,33 @@ def sc_denied(p: Probe) -> None:
 def sc_block(p: Probe) -> None:
     proj, cap = p.project(
         "block",
-        extra_hooks={"PreToolUse": [{"matcher": "Bash", "hooks": [{"type": "command", "command": p.emit_cmd("BLOCKED-BY-PROBE-HOOK", 2)}]}]},
+        extra_hooks={
+            "PreToolUse": [
+                {
+                    "matcher": "Bash",
+                    "hooks": [{"type": "command", "command": p.emit_cmd("BLOCKED-BY-PROBE-HOOK", 2)}],
+                }
+            ]
+        },
     )
     target = proj / "blocked.txt"
-    r = p.run(proj, "run echo", [{"tool": "Bash", "input": {"command": f"echo x > {target}", "description": "write"}}, "after block"])
+    r = p.run(
+        proj,
+        "run echo",
+        [{"tool": "Bash", "input": {"command": f"echo x > {target}", "description": "write"}}, "after block"],
+    )
     main = [q for q in r.requests if q.kind == "main"]
-    p.record("block", [r], read_jsonl(cap), {"file_written": target.exists(), "tool_results": [b for q in main for b in q.tool_results()]})
+    p.record(
+        "block",
+        [r],
+        read_jsonl(cap),
+        {"file_written": target.exists(), "tool_results": [b for q in main for b in q.tool_results()]},
+    )
 
 
-def sc_subagent(p: Probe, tool_name: str = "Agent", scenario: str = "subagent", background: bool | None = None) -> None:
+def sc_subagent(
+    p: Probe, tool_name: str = "Agent", scenario: str = "subagent", background: bool | None = None
+) -> None:
     proj, cap = p.project(scenario)
     marker = f"SUBAGENT-TASK-{scenario}"
     agent_input: dict[str, Any] = {
@@ -428,7 +526,11 @@ def sc_task(p: Probe) -> None:
 
 def sc_continue(p: Probe) -> None:
     proj, cap = p.project("continue")
-    r1 = p.run(proj, "first prompt", [{"tool": "Bash", "input": {"command": "echo first", "description": "first"}}, "FIRST-RUN-DONE"])
+    r1 = p.run(
+        proj,
+        "first prompt",
+        [{"tool": "Bash", "input": {"command": "echo first", "description": "first"}}, "FIRST-RUN-DONE"],
+    )
     n1 = len(read_jsonl(cap))
     r2 = p.run(proj, "second prompt", ["SECOND-RUN-DONE"], extra_args=["--continue"])
     captured = read_jsonl(cap)
@@ -449,29 +551,37 @@ def _cmd(allowed: str | None, body: str, description: str = "probe command") -> 
 
 
 def sc_slash(p: Probe) -> None:
+    """Slash commands with `!` pre-exec: one run (and one sub-scenario ``slash-<tag>``) per case.
+
+    Only UserPromptSubmit and UserPromptExpansion payloads are saved per case (the other events
+    are the same as in ``basic``); the order of all events is in the summary.
+    """
     d = p.scenario_dir("slash")
-    cap = d / "capture.jsonl"
     dump = d / "preexec.jsonl"
-    tool_src = DUMP_TOOL
     files = {
-        "scripts/dump-env": tool_src,
-        ".claude/commands/x.md": _cmd("Bash(echo:*)", "PREEXEC: !`echo PREEXEC-MARKER-OUT`\nARGS: all=[$ARGUMENTS] zero=[$0] one=[$1]"),
-        ".claude/commands/vars.md": _cmd("Bash(echo:*)", 'VARS: !`echo "VARS sid=$CLAUDE_CODE_SESSION_ID pd=$CLAUDE_PROJECT_DIR pwd=$PWD"`'),
-        ".claude/commands/envdump.md": _cmd("Bash(./scripts/dump-env:*)", f"ENV: !`./scripts/dump-env {dump} project`"),
-        ".claude/commands/denied.md": _cmd("Bash(echo:*)", "DENIED: !`ls -la`"),
-        ".claude/commands/noallowed.md": _cmd(None, "NOALLOWED: !`echo NOALLOWED-OUT`"),
+        "scripts/dump-env": DUMP_TOOL,
+        ".claude/commands/x.md": _cmd(
+            "Bash(echo:*)", "PREEXEC: !`echo PREEXEC-MARKER-OUT`\nARGS: all=[$ARGUMENTS] zero=[$0] one=[$1]"
+        ),
+        ".claude/commands/vars.md": _cmd("Bash(echo:*)", 'VARS: !`echo "VARS sid=$CLAUDE_CODE_SESSION_ID"`'),
+        ".claude/commands/varsbare.md": _cmd("Bash", 'VARS: !`echo "VARS sid=$CLAUDE_CODE_SESSION_ID"`'),
+        ".claude/commands/envdump.md": _cmd(
+            "Bash(./scripts/dump-env:*)", f"ENV: !`./scripts/dump-env {dump} project`"
+        ),
+        ".claude/commands/readonly.md": _cmd("Bash(echo:*)", "READONLY: !`ls -a`"),
+        ".claude/commands/denied.md": _cmd("Bash(echo:*)", "DENIED: !`touch denied-ran.txt`"),
+        ".claude/commands/noallowed.md": _cmd(None, f"NOALLOWED: !`./scripts/dump-env {dump} noallowed`"),
     }
-    proj = make_project(d / "project", capture_settings(p.hook, cap), files)
+    proj = make_project(d / "project", {}, files)
     os.chmod(proj / "scripts" / "dump-env", 0o755)
 
-    # The plugin.
+    # A plugin whose commands run ${CLAUDE_PLUGIN_ROOT}/scripts/tool under several allowed-tools forms.
     plug = d / "plugins" / "probeplug"
     (plug / ".claude-plugin").mkdir(parents=True)
-    (plug / ".claude-plugin" / "plugin.json").write_text(
-        json.dumps({"name": "probeplug", "version": "0.0.1", "description": "probe", "author": {"name": "probe"}}), encoding="utf-8"
-    )
+    manifest = {"name": "probeplug", "version": "0.0.1", "description": "probe", "author": {"name": "probe"}}
+    (plug / ".claude-plugin" / "plugin.json").write_text(json.dumps(manifest), encoding="utf-8")
     (plug / "scripts").mkdir()
-    (plug / "scripts" / "tool").write_text(tool_src, encoding="utf-8")
+    (plug / "scripts" / "tool").write_text(DUMP_TOOL, encoding="utf-8")
     os.chmod(plug / "scripts" / "tool", 0o755)
     exact = "Bash(${CLAUDE_PLUGIN_ROOT}/scripts/tool:*)"
     quoted = '!`"${CLAUDE_PLUGIN_ROOT}/scripts/tool" ' + str(dump) + " {label}`"
@@ -479,57 +589,76 @@ def sc_slash(p: Probe) -> None:
     variants = {
         "exactquoted": (exact, quoted),
         "exactunquoted": (exact, unquoted),
+        "exactspace": ("Bash(${CLAUDE_PLUGIN_ROOT}/scripts/tool *)", quoted),
         "globquoted": ("Bash(*/scripts/tool:*)", quoted),
         "globunquoted": ("Bash(*/scripts/tool:*)", unquoted),
         "barebash": ("Bash", quoted),
         "none": (None, quoted),
+        # plugin paths and the user's arguments passed on as arguments (no shell variables left)
+        "withdata": (exact, quoted.replace("{label}", '{label} --data "${CLAUDE_PLUGIN_DATA}"')),
+        "withargs": (exact, quoted.replace("{label}", "{label} $ARGUMENTS")),
     }
     (plug / "commands").mkdir()
     for label, (allowed, body) in variants.items():
-        (plug / "commands" / f"{label}.md").write_text(
-            _cmd(allowed, "PLUGIN: " + body.replace("{label}", label) + "\nROOT=${CLAUDE_PLUGIN_ROOT}"), encoding="utf-8"
+        text = (
+            "PLUGIN: "
+            + body.replace("{label}", label)
+            + "\nROOT=${CLAUDE_PLUGIN_ROOT}\nDATA=${CLAUDE_PLUGIN_DATA}"
         )
+        (plug / "commands" / f"{label}.md").write_text(_cmd(allowed, text), encoding="utf-8")
 
-    runs: list[CliRun] = []
-    checks: dict[str, Any] = {}
-
-    def slash(prompt: str, marker: str | None, allowed_global: str = "Read", plugin: bool = False) -> None:
+    def slash(tag: str, prompt: str, marker: str, allowed_global: str = "Read", plugin: bool = False) -> None:
+        cap = d / f"capture-{tag}.jsonl"
+        settings = {"hooks": capture_settings(p.hook, cap)}
+        (proj / ".claude" / "settings.json").write_text(json.dumps(settings, indent=2), encoding="utf-8")
         extra = ["--allowedTools", allowed_global] + (["--plugin-dir", str(plug)] if plugin else [])
-        r = p.run(proj, prompt, ["SLASH-DONE"], extra_args=extra)
-        runs.append(r)
+        r = p.run(proj, prompt, ["SLASH-DONE"], extra_args=extra, home=d / "home")
         main = [q for q in r.requests if q.kind == "main"]
         first_user = message_text(main[0].last_message("user")) if main else ""
-        checks[f"{prompt} [global {allowed_global}]"] = {
-            "num_turns": (r.result or {}).get("num_turns"),
-            "subtype": (r.result or {}).get("subtype"),
-            "result": (r.result or {}).get("result"),
+        i = first_user.find("<command-message>")
+        res = r.result or {}
+        checks = {
+            "prompt": prompt,
+            "global_allowedTools": allowed_global,
+            "num_turns": res.get("num_turns"),
+            "subtype": res.get("subtype"),
+            "is_error": res.get("is_error"),
+            "result": res.get("result"),
             "model_called": bool(main),
-            "marker_in_request": (marker in first_user) if marker else None,
-            "expansion": first_user[-700:],
+            "preexec_output_in_request": marker in first_user,
+            "expansion": first_user[i:] if i >= 0 else first_user[-300:],
         }
+        captured = [
+            rec for rec in read_jsonl(cap) if rec["event"] in ("UserPromptSubmit", "UserPromptExpansion")
+        ]
+        p.record(f"slash-{tag}", [r], captured, checks)
+        p.summary[-1]["events"] = [rec["event"] for rec in read_jsonl(cap)]
 
-    slash("/x alpha beta", "PREEXEC-MARKER-OUT")
-    slash("/vars", "VARS sid=")
-    slash("/envdump", "TOOL-RAN-project")
-    slash("/denied", "DENIED")
-    slash("/denied", "DENIED", allowed_global="Bash")
-    slash("/noallowed", "NOALLOWED-OUT")
-    slash("/noallowed", "NOALLOWED-OUT", allowed_global="Bash")
+    slash("x", "/x alpha beta", "PREEXEC-MARKER-OUT")
+    slash("vars", "/vars", "VARS sid=")
+    slash("varsbare", "/varsbare", "VARS sid=")
+    slash("envdump", "/envdump", "TOOL-RAN-project")
+    slash("readonly", "/readonly", "README.md")
+    slash("denied", "/denied", "DENIED:")
+    slash("denied-globalbash", "/denied", "DENIED:", allowed_global="Bash")
+    slash("noallowed", "/noallowed", "TOOL-RAN-noallowed")
+    slash("noallowed-globalbash", "/noallowed", "TOOL-RAN-noallowed", allowed_global="Bash")
     for label in variants:
-        slash(f"/probeplug:{label}", f"TOOL-RAN-{label}", plugin=True)
-    slash("/probeplug:none", "TOOL-RAN-none", allowed_global="Bash", plugin=True)
-    slash("/exactquoted", "TOOL-RAN-exactquoted", plugin=True)  # un-namespaced plugin command
+        args = " foo bar" if label == "withargs" else ""
+        slash(f"plugin-{label}", f"/probeplug:{label}{args}", f"TOOL-RAN-{label}", plugin=True)
+    slash("plugin-none-globalbash", "/probeplug:none", "TOOL-RAN-none", allowed_global="Bash", plugin=True)
+    slash("plugin-unnamespaced", "/exactquoted", "TOOL-RAN-exactquoted", plugin=True)
 
-    pre = read_jsonl(dump)
-    checks["preexec_ran"] = [rec["event"] for rec in pre]
-    # Only keep the hook calls of the first run (the others repeat the same events).
-    captured = [rec for rec in read_jsonl(cap)]
-    p.record("slash", runs, captured[: len(captured)], checks)
-    # pre-exec environment dumps, one file per label
-    for rec in pre:
-        name = "probe-slash-preexec-" + rec["event"].split(":", 1)[1] + ".json"
+    p.summary.append({"scenario": "slash-preexec", "events": [], "files": [], "checks": {}, "runs": []})
+    for old in p.out.glob("probe-slash-preexec-*.json"):
+        old.unlink()
+    for rec in read_jsonl(dump):
+        label = rec["event"].split(":", 1)[1]
+        name = f"probe-slash-preexec-{label}.json"
         (p.out / name).write_text(json.dumps(rec, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
         p.summary[-1]["files"].append(name)
+    p.summary[-1]["checks"]["ran"] = p.summary[-1]["files"]
+    print("== slash-preexec:", p.summary[-1]["files"])
 
 
 def sc_context(p: Probe) -> None:
@@ -539,8 +668,26 @@ def sc_context(p: Probe) -> None:
     proj, cap = p.project(
         "ctxjson",
         extra_hooks={
-            "SessionStart": [{"hooks": [{"type": "command", "command": p.emit_cmd(js("SessionStart", "SESSIONSTART-JSON-CTX-MARKER"))}]}],
-            "UserPromptSubmit": [{"hooks": [{"type": "command", "command": p.emit_cmd(js("UserPromptSubmit", "PROMPT-JSON-CTX-MARKER"))}]}],
+            "SessionStart": [
+                {
+                    "hooks": [
+                        {
+                            "type": "command",
+                            "command": p.emit_cmd(js("SessionStart", "SESSIONSTART-JSON-CTX-MARKER")),
+                        }
+                    ]
+                }
+            ],
+            "UserPromptSubmit": [
+                {
+                    "hooks": [
+                        {
+                            "type": "command",
+                            "command": p.emit_cmd(js("UserPromptSubmit", "PROMPT-JSON-CTX-MARKER")),
+                        }
+                    ]
+                }
+            ],
         },
     )
     r = p.run(proj, "hello", ["CTX-DONE"])
@@ -562,7 +709,7 @@ def sc_context(p: Probe) -> None:
     def snippet(marker: str) -> str:
         t = first.text if first else ""
         i = t.find(marker)
-        return t[max(0, i - 300): i + 100] if i >= 0 else ""
+        return t[max(0, i - 300) : i + 100] if i >= 0 else ""
 
     checks = {
         "SESSIONSTART-JSON-CTX-MARKER": where("SESSIONSTART-JSON-CTX-MARKER"),
@@ -575,8 +722,12 @@ def sc_context(p: Probe) -> None:
     proj, cap = p.project(
         "ctxplain",
         extra_hooks={
-            "SessionStart": [{"hooks": [{"type": "command", "command": p.emit_cmd("SESSIONSTART-PLAIN-CTX-MARKER")}]}],
-            "UserPromptSubmit": [{"hooks": [{"type": "command", "command": p.emit_cmd("PROMPT-PLAIN-CTX-MARKER")}]}],
+            "SessionStart": [
+                {"hooks": [{"type": "command", "command": p.emit_cmd("SESSIONSTART-PLAIN-CTX-MARKER")}]}
+            ],
+            "UserPromptSubmit": [
+                {"hooks": [{"type": "command", "command": p.emit_cmd("PROMPT-PLAIN-CTX-MARKER")}]}
+            ],
         },
     )
     r = p.run(proj, "hello", ["CTX-DONE"])
@@ -610,14 +761,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=Path("tests/fixtures/payloads"))
     ap.add_argument("--keep", action="store_true", help="keep the temp work dir")
     ap.add_argument("--claude-bin", type=Path, default=None)
-    ap.add_argument("scenarios", nargs="*", metavar="SCENARIO", help=f"default: all of {', '.join(SCENARIOS)}")
+    ap.add_argument(
+        "scenarios", nargs="*", metavar="SCENARIO", help=f"default: all of {', '.join(SCENARIOS)}"
+    )
     args = ap.parse_args(argv)
     unknown = [s for s in args.scenarios if s not in SCENARIOS]
     if unknown:
         ap.error(f"unknown scenario(s): {', '.join(unknown)}")
     claude_bin = args.claude_bin or find_claude_bin()
     if claude_bin is None:
-        print("claude binary not found: run tests/e2e/install_cli.sh or set HANDOFF_CLAUDE_BIN", file=sys.stderr)
+        print(
+            "claude binary not found: run tests/e2e/install_cli.sh or set HANDOFF_CLAUDE_BIN", file=sys.stderr
+        )
         return 2
     args.out.mkdir(parents=True, exist_ok=True)
     base = Path(tempfile.mkdtemp(prefix="claude-probe-"))
@@ -634,7 +789,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     summary = args.out / "probe-summary.jsonl"
     old = {}
     if summary.exists():
-        old = {json.loads(line)["scenario"]: line for line in summary.read_text(encoding="utf-8").splitlines() if line.strip()}
+        old = {
+            json.loads(line)["scenario"]: line
+            for line in summary.read_text(encoding="utf-8").splitlines()
+            if line.strip()
+        }
     for entry in probe.summary:
         old[entry["scenario"]] = json.dumps(entry, ensure_ascii=False)
     summary.write_text("".join(line + "\n" for line in old.values()), encoding="utf-8")
