@@ -30,7 +30,7 @@ def race(project, tmp_path, jobs):
     barrier.write_text("")
     payload_dir = tmp_path / "payloads"
     payload_dir.mkdir()
-    out = open(tmp_path / "stdout", "wb")
+    out = open(tmp_path / "stdout", "wb")  # noqa: SIM115 - shared by 500 children, closed below
     barrier_fd = os.open(barrier, os.O_RDWR)
     fcntl.flock(barrier_fd, fcntl.LOCK_EX)
     ready_r, ready_w = os.pipe()

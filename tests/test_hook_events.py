@@ -206,7 +206,8 @@ def test_subagents_without_post_tool_use_and_parallel_launches(project):
     """PostToolUse does not always fire when an Agent call completes: Pre + SubagentStart/Stop
     must be enough, and two parallel launches must stay two."""
     for tu in ("toolu_a", "toolu_b"):
-        feed(project, payload("PreToolUse", tool_name="Agent", tool_use_id=tu, tool_input={"subagent_type": "Plan"}))
+        pre = payload("PreToolUse", tool_name="Agent", tool_use_id=tu, tool_input={"subagent_type": "Plan"})
+        feed(project, pre)
     feed(project, payload("SubagentStart", agent_id="ag-b", agent_type="Plan"))
     feed(project, payload("SubagentStart", agent_id="ag-a", agent_type="Plan"))
     feed(project, payload("SubagentStop", agent_id="ag-a", agent_type="Plan"))
@@ -220,7 +221,8 @@ def test_subagents_without_post_tool_use_and_parallel_launches(project):
 
 
 def test_blocked_launch_is_announced_but_not_confirmed(project):
-    feed(project, payload("PreToolUse", tool_name="Task", tool_use_id="toolu_x", tool_input={"subagent_type": "Explore"}))
+    pre = payload("PreToolUse", tool_name="Task", tool_use_id="toolu_x", tool_input={"subagent_type": "Explore"})
+    feed(project, pre)
     sub = read_state(project, "s1")["subagents"]
     assert sub["total"] == 1 and sub["confirmed"] == 0
 

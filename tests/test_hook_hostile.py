@@ -71,8 +71,10 @@ HOSTILE = {
     "transcript not a string": json.dumps(payload("PostToolUse", transcript_path={"a": 1})).encode(),
     "tool_use_id object": json.dumps(payload("PostToolUse", tool_use_id={"x": 1})).encode(),
     "subagent without id": json.dumps(payload("SubagentStart", agent_type="x")).encode(),
-    "deeply nested": b'{"hook_event_name": "PostToolUse", "x": ' + b"[" * 100000 + b"]" * 100000 + b"}",
-    "invalid utf-8 inside": b'{"hook_event_name": "PostToolUse", "session_id": "s1", "tool_name": "Bash", "x": "\xff\xfe"}',
+    "deeply nested": b'{"hook_event_name": "PostToolUse", "x": ' + b"[" * 10**5 + b"]" * 10**5 + b"}",
+    "invalid utf-8 inside": (
+        b'{"hook_event_name": "PostToolUse", "session_id": "s1", "tool_name": "Bash", "x": "\xff\xfe"}'
+    ),
 }
 RECORDED = {"invalid utf-8 inside"}  # a stray byte inside a tool_response must not cost the count
 

@@ -67,8 +67,8 @@ def is_shadowed_plugin_copy(project_dir: str) -> bool:
     plugin_root = os.environ.get("CLAUDE_PLUGIN_ROOT")
     if not plugin_root:
         return False
-    here = os.path.abspath(__file__)
-    if not here.startswith(os.path.abspath(plugin_root) + os.sep):
+    here = os.path.realpath(__file__)  # plugin caches and --plugin-dir may go through links
+    if not here.startswith(os.path.realpath(plugin_root) + os.sep):
         return False
     for name in ("settings.json", "settings.local.json"):
         try:

@@ -35,7 +35,7 @@ def session_lock(path: str, timeout: float = 10.0):
             thread_local=False,
             fallback_to_soft=False,
             preserve_lock_file=True,
-            on_acquired=lambda fd: held.update(stat=os.fstat(fd)),
+            on_acquired=lambda fd, held=held: held.update(stat=os.fstat(fd)),
         )
         try:
             lock.acquire()

@@ -216,7 +216,7 @@ def flock_session(
                 if current != signature:
                     signature, last_progress = current, now
             if now - last_progress >= budget_s or now - started >= hard_cap_s:
-                raise LockTimeout()
+                raise LockTimeout() from None
             time.sleep(delay * spread)
             delay = min(delay * 1.6, 0.02)
             continue
