@@ -9,8 +9,6 @@ tests/test_fastjson.py checks it against ``json`` on a corpus of awkward documen
 Only the hook should use this; helpers use ``json``.
 """
 
-from __future__ import annotations
-
 import _json
 
 _WS = " \t\n\r"
@@ -31,7 +29,7 @@ class _DecoderSettings:
     parse_float = float
     parse_int = int
     parse_constant = staticmethod(_reject_constant)
-    memo: dict = {}
+    memo = {}
 
 
 _scan_once = _json.make_scanner(_DecoderSettings())

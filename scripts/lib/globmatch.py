@@ -6,8 +6,6 @@ matcher with ``fnmatch.fnmatchcase`` semantics (case-sensitive, ``*`` crosses ev
 tests/test_globmatch.py checks it against ``fnmatchcase`` on thousands of random cases.
 """
 
-from __future__ import annotations
-
 
 def _match_class(pattern: str, i: int, ch: str):
     """``pattern[i] == '['``: return (matched, index after ``]``), or None if never closed."""

@@ -13,8 +13,6 @@ Invariants (each pinned by a test in tests/test_statefiles.py or tests/test_hook
   the lock file into ``archive/`` while other processes may be waiting on it.
 """
 
-from __future__ import annotations
-
 import errno
 import fcntl
 import os
@@ -83,7 +81,7 @@ def tmp_prefix(final_path: str) -> str:
     return os.path.join(head, "." + name + ".")
 
 
-def now_iso(t: float | None = None) -> str:
+def now_iso(t=None) -> str:
     """UTC timestamp with milliseconds, e.g. ``2026-11-21T04:27:22.123Z`` (no datetime import)."""
     if t is None:
         t = time.time()

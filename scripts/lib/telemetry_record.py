@@ -26,8 +26,6 @@ Invariant: a count is never lost and never doubled. Each event is applied exactl
 the session lock (the hook), and a subagent launch reported by several events counts once.
 """
 
-from __future__ import annotations
-
 from .globmatch import glob_match
 
 SCHEMA_VERSION = 1

@@ -13,8 +13,6 @@ the same atomic write that adds its counts, and only then deletes the file; a cr
 leaves a file whose name says it is already counted (tests/test_hook_concurrency.py).
 """
 
-from __future__ import annotations
-
 import os
 import time
 

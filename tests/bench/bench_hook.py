@@ -56,15 +56,21 @@ def main() -> None:
         env = hook_env(project)
         command = registered_command("PostToolUse")
         argv = shlex.split(command.replace("$CLAUDE_PROJECT_DIR", str(project)))
+        # `python3` on PATH may be a version-manager shim (pyenv's is a bash script costing more
+        # than Python itself): resolve it once so both sides measure the interpreter, not the shim.
+        real = subprocess.run(
+            [argv[0], "-S", "-c", "import sys; print(sys.executable)"], capture_output=True, text=True
+        )
+        argv[0] = real.stdout.strip() or argv[0]
         data = realistic_payload()
         floor_argv = [argv[0], "-S", "-c", "pass"]
         for _ in range(10):  # warm caches and __pycache__
             timed(argv, data, project, env)
-            timed(floor_argv, b"", project, env)
+            timed(floor_argv, data, project, env)
         hook, floor = [], []
-        for _ in range(ROUNDS):
+        for _ in range(ROUNDS):  # the floor gets the same stdin, so piping it costs both sides alike
             hook.append(timed(argv, data, project, env))
-            floor.append(timed(floor_argv, b"", project, env))
+            floor.append(timed(floor_argv, data, project, env))
         record = json.loads((project / ".claude/state/session-5b202bb5-80bb-4058-abbb-72dea469d588.json").read_text())
         assert record["tool_calls_total"] == ROUNDS + 10, record["tool_calls_total"]
         h, f = statistics.median(hook) * 1000, statistics.median(floor) * 1000
@@ -72,6 +78,7 @@ def main() -> None:
             "hook (64 KB PostToolUse, %d rounds): median %.2f ms | floor `python3 -S -c pass`: median %.2f ms"
             " | ratio %.2fx (goal <= 1.5x)" % (ROUNDS, h, f, h / f)
         )
+        print("  interpreter %s" % argv[0])
         print("  payload %d bytes; hook p90 %.2f ms; floor p90 %.2f ms" % (
             len(data), statistics.quantiles(hook, n=10)[-1] * 1000, statistics.quantiles(floor, n=10)[-1] * 1000))
 

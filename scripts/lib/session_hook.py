@@ -1,0 +1,205 @@
+"""The telemetry hook's logic; scripts/hooks/session_state.py is its entry point.
+
+Kept in a module so its bytecode is cached: Python never caches the script it is started with,
+and compiling this file on every tool call cost 3.4 ms, half the interpreter's own start-up
+(tests/bench/bench_hook.py). Standard library only; see the entry point for the contract.
+"""
+
+import os
+import sys
+import time
+
+from . import fastjson, statefiles
+from . import telemetry_record as tr
+from . import telemetry_store as store
+
+MAX_STDIN_BYTES = 64 * 1024 * 1024  # Claude Code payloads with a large tool_response reach 50 MB
+PARALLEL_WINDOW_S = 10 * 60
+CONFIG_RELPATH = os.path.join(".claude", "handoff.json")
+# The repo, not Notion, is the canonical store; this counter makes that claim falsifiable.
+# Used when the project has no .claude/handoff.json (e.g. a plugin install).
+DEFAULT_INVARIANTS = {"notion_writes": ["mcp__notion*__*", "mcp__plugin_*notion*__*"]}
+HOOK_SCRIPT_RELPATH = "scripts/hooks/session_state.py"
+
+
+class Dropped(Exception):
+    """This event is not recorded; the message says why (it goes to the error log)."""
+
+
+def read_stdin() -> str:
+    data = sys.stdin.buffer.read(MAX_STDIN_BYTES + 1)
+    if len(data) > MAX_STDIN_BYTES:
+        raise Dropped("payload over %d bytes" % MAX_STDIN_BYTES)
+    if not data.strip():
+        raise Dropped("empty stdin")
+    # surrogateescape: a stray non-UTF-8 byte inside a tool_response must not cost the count
+    return data.decode("utf-8", "surrogateescape")
+
+
+def project_dir_from_env() -> str:
+    # The hook's working directory is the project (README of the captured payloads); the
+    # payload's `cwd` follows the session's `cd`s, so it never decides where state goes.
+    return os.environ.get("CLAUDE_PROJECT_DIR") or os.getcwd()
+
+
+def is_shadowed_plugin_copy(project_dir: str) -> bool:
+    """True when this is the plugin's copy and the project registers its own copy too.
+
+    With both installs Claude Code runs both hooks for every event (payloads
+    plugin-PostToolUse.json and plugin-plugin_PostToolUse.json): the plugin copy steps aside
+    so nothing is counted twice.
+    """
+    plugin_root = os.environ.get("CLAUDE_PLUGIN_ROOT")
+    if not plugin_root:
+        return False
+    here = os.path.realpath(__file__)  # plugin caches and --plugin-dir may go through links
+    if not here.startswith(os.path.realpath(plugin_root) + os.sep):
+        return False
+    for name in ("settings.json", "settings.local.json"):
+        try:
+            with open(os.path.join(project_dir, ".claude", name), "rb") as f:
+                if HOOK_SCRIPT_RELPATH.encode() in f.read():
+                    return os.path.isfile(os.path.join(project_dir, HOOK_SCRIPT_RELPATH))
+        except OSError:
+            continue
+    return False
+
+
+def load_config(project_dir: str, log) -> dict:
+    """``.claude/handoff.json`` (JSON so the hook needs no YAML); defaults when absent."""
+    path = os.path.join(project_dir, CONFIG_RELPATH)
+    try:
+        with open(path, "rb") as f:
+            config = fastjson.loads(f.read().decode("utf-8"))
+        if not isinstance(config, dict):
+            raise ValueError("top level is not an object")
+    except FileNotFoundError:
+        return {"invariants": DEFAULT_INVARIANTS}
+    except (OSError, ValueError) as exc:
+        log("config %s unreadable (%s); using defaults" % (CONFIG_RELPATH, exc))
+        return {"invariants": DEFAULT_INVARIANTS}
+    invariants = {}
+    raw = config.get("invariants", {})
+    if isinstance(raw, dict):
+        for name, patterns in raw.items():
+            if isinstance(patterns, str):
+                patterns = [patterns]
+            if isinstance(patterns, list) and all(isinstance(p, str) for p in patterns):
+                invariants[name] = patterns
+            else:
+                log("config invariant %r ignored: patterns must be strings" % (name,))
+    else:
+        log("config 'invariants' ignored: not an object")
+    config["invariants"] = invariants
+    return config
+
+
+def scan_state_dir(state_dir: str, own_json: str, now: float) -> list:
+    """Ids of other sessions whose record changed in the last 10 minutes."""
+    others = []
+    own = os.path.basename(own_json)
+    with os.scandir(state_dir) as entries:
+        for entry in entries:
+            name = entry.name
+            if not (name.startswith("session-") and name.endswith(".json")) or name == own:
+                continue
+            try:
+                if now - entry.stat(follow_symlinks=False).st_mtime <= PARALLEL_WINDOW_S:
+                    others.append(name[len("session-") : -len(".json")])
+            except OSError:
+                pass
+    return others
+
+
+def record_event(payload: dict, project_dir: str, state_dir: str, config: dict, log) -> None:
+    session_id = payload.get("session_id") or os.environ.get("CLAUDE_CODE_SESSION_ID")
+    if not isinstance(session_id, str) or not session_id:
+        raise Dropped("no usable session_id")
+    now = time.time()
+    now_iso = statefiles.now_iso(now)
+    invariants = config["invariants"]
+    # Check the payload against a scratch record first: a bad payload is refused before it can
+    # take the lock or be spilled.
+    tr.apply_event(tr.new_record(session_id, project_dir, now_iso), payload, now, now_iso, invariants)
+    json_path = statefiles.record_path(state_dir, session_id)
+    try:
+        fd = statefiles.flock_session(statefiles.lock_path(state_dir, session_id), progress_path=json_path)
+    except statefiles.LockTimeout:
+        spill = store.write_spill(state_dir, session_id, payload, now, invariants)
+        log("session lock busy (no progress for %.1f s, or past %.1f s): event spilled to %s"
+            % (statefiles.LOCK_BUDGET_S, statefiles.LOCK_HARD_CAP_S, os.path.basename(spill)))
+        return
+    try:
+        record = store.load_record(json_path, session_id, project_dir, now_iso, log)
+        try:
+            spills = store.fold_spills(record, store.pending_spills(state_dir, session_id), log)
+            tr.apply_event(record, payload, now, now_iso, invariants)
+        except (TypeError, KeyError, AttributeError) as exc:  # a stored record of the wrong shape
+            store.quarantine(json_path, log, "bad shape: %r" % (exc,))
+            record = tr.new_record(session_id, project_dir, now_iso)
+            spills = store.fold_spills(record, store.pending_spills(state_dir, session_id), log)
+            tr.apply_event(record, payload, now, now_iso, invariants)
+        record["project_dir"] = project_dir
+        tr.add_parallel_sessions(record, scan_state_dir(state_dir, json_path, now))
+        statefiles.sweep_orphans(json_path, now)
+        statefiles.write_atomic(json_path, fastjson.dumps(record).encode("ascii"))
+        for path in spills:  # counted and durable: now the files may go
+            try:
+                os.unlink(path)
+            except FileNotFoundError:
+                pass
+    finally:
+        os.close(fd)
+
+
+def session_start_context(payload: dict, project_dir: str, state_dir: str, config: dict) -> None:
+    """Opt-in (``"resume_on_start": true``): print the compact /resume dashboard as context."""
+    if config.get("resume_on_start") is not True or payload.get("source") not in ("startup", "clear"):
+        return
+    from . import session_start_context as ssc  # only when opted in: it may start a helper
+
+    text = ssc.compact_dashboard(project_dir, state_dir)
+    if text:
+        out = {"hookSpecificOutput": {"hookEventName": "SessionStart", "additionalContext": text}}
+        sys.stdout.write(fastjson.dumps(out))
+        sys.stdout.flush()
+
+
+def main() -> int:
+    project_dir = project_dir_from_env()
+    state_dir = statefiles.state_dir_for(project_dir)
+    context = {"event": "?", "session": "?"}
+
+    def log(reason: str) -> None:
+        line = "%s %s session=%s %s" % (statefiles.now_iso(), context["event"], context["session"], reason)
+        try:
+            statefiles.ensure_dir(state_dir)
+            statefiles.append_error_log(state_dir, line)
+        except Exception:
+            pass  # nowhere to log: stay silent rather than disturb the agent
+
+    try:
+        text = read_stdin()
+        try:
+            payload = fastjson.loads(text)
+        except ValueError as exc:
+            raise Dropped("stdin is not JSON (%s)" % exc) from None
+        if not isinstance(payload, dict):
+            raise Dropped("payload is not a JSON object")
+        context["event"] = str(payload.get("hook_event_name"))[:64]
+        context["session"] = str(payload.get("session_id"))[:140]
+        if is_shadowed_plugin_copy(project_dir):
+            return 0
+        statefiles.ensure_dir(state_dir)
+        config = load_config(project_dir, log)
+        record_event(payload, project_dir, state_dir, config, log)
+        if payload.get("hook_event_name") == "SessionStart":
+            session_start_context(payload, project_dir, state_dir, config)
+    except Dropped as exc:
+        log("dropped: %s" % exc)
+    except tr.BadPayload as exc:
+        log("dropped: bad payload: %s" % exc)
+    except Exception as exc:  # fail open: the agent must never see a traceback from us
+        log("dropped: %s: %s" % (type(exc).__name__, exc))
+    return 0
+
