@@ -71,6 +71,10 @@ def main(argv: list[str] | None = None) -> int:
         print("handoff: %s" % exc, file=sys.stderr)
         return exc.exit_code
     except ModuleNotFoundError as exc:
+        if exc.name == module_name:  # a partial install (e.g. an old copy of scripts/lib/)
+            print("handoff: command %r is not installed in this bundle (%s missing)" % (name, module_name),
+                  file=sys.stderr)
+            return 1
         if exc.name in THIRD_PARTY:
             print(missing_dependency_hint(THIRD_PARTY[exc.name]), file=sys.stderr)
             return 3

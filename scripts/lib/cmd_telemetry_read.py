@@ -17,9 +17,27 @@ def add_arguments(parser) -> None:
         "--session-id",
         help="default: $CLAUDE_CODE_SESSION_ID, else the most recently updated session of this project",
     )
+    parser.add_argument(
+        "--no-fail",
+        action="store_true",
+        help='exit 0 and print {"error": ...} instead of failing (for `!` pre-execution in /handoff, '
+        "where a non-zero exit aborts the whole command)",
+    )
 
 
 def run(args) -> int:
+    try:
+        record = _read(args)
+    except HelperError as exc:
+        if not args.no_fail:
+            raise
+        record = {"error": str(exc)}
+    json.dump(record, sys.stdout, indent=2, sort_keys=True)
+    sys.stdout.write("\n")
+    return 0
+
+
+def _read(args) -> dict:
     root = find_root(args.root)
     state_dir = statefiles.state_dir_for(root)
     session_id = args.session_id or os.environ.get("CLAUDE_CODE_SESSION_ID") or latest_session_id(state_dir, root)
@@ -28,6 +46,4 @@ def run(args) -> int:
     record = read_record(state_dir, session_id)
     if record is None:
         raise HelperError("unknown session %r: no record in %s" % (session_id, state_dir))
-    json.dump(derive(record), sys.stdout, indent=2, sort_keys=True)
-    sys.stdout.write("\n")
-    return 0
+    return derive(record)

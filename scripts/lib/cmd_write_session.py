@@ -1,0 +1,100 @@
+"""``write-session``: write (or update) this session's log from one JSON object on stdin.
+
+Prints ``{"id": ..., "path": ..., "action": "created"|"updated", ...}``; invariant counters
+that are not zero are warned about on stderr (the log is still written). See
+lib/session_log.py for the input and lib/write_session.py for what is filled in.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import sys
+
+from . import statefiles
+from .errors import HelperError
+from .project import find_root
+from .session_log import parse_request
+from .write_session import write_session
+
+MAX_STDIN_BYTES = 4 * 1024 * 1024
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument(
+        "--input",
+        metavar="PATH",
+        help="read the JSON object from this file instead of stdin, and delete the file once the log is written",
+    )
+    parser.add_argument("--session-id", help="overrides stdin's session_id (default: $CLAUDE_CODE_SESSION_ID)")
+    parser.add_argument("--since", help="overrides stdin's since: start of the git window (ISO 8601)")
+    parser.add_argument("--started-at", help="overrides stdin's handoff_started_at (ISO 8601)")
+
+
+def _reject_duplicates(pairs):
+    out = {}
+    for key, value in pairs:
+        if key in out:
+            raise HelperError(f"stdin: duplicate key {key!r}")
+        out[key] = value
+    return out
+
+
+def read_input_file(path: str) -> bytes:
+    """The draft file's bytes: a regular file of ours (never through a symlink: drafts live
+    in the shared /tmp)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        raise HelperError(f"--input {path}: no such file") from None
+    except OSError as exc:
+        raise HelperError(f"--input {path}: cannot open ({exc.strerror or exc})") from None
+    with os.fdopen(fd, "rb") as f:
+        st = os.fstat(f.fileno())
+        if not stat.S_ISREG(st.st_mode):
+            raise HelperError(f"--input {path}: not a regular file")
+        if st.st_uid != os.geteuid():
+            raise HelperError(f"--input {path}: owned by another user; refusing to read it")
+        return f.read(MAX_STDIN_BYTES + 1)
+
+
+def parse_input(raw: bytes, where: str = "stdin"):
+    if len(raw) > MAX_STDIN_BYTES:
+        raise HelperError(f"{where}: over {MAX_STDIN_BYTES} bytes")
+    if not raw.strip():
+        raise HelperError(f"{where}: empty; expected one JSON object (title, summary, resume_prompt, body, ...)")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise HelperError(f"{where}: not UTF-8") from None
+    try:
+        return json.loads(text, object_pairs_hook=_reject_duplicates)
+    except ValueError as exc:
+        raise HelperError(f"{where}: not valid JSON ({exc})") from None
+
+
+def run(args) -> int:
+    root = find_root(args.root)
+    if args.input:
+        data = parse_input(read_input_file(args.input), args.input)
+    else:
+        data = parse_input(sys.stdin.buffer.read(MAX_STDIN_BYTES + 1))
+    if isinstance(data, dict):
+        for flag, key in (("session_id", "session_id"), ("since", "since"), ("started_at", "handoff_started_at")):
+            if getattr(args, flag):
+                data[key] = getattr(args, flag)
+    request = parse_request(data)
+    result = write_session(
+        root, statefiles.state_dir_for(root), request, env_session_id=os.environ.get("CLAUDE_CODE_SESSION_ID")
+    )
+    if args.input:
+        try:
+            os.unlink(args.input)
+        except OSError:
+            pass  # a leftover draft is harmless
+    for warning in result.warnings:
+        print(f"handoff: warning: {warning}", file=sys.stderr)
+    json.dump(result.to_json(), sys.stdout, ensure_ascii=False)
+    sys.stdout.write("\n")
+    return 0

@@ -1,0 +1,191 @@
+"""Where session logs live and how a new one gets its id, race-free.
+
+- Ids are ``<OP>-<YYMMDD>-<NN>``. Allocation looks only at the operator's day: it probes
+  ``<OP>-<day>-01.md``, ``-02.md``... (a ``stat`` each, nothing is read), so its cost does not
+  grow with the number of logs in the directory. It tolerates up to `PROBE_PAST_GAP` deleted
+  logs in a row; a number is reused only when it and everything after it that day is gone.
+- Race-free: every allocation and every write of a log happens under one lock per operator
+  (`operator_lock`, in the state dir), and the log appears under its final name by an atomic
+  rename before the lock is released. Two concurrent writers therefore never pick the same
+  number, and no placeholder file ever exists at a log's path.
+- A reader never sees a partial log and a crash leaves none behind: `write_log_atomic` writes
+  ``.<name>.<pid>.<ns>.tmp`` beside the log, fsyncs, renames, fsyncs the directory. A writer
+  killed before the rename leaves only that hidden temp file, swept by the next write of the
+  same log (which is the next write: the killed writer's number is still the next free one).
+- One log per session: ``<state dir>/session-logs/<stem>.id`` maps a session id to its log id,
+  so a retried ``/handoff`` updates the log in place; if the map is lost, the operator's logs of
+  the last two days are searched for the session id.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+from . import frontmatter, statefiles
+from .errors import HelperError
+from .log_ids import LogId, format_log_id, parse_log_id
+
+SESSIONS_DIR = os.path.join("docs", "sessions")
+PROBE_PAST_GAP = 10
+LOCKS_DIR = "locks"
+MAP_DIR = "session-logs"
+FAULT_ENV = "HANDOFF_FAULT_PAUSE"  # tests only: "mid-write" or "before-rename" pauses the writer
+
+
+def sessions_dir(root: str) -> str:
+    return os.path.join(root, SESSIONS_DIR)
+
+
+def log_path(root: str, log_id) -> str:
+    return os.path.join(sessions_dir(root), "%s.md" % log_id)
+
+
+def relpath(root: str, path: str) -> str:
+    return os.path.relpath(path, root).replace(os.sep, "/")
+
+
+def next_seq(root: str, operator: str, day: str) -> int:
+    """The number the operator's next log of ``day`` gets (highest present + 1)."""
+    directory = sessions_dir(root)
+    highest = 0
+    misses = 0
+    seq = 1
+    while misses <= PROBE_PAST_GAP:
+        if os.path.lexists(os.path.join(directory, format_log_id(operator, day, seq) + ".md")):
+            highest = seq
+            misses = 0
+        else:
+            misses += 1
+        seq += 1
+    return highest + 1
+
+
+def day_logs(root: str, operator: str, day: str) -> list:
+    """[(LogId, path)] of the operator's logs of ``day``, probing as `next_seq` does."""
+    found = []
+    for seq in range(1, next_seq(root, operator, day)):
+        path = log_path(root, format_log_id(operator, day, seq))
+        if os.path.exists(path):
+            found.append((LogId(day=day, seq=seq, operator=operator), path))
+    return found
+
+
+def latest_log(root: str, operator: str):
+    """(LogId, path) of the operator's newest log by (day, number), or None. Reads names only."""
+    prefix = operator + "-"
+    best = None
+    try:
+        entries = os.scandir(sessions_dir(root))
+    except FileNotFoundError:
+        return None
+    with entries:
+        for entry in entries:
+            name = entry.name
+            if not (name.startswith(prefix) and name.endswith(".md")):
+                continue
+            log_id = parse_log_id(name[:-3])
+            if log_id is not None and log_id.operator == operator and (best is None or log_id > best[0]):
+                best = (log_id, entry.path)
+    return best
+
+
+def operator_lock_path(state_dir: str, operator: str) -> str:
+    return os.path.join(state_dir, LOCKS_DIR, "logs-%s.lock" % operator)
+
+
+def ensure_state_subdir(state_dir: str, name: str) -> str:
+    path = os.path.join(state_dir, name)
+    try:
+        os.makedirs(path, mode=0o700, exist_ok=True)
+    except OSError as exc:
+        raise HelperError("%s: cannot create (%s)" % (path, exc.strerror or exc)) from None
+    return path
+
+
+def _map_path(state_dir: str, session_id: str) -> str:
+    return os.path.join(state_dir, MAP_DIR, statefiles.session_stem(session_id) + ".id")
+
+
+def remember_session_log(state_dir: str, session_id: str, log_id: str) -> None:
+    ensure_state_subdir(state_dir, MAP_DIR)
+    statefiles.write_atomic(_map_path(state_dir, session_id), (log_id + "\n").encode("ascii"))
+
+
+def _log_session_id(path: str):
+    try:
+        return frontmatter.load(path).meta.get("session_id")
+    except frontmatter.FrontmatterError:
+        return None
+
+
+def find_session_log(root: str, state_dir: str, session_id: str, operator: str, days: list):
+    """LogId of the log already written for ``session_id``, or None.
+
+    The state-dir map first (any day); else the operator's logs of ``days`` whose frontmatter
+    names the session. A mapped log that is gone or names another session is ignored.
+    """
+    try:
+        with open(_map_path(state_dir, session_id), encoding="ascii") as f:
+            mapped = parse_log_id(f.read().strip())
+    except (OSError, UnicodeDecodeError):
+        mapped = None
+    if mapped is not None:
+        path = log_path(root, mapped)
+        if os.path.exists(path) and _log_session_id(path) == session_id:
+            return mapped
+    for day in days:
+        for log_id, path in day_logs(root, operator, day):
+            if _log_session_id(path) == session_id:
+                return log_id
+    return None
+
+
+def _fault(point: str) -> None:
+    if os.environ.get(FAULT_ENV) == point:
+        import sys
+
+        sys.stderr.write("handoff: paused at %s\n" % point)
+        sys.stderr.flush()
+        time.sleep(3600)
+
+
+def write_log_atomic(path: str, data: bytes) -> None:
+    """Put ``data`` at ``path`` (mode 0666 less umask) by temp file + fsync + rename + dir fsync.
+
+    Call it holding the operator lock: no other writer can then own a temp file of ``path``,
+    so every one found is a killed writer's orphan and is removed, whatever its age.
+    """
+    directory = os.path.dirname(path)
+    os.makedirs(directory, exist_ok=True)
+    statefiles.sweep_orphans(path, time.time(), max_age_s=-1.0)
+    tmp = "%s%d.%d%s" % (statefiles.tmp_prefix(path), os.getpid(), time.monotonic_ns(), statefiles.TMP_SUFFIX)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(tmp, flags, 0o666)
+    try:
+        half = len(data) // 2
+        for i, chunk in enumerate((data[:half], data[half:])):
+            if i == 1:
+                _fault("mid-write")
+            view = memoryview(chunk)
+            while view:
+                view = view[os.write(fd, view) :]
+        os.fsync(fd)
+    except BaseException:
+        os.close(fd)
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    os.close(fd)
+    _fault("before-rename")
+    try:
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    statefiles.fsync_dir(directory)

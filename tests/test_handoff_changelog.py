@@ -1,0 +1,75 @@
+"""changelog: the session's commits under a dated heading, once."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from handoff_fixtures import make_repo
+
+NOW = {"HANDOFF_NOW": "2026-11-21T12:00:00Z"}
+
+
+@pytest.fixture
+def repo(tmp_path):
+    return make_repo(tmp_path)
+
+
+def run(repo, *args):
+    return json.loads(repo.helper_ok("changelog", *args, env=NOW).stdout)
+
+
+def test_appends_commits_under_a_dated_heading_once(repo):
+    a = repo.commit("feat: parse dates", when="2026-11-21T09:00:00Z")
+    b = repo.commit("fix: `quotes` and *stars*", when="2026-11-21T10:00:00Z")
+    out = run(repo, "--since", "2026-11-21T08:00:00Z")
+    assert out["added"] == [a[:12], b[:12]] and out["heading"] == "## 2026-11-21"  # oldest first
+    text = (repo.path / "CHANGELOG.md").read_text()
+    assert text == (
+        f"# Changelog\n\n## 2026-11-21\n\n- feat: parse dates (`{a[:12]}`)\n- fix: `quotes` and *stars* (`{b[:12]}`)\n"
+    )
+    again = run(repo, "--since", "2026-11-21T08:00:00Z")
+    assert again["added"] == [] and sorted(again["skipped"]) == sorted([a[:12], b[:12]])
+    assert (repo.path / "CHANGELOG.md").read_text() == text
+
+
+def test_same_day_joins_the_heading_and_other_days_get_their_own(repo):
+    (repo.path / "CHANGELOG.md").write_text("# Changelog\n\nHand-written intro.\n\n## 2026-11-20\n\n- old\n")
+    repo.commit("one", when="2026-11-21T09:00:00Z")
+    run(repo, "--since", "2026-11-21T08:00:00Z")
+    repo.commit("two", when="2026-11-21T11:00:00Z")
+    run(repo, "--since", "2026-11-21T10:00:00Z")
+    text = (repo.path / "CHANGELOG.md").read_text()
+    assert text.startswith("# Changelog\n\nHand-written intro.\n\n## 2026-11-20\n\n- old\n\n## 2026-11-21\n\n- one (")
+    assert text.count("## 2026-11-21") == 1
+    assert text.splitlines()[-1].startswith("- two (")
+
+
+def test_leaves_out_handoff_commits_and_merges(repo):
+    repo.commit("work", when="2026-11-21T09:00:00Z")
+    repo.commit("handoff: RT-261121-01 earlier", {"docs/sessions/RT-261121-01.md": "x"}, when="2026-11-21T09:30:00Z")
+    repo.git("checkout", "-q", "-b", "side")
+    repo.commit("side work", when="2026-11-21T09:40:00Z")
+    repo.git("checkout", "-q", "main")
+    repo.git("merge", "-q", "--no-ff", "-m", "Merge side", "side", env={"GIT_COMMITTER_DATE": "2026-11-21T09:50:00Z"})
+    out = run(repo, "--since", "2026-11-21T08:00:00Z")
+    text = (repo.path / "CHANGELOG.md").read_text()
+    assert len(out["added"]) == 2
+    assert "- work (" in text and "- side work (" in text
+    assert "handoff:" not in text and "Merge side" not in text
+
+
+def test_no_commits_changes_nothing(tmp_path):
+    repo = make_repo(tmp_path, commit=False)
+    out = run(repo)
+    assert out["added"] == [] and not (repo.path / "CHANGELOG.md").exists()
+
+
+def test_default_window_is_the_session(repo):
+    repo.commit("before", when="2020-01-02T00:00:00Z")
+    repo.hook("SessionStart", "cl-1")
+    repo.commit("during")
+    out = json.loads(repo.helper_ok("changelog", env={"CLAUDE_CODE_SESSION_ID": "cl-1"}).stdout)
+    assert out["since_source"] == "telemetry" and len(out["added"]) == 1
+    assert "- during (" in (repo.path / "CHANGELOG.md").read_text()
