@@ -67,7 +67,8 @@ def banner(text: str) -> None:
 def run(argv, cwd, env=None, input_text=None, check=True) -> str:
     proc = subprocess.run(argv, cwd=cwd, env=env, input=input_text, capture_output=True, text=True)
     if check and proc.returncode != 0:
-        sys.exit("demo: %s failed (%d):\n%s%s" % (shlex.join(map(str, argv)), proc.returncode, proc.stdout, proc.stderr))
+        command = shlex.join(map(str, argv))
+        sys.exit("demo: %s failed (%d):\n%s%s" % (command, proc.returncode, proc.stdout, proc.stderr))
     return proc.stdout
 
 
@@ -247,7 +248,9 @@ def main() -> int:
     run(["git", "add", "-A"], repo)
     run(["git", "commit", "-qm", "Install handoff; add the greetings workstream"], repo)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CLAUDE", "HANDOFF_"))}
-    env.update({"HANDOFF_PYTHON": sys.executable, "TRANSCRIPTS_DIR": str(tmp / "transcripts"), "HANDOFF_OPERATOR": "RT"})
+    env.update(
+        {"HANDOFF_PYTHON": sys.executable, "TRANSCRIPTS_DIR": str(tmp / "transcripts"), "HANDOFF_OPERATOR": "RT"}
+    )
 
     from fake_api import find_claude_bin
 

@@ -243,16 +243,40 @@ def test_stored_subagent_ids_stay_bounded(project):
     assert len(record["subagent_launches"]) == tr.MAX_SUBAGENT_IDS
 
 
+def _age_last_scan(project, session_id, seconds):
+    """Pretend this session's last parallel scan was ``seconds`` ago (scans are throttled)."""
+    path = state_dir(project) / ("session-%s.json" % session_id)
+    record = json.loads(path.read_text())
+    record["parallel_scanned_epoch"] -= seconds
+    path.write_text(json.dumps(record))
+
+
 def test_parallel_sessions_are_other_recently_active_sessions(project):
     feed(project, payload("PostToolUse", session_id="alpha"))
-    feed(project, payload("PostToolUse", session_id="beta"))
-    old = state_dir(project) / "session-gamma.json"
     feed(project, payload("PostToolUse", session_id="gamma"))
+    feed(project, payload("PostToolUse", session_id="beta"))  # sees alpha and gamma
     stale = time.time() - 11 * 60
-    os.utime(old, (stale, stale))
+    os.utime(state_dir(project) / "session-gamma.json", (stale, stale))
+    feed(project, payload("PostToolUse", session_id="alpha"))  # scanned < 30 s ago: no new scan
+    assert read_state(project, "alpha")["parallel_sessions"] == []
+    _age_last_scan(project, "alpha", 31)
     feed(project, payload("PostToolUse", session_id="alpha"))
-    assert read_state(project, "alpha")["parallel_sessions"] == ["beta"]
-    assert read_state(project, "beta")["parallel_sessions"] == ["alpha"]
+    assert read_state(project, "alpha")["parallel_sessions"] == ["beta"]  # gamma went quiet 11 min ago
+    assert read_state(project, "beta")["parallel_sessions"] == ["alpha", "gamma"]
+
+
+def test_parallel_scan_is_throttled_per_session(project):
+    """Scanning stats every session file; with thousands of old sessions it must not run on
+    every tool call."""
+    sd = state_dir(project)
+    feed(project, payload("PostToolUse", session_id="main"))
+    first = read_state(project, "main")["parallel_scanned_epoch"]
+    feed(project, payload("PostToolUse", session_id="other"))
+    feed(project, payload("PostToolUse", session_id="main"))
+    record = read_state(project, "main")
+    assert record["parallel_scanned_epoch"] == first
+    assert record["parallel_sessions"] == []
+    assert (sd / "session-other.json").exists()
 
 
 def test_active_minutes_skip_gaps_over_15_minutes():
@@ -367,3 +391,26 @@ def test_probed_cli_sessions_are_counted_right(project, scenario):
     assert record["started_at_source"] == "session_start"
     assert record["end_reason"] == "other"
     assert error_log(project) == ""
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        "{not json",  # Claude Code ignores an invalid settings file, so the project hook never runs
+        json.dumps({"permissions": {"allow": ["Bash(python3 scripts/hooks/session_state.py)"]}}),
+        json.dumps({"hooks": {"SessionStart": [{"hooks": [{"type": "command", "command":
+                    'python3 -S "$CLAUDE_PROJECT_DIR/scripts/hooks/session_state.py"'}]}]}}),  # other event
+    ],
+    ids=["invalid-json", "path-in-permissions-only", "registered-for-another-event"],
+)
+def test_plugin_copy_counts_unless_the_project_really_registers_this_event(project, tmp_path, settings):
+    import shutil
+
+    (project / ".claude" / "settings.json").write_text(settings)
+    plugin_root = tmp_path / "plugin"
+    plugin_root.mkdir()
+    shutil.copytree(REPO / "scripts", plugin_root / "scripts")
+    plugin_cmd = 'python3 -S "${CLAUDE_PLUGIN_ROOT}/scripts/hooks/session_state.py"'
+    stdin = sample("plugin-plugin_PostToolUse.json")["stdin"]
+    feed(project, stdin, command=plugin_cmd, env_extra={"CLAUDE_PLUGIN_ROOT": str(plugin_root)})
+    assert read_state(project, stdin["session_id"])["tool_calls_total"] == 1

@@ -241,3 +241,129 @@ def test_error_log_stays_bounded(project):
     total = sum(p.stat().st_size for p in sd.glob("hook-errors.log*"))
     assert total <= 2 * statefiles.ERROR_LOG_MAX_BYTES
     assert "line 2999" in (sd / "hook-errors.log").read_text()
+
+
+# --- regressions found by an adversarial review -------------------------------------------
+
+
+def _spill(project, name_payload, t=None, invariants=None):
+    sys.path.insert(0, str(REPO / "scripts"))
+    from lib import telemetry_store
+
+    state_dir(project).mkdir(parents=True, exist_ok=True)
+    return telemetry_store.write_spill(
+        str(state_dir(project)), "s1", name_payload, time.time() if t is None else t, invariants or {}
+    )
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b'{"t": 1, "payload": []}', b'{"t": 1, "payload": {"hook_event_name": "PostToolUse"}, "invariants": []}',
+     b"not json", b'{"payload": {}}'],
+)
+def test_a_malformed_spill_is_dropped_never_the_record(project, content):
+    run_quietly(project, json.dumps(payload("PostToolUse")).encode())
+    bad = Path(_spill(project, payload("PostToolUse")))
+    bad.write_bytes(content)
+    run_quietly(project, json.dumps(payload("PostToolUse")).encode())
+    record = read_state(project, "s1")
+    assert record["tool_calls_total"] == 2
+    assert not list(state_dir(project).glob("session-s1.json.corrupt-*"))
+    assert not bad.exists()
+    assert "unusable" in error_log(project)
+
+
+def test_spills_fold_in_time_order_whatever_the_pids(project):
+    """A launch spilled by PreToolUse must fold before the SubagentStart that confirms it."""
+    pre = payload("PreToolUse", tool_name="Agent", tool_use_id="toolu_9", tool_input={"subagent_type": "Plan"})
+    start = payload("SubagentStart", agent_id="ag-9", agent_type="Plan")
+    t = time.time()
+    first = Path(_spill(project, pre, t))
+    second = Path(_spill(project, start, t + 0.001))
+    # make the earlier spill carry the larger pid, as after a pid wrap
+    first.rename(first.with_name(first.name.rsplit(".", 2)[0] + ".99999.spill"))
+    second.rename(second.with_name(second.name.rsplit(".", 2)[0] + ".100.spill"))
+    run_quietly(project, json.dumps(payload("PostToolUse")).encode())
+    sub = read_state(project, "s1")["subagents"]
+    assert (sub["total"], sub["confirmed"]) == (1, 1)
+
+
+def _mkfifo(path: Path):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.mkfifo(path)
+
+
+@pytest.mark.parametrize("where", ["hook-errors.log", "session-s1.json", "config"])
+def test_a_fifo_planted_in_place_of_a_file_never_hangs_the_hook(project, where):
+    if where == "config":
+        (project / ".claude" / "handoff.json").unlink()
+        _mkfifo(project / ".claude" / "handoff.json")
+    else:
+        _mkfifo(state_dir(project) / where)
+    run_quietly(project, json.dumps(payload("PostToolUse")).encode())
+    run_quietly(project, b"not json")  # the error-log path too
+    if where != "session-s1.json":
+        assert read_state(project, "s1")["tool_calls_total"] == 1
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        {"parallel_sessions": [[1]]},
+        {"parallel_sessions": [1]},
+        {"subagents": {"total": "x"}},
+        {"mcp": {"srv": 3}},
+        {"subagent_launches": [["a"]]},
+        {"tool_calls": {"Bash": "1"}},
+    ],
+)
+def test_records_of_the_wrong_shape_are_quarantined_up_front(project, record):
+    run_quietly(project, json.dumps(payload("PostToolUse")).encode())
+    path = state_dir(project) / "session-s1.json"
+    stored = json.loads(path.read_text())
+    stored.update(record)
+    path.write_text(json.dumps(stored))
+    run_quietly(project, json.dumps(payload("PostToolUse", session_id="other")).encode())  # an active peer
+    run_quietly(project, json.dumps(payload("PostToolUse")).encode())
+    assert read_state(project, "s1")["tool_calls_total"] == 1
+    assert len(list(state_dir(project).glob("session-s1.json.corrupt-*"))) == 1
+    run_quietly(project, json.dumps(payload("PostToolUse")).encode())
+    assert read_state(project, "s1")["tool_calls_total"] == 2
+
+
+def test_record_path_taken_by_a_directory_is_quarantined(project):
+    (state_dir(project) / "session-s1.json").mkdir(parents=True)
+    run_quietly(project, json.dumps(payload("PostToolUse")).encode())
+    assert read_state(project, "s1")["tool_calls_total"] == 1
+    assert len(list(state_dir(project).glob("session-s1.json.corrupt-*"))) == 1
+
+
+def test_deeply_nested_tool_response_is_still_counted(project):
+    deep = b'{"hook_event_name": "PostToolUse", "session_id": "s1", "tool_name": "Read", "tool_response": '
+    deep += b"[" * 5000 + b"]" * 5000 + b"}"
+    run_quietly(project, deep)
+    assert read_state(project, "s1")["tool_calls"] == {"Read": 1}
+
+
+def test_orphaned_spill_temp_files_are_swept(project):
+    run_quietly(project, json.dumps(payload("PostToolUse")).encode())
+    sd = state_dir(project)
+    orphan = sd / ".session-s1.00000000000000000001.123.spill.123.1.tmp"
+    orphan.write_text("{")
+    os.utime(orphan, (time.time() - 120, time.time() - 120))
+    run_quietly(project, json.dumps(payload("PostToolUse")).encode())
+    assert not orphan.exists()
+
+
+def test_clock_stepping_back_neither_freezes_activity_nor_moves_the_start():
+    sys.path.insert(0, str(REPO / "scripts"))
+    from lib import telemetry_record as tr
+
+    record = tr.new_record("s", "/p", "2026-01-01T00:10:00.000Z")
+    ev = {"hook_event_name": "PostToolUse", "tool_name": "Bash"}
+    t0 = 1_800_000_600.0
+    tr.apply_event(record, ev, t0, "2026-01-01T00:10:00.000Z", {})
+    tr.apply_event(record, ev, t0 - 600, "2026-01-01T00:00:00.000Z", {})  # clock set back 10 min
+    tr.apply_event(record, ev, t0 - 540, "2026-01-01T00:01:00.000Z", {})
+    assert record["active_seconds"] == 60.0
+    assert record["started_at"] == "2026-01-01T00:10:00.000Z"

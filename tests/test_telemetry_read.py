@@ -65,8 +65,9 @@ def test_pending_spills_are_counted_by_readers(project):
     from lib import telemetry_store
 
     run_hook(project, payload("PostToolUse"))
-    telemetry_store.write_spill(str(state_dir(project)), "s1", payload("PostToolUse", tool_name="Read"), time.time(), {})
-    telemetry_store.write_spill(str(state_dir(project)), "only-spilled", payload("PostToolUse"), time.time(), {})
+    sd = str(state_dir(project))
+    telemetry_store.write_spill(sd, "s1", payload("PostToolUse", tool_name="Read"), time.time(), {})
+    telemetry_store.write_spill(sd, "only-spilled", payload("PostToolUse"), time.time(), {})
     record = json.loads(telemetry_read(project, "--session-id", "s1").stdout)
     assert record["tool_calls"] == {"Bash": 1, "Read": 1}
     spilled = telemetry_read(project, "--session-id", "only-spilled")
@@ -82,3 +83,30 @@ def test_corrupt_record_is_a_one_line_error_not_a_traceback(project):
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr
     assert "session-bad.json: not valid JSON" in proc.stderr
+
+
+def test_archive_folds_pending_spills_into_the_archived_part(project, tmp_path):
+    """A spill left in the live dir after archiving would be counted again by the next live
+    part: archive-state folds it into the part it archives."""
+    sys.path.insert(0, str(REPO / "scripts"))
+    from lib import telemetry_store
+
+    run_hook(project, payload("PostToolUse"))
+    read_call = payload("PostToolUse", tool_name="Read")
+    telemetry_store.write_spill(str(state_dir(project)), "s1", read_call, time.time(), {})
+    transcript = tmp_path / "t.jsonl"
+    transcript.write_text('{"type": "user"}\n')
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CLAUDE", "HANDOFF_"))}
+    env["TRANSCRIPTS_DIR"] = str(tmp_path / "transcripts")
+    proc = subprocess.run(
+        [sys.executable, str(HELPERS), "archive-state", "--root", str(project), "--session-id", "s1",
+         "--log-id", "RT-261121-01", "--transcript", str(transcript)],
+        capture_output=True, text=True, env=env,
+    )
+    assert proc.returncode == 0, proc.stderr
+    archived = json.loads(next((state_dir(project) / "archive").glob("session-s1.*.json")).read_text())
+    assert archived["tool_calls"] == {"Bash": 1, "Read": 1}
+    assert not list(state_dir(project).glob("session-s1.*.spill"))
+    run_hook(project, payload("PostToolUse", tool_name="Edit"))
+    live = json.loads(telemetry_read(project, "--session-id", "s1").stdout)
+    assert live["tool_calls"] == {"Edit": 1}

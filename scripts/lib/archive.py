@@ -21,9 +21,10 @@ import os
 from dataclasses import dataclass, field
 
 from . import statefiles
+from . import telemetry_store as store
 from .errors import HelperError
 from .locking import session_lock
-from .telemetry import derive, merge_records
+from .telemetry import derive, merge_records, read_live_locked
 from .telemetry_record import SCHEMA_VERSION
 
 ARCHIVE_DIR = "archive"
@@ -72,24 +73,15 @@ def _read_json_record(path: str) -> dict:
     return _parse_record(path, raw)
 
 
-def _read_live(state_dir: str, session_id: str):
-    try:
-        with open(statefiles.record_path(state_dir, session_id), "rb") as f:
-            raw = f.read()
-    except FileNotFoundError:
-        return None
-    return _parse_record(statefiles.record_path(state_dir, session_id), raw)
-
-
 def session_parts(state_dir: str, session_id: str) -> list:
     """[record] of every part of the session: archived ones, then the live one (if any)."""
     live_path = statefiles.record_path(state_dir, session_id)
-    if not os.path.exists(live_path):
+    if not os.path.exists(live_path) and not store.pending_spills(state_dir, session_id):
         # Nothing live to race with: an archive only ever moves a live part.
         return [_read_json_record(p) for p in archived_parts(state_dir, session_id)]
     with session_lock(statefiles.lock_path(state_dir, session_id)):
         records = [_read_json_record(p) for p in archived_parts(state_dir, session_id)]
-        live = _read_live(state_dir, session_id)
+        live, _ = read_live_locked(state_dir, session_id)  # pending spills included
     if live is not None:
         records.append(live)
     return records
@@ -136,7 +128,7 @@ def archive_state(state_dir: str, session_id: str, log_id: str) -> ArchiveResult
     result = ArchiveResult()
     json_path = statefiles.record_path(state_dir, session_id)
     lock = statefiles.lock_path(state_dir, session_id)
-    if not os.path.exists(json_path):
+    if not os.path.exists(json_path) and not store.pending_spills(state_dir, session_id):
         return result
     directory = archive_dir(state_dir)
     try:
@@ -145,9 +137,20 @@ def archive_state(state_dir: str, session_id: str, log_id: str) -> ArchiveResult
         raise HelperError("%s: cannot create (%s)" % (directory, exc.strerror or exc)) from None
     stem = statefiles.session_stem(session_id)
     with session_lock(lock):
-        record = _read_live(state_dir, session_id)
+        record, spills = read_live_locked(state_dir, session_id)
         if record is None:  # archived by someone else while we waited
             return result
+        if spills:
+            # Fold pending spills into the part being archived, as the next hook would have:
+            # left behind, a spill already counted here would be counted again in the next
+            # live part. Persist first, then delete (a crash in between leaves names that
+            # folded_spills marks as counted).
+            statefiles.write_atomic(json_path, json.dumps(record, sort_keys=True).encode())
+            for path in spills:
+                try:
+                    os.unlink(path)
+                except FileNotFoundError:
+                    pass
         n = _free_part_number(directory, stem, log_id)
         base = os.path.join(directory, "%s.%s.%d" % (stem, log_id, n))
         # The record first, then the lock: a hook that opens the old lock path after this

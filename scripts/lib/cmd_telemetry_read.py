@@ -43,7 +43,7 @@ def _read(args) -> dict:
     session_id = args.session_id or os.environ.get("CLAUDE_CODE_SESSION_ID") or latest_session_id(state_dir, root)
     if not session_id:
         raise HelperError("no telemetry recorded yet in %s" % state_dir)
-    record = read_record(state_dir, session_id)
+    record = read_record(state_dir, session_id, root)
     if record is None:
         raise HelperError("unknown session %r: no record in %s" % (session_id, state_dir))
     return derive(record)

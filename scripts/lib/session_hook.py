@@ -15,6 +15,14 @@ from . import telemetry_store as store
 
 MAX_STDIN_BYTES = 64 * 1024 * 1024  # Claude Code payloads with a large tool_response reach 50 MB
 PARALLEL_WINDOW_S = 10 * 60
+PARALLEL_SCAN_EVERY_S = 30.0
+MAX_CONFIG_BYTES = 1 << 20
+RUN_BUDGET_S = 4.5  # the registered hook timeout is 5 s
+SPILL_RESERVE_S = 0.25  # kept back from the lock wait to write a spill
+MIN_CONTEXT_TIME_S = 0.5
+# The C JSON scanner recurses per nesting level; 12000 levels parse on 3.9-3.13 with the
+# default 8 MB stack (100000 crashed 3.11), against ~990 by default (tests/test_hook_hostile.py).
+RECURSION_LIMIT = 12000
 CONFIG_RELPATH = os.path.join(".claude", "handoff.json")
 # The repo, not Notion, is the canonical store; this counter makes that claim falsifiable.
 # Used when the project has no .claude/handoff.json (e.g. a plugin install).
@@ -42,12 +50,31 @@ def project_dir_from_env() -> str:
     return os.environ.get("CLAUDE_PROJECT_DIR") or os.getcwd()
 
 
-def is_shadowed_plugin_copy(project_dir: str) -> bool:
-    """True when this is the plugin's copy and the project registers its own copy too.
+def registers_project_hook(settings: object, event: str) -> bool:
+    """True when a parsed settings file registers the project's own copy of this hook for
+    ``event``: ``hooks.<event>[].hooks[].command`` runs ``scripts/hooks/session_state.py``
+    through ``$CLAUDE_PROJECT_DIR`` (not the plugin's ``${CLAUDE_PLUGIN_ROOT}``)."""
+    if not isinstance(settings, dict) or not isinstance(settings.get("hooks"), dict):
+        return False
+    groups = settings["hooks"].get(event)
+    if not isinstance(groups, list):
+        return False
+    for group in groups:
+        hooks = group.get("hooks") if isinstance(group, dict) else None
+        for hook in hooks if isinstance(hooks, list) else ():
+            command = hook.get("command") if isinstance(hook, dict) else None
+            if isinstance(command, str) and HOOK_SCRIPT_RELPATH in command and "CLAUDE_PROJECT_DIR" in command:
+                return True
+    return False
+
+
+def is_shadowed_plugin_copy(project_dir: str, event: str) -> bool:
+    """True when this is the plugin's copy and the project registers its own copy for this event.
 
     With both installs Claude Code runs both hooks for every event (payloads
     plugin-PostToolUse.json and plugin-plugin_PostToolUse.json): the plugin copy steps aside
-    so nothing is counted twice.
+    so nothing is counted twice. Only a settings file that parses and really registers the
+    project's hook counts: Claude Code ignores an invalid settings file, and so do we.
     """
     plugin_root = os.environ.get("CLAUDE_PLUGIN_ROOT")
     if not plugin_root:
@@ -55,12 +82,14 @@ def is_shadowed_plugin_copy(project_dir: str) -> bool:
     here = os.path.realpath(__file__)  # plugin caches and --plugin-dir may go through links
     if not here.startswith(os.path.realpath(plugin_root) + os.sep):
         return False
+    if not os.path.isfile(os.path.join(project_dir, HOOK_SCRIPT_RELPATH)):
+        return False
     for name in ("settings.json", "settings.local.json"):
         try:
-            with open(os.path.join(project_dir, ".claude", name), "rb") as f:
-                if HOOK_SCRIPT_RELPATH.encode() in f.read():
-                    return os.path.isfile(os.path.join(project_dir, HOOK_SCRIPT_RELPATH))
-        except OSError:
+            raw = statefiles.read_regular(os.path.join(project_dir, ".claude", name), MAX_CONFIG_BYTES)
+            if registers_project_hook(fastjson.loads(raw.decode("utf-8")), event):
+                return True
+        except (OSError, ValueError, RecursionError):
             continue
     return False
 
@@ -69,13 +98,12 @@ def load_config(project_dir: str, log) -> dict:
     """``.claude/handoff.json`` (JSON so the hook needs no YAML); defaults when absent."""
     path = os.path.join(project_dir, CONFIG_RELPATH)
     try:
-        with open(path, "rb") as f:
-            config = fastjson.loads(f.read().decode("utf-8"))
+        config = fastjson.loads(statefiles.read_regular(path, MAX_CONFIG_BYTES).decode("utf-8"))
         if not isinstance(config, dict):
             raise ValueError("top level is not an object")
     except FileNotFoundError:
         return {"invariants": DEFAULT_INVARIANTS}
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:
         log("config %s unreadable (%s); using defaults" % (CONFIG_RELPATH, exc))
         return {"invariants": DEFAULT_INVARIANTS}
     invariants = {}
@@ -95,7 +123,11 @@ def load_config(project_dir: str, log) -> dict:
 
 
 def scan_state_dir(state_dir: str, own_json: str, now: float) -> list:
-    """Ids of other sessions whose record changed in the last 10 minutes."""
+    """Stems of other sessions whose record changed in the last 10 minutes, most recent last.
+
+    For a valid session id the stem is the id; ids outside ``[A-Za-z0-9_-]`` show as their
+    hashed stem (``~<hex>``).
+    """
     others = []
     own = os.path.basename(own_json)
     with os.scandir(state_dir) as entries:
@@ -104,14 +136,30 @@ def scan_state_dir(state_dir: str, own_json: str, now: float) -> list:
             if not (name.startswith("session-") and name.endswith(".json")) or name == own:
                 continue
             try:
-                if now - entry.stat(follow_symlinks=False).st_mtime <= PARALLEL_WINDOW_S:
-                    others.append(name[len("session-") : -len(".json")])
+                mtime = entry.stat(follow_symlinks=False).st_mtime
             except OSError:
-                pass
-    return others
+                continue
+            if now - mtime <= PARALLEL_WINDOW_S:
+                others.append((mtime, name[len("session-") : -len(".json")]))
+    return [stem for _, stem in sorted(others)]
 
 
-def record_event(payload: dict, project_dir: str, state_dir: str, config: dict, log) -> None:
+def _update(record: dict, payload: dict, state_dir: str, json_path: str, session_id: str, project_dir: str,
+            now: float, now_iso: str, invariants: dict, log):
+    """Fold pending spills, apply this event, note parallel sessions. Returns (record, spills)."""
+    record, spills = store.fold_spills(record, store.pending_spills(state_dir, session_id), log)
+    tr.apply_event(record, payload, now, now_iso, invariants)
+    record["project_dir"] = project_dir
+    last_scan = record.get("parallel_scanned_epoch")
+    # Scanning stats every session file: at most every PARALLEL_SCAN_EVERY_S per session, so a
+    # state dir with thousands of old sessions costs one scan a minute, not one per tool call.
+    if last_scan is None or not 0 <= now - last_scan < PARALLEL_SCAN_EVERY_S:
+        tr.add_parallel_sessions(record, scan_state_dir(state_dir, json_path, now))
+        record["parallel_scanned_epoch"] = now
+    return record, spills
+
+
+def record_event(payload: dict, project_dir: str, state_dir: str, config: dict, log, deadline: float) -> None:
     session_id = payload.get("session_id") or os.environ.get("CLAUDE_CODE_SESSION_ID")
     if not isinstance(session_id, str) or not session_id:
         raise Dropped("no usable session_id")
@@ -119,29 +167,32 @@ def record_event(payload: dict, project_dir: str, state_dir: str, config: dict, 
     now_iso = statefiles.now_iso(now)
     invariants = config["invariants"]
     # Check the payload against a scratch record first: a bad payload is refused before it can
-    # take the lock or be spilled.
+    # take the lock or be spilled, so nothing below fails because of the payload.
     tr.apply_event(tr.new_record(session_id, project_dir, now_iso), payload, now, now_iso, invariants)
     json_path = statefiles.record_path(state_dir, session_id)
     try:
-        fd = statefiles.flock_session(statefiles.lock_path(state_dir, session_id), progress_path=json_path)
+        fd = statefiles.flock_session(
+            statefiles.lock_path(state_dir, session_id),
+            progress_path=json_path,
+            hard_cap_s=max(0.05, deadline - time.monotonic() - SPILL_RESERVE_S),
+        )
     except statefiles.LockTimeout:
         spill = store.write_spill(state_dir, session_id, payload, now, invariants)
-        log("session lock busy (no progress for %.1f s, or past %.1f s): event spilled to %s"
-            % (statefiles.LOCK_BUDGET_S, statefiles.LOCK_HARD_CAP_S, os.path.basename(spill)))
+        log("session lock busy (no progress for %.1f s, or out of time): event spilled to %s"
+            % (statefiles.LOCK_BUDGET_S, os.path.basename(spill)))
         return
     try:
         record = store.load_record(json_path, session_id, project_dir, now_iso, log)
         try:
-            spills = store.fold_spills(record, store.pending_spills(state_dir, session_id), log)
-            tr.apply_event(record, payload, now, now_iso, invariants)
-        except (TypeError, KeyError, AttributeError) as exc:  # a stored record of the wrong shape
-            store.quarantine(json_path, log, "bad shape: %r" % (exc,))
-            record = tr.new_record(session_id, project_dir, now_iso)
-            spills = store.fold_spills(record, store.pending_spills(state_dir, session_id), log)
-            tr.apply_event(record, payload, now, now_iso, invariants)
-        record["project_dir"] = project_dir
-        tr.add_parallel_sessions(record, scan_state_dir(state_dir, json_path, now))
-        statefiles.sweep_orphans(json_path, now)
+            record, spills = _update(record, payload, state_dir, json_path, session_id, project_dir,
+                                     now, now_iso, invariants, log)
+        except (TypeError, KeyError, AttributeError, ValueError) as exc:
+            # load_record checked the shape, so this is a record we do not understand after all:
+            # keep it aside and count this event in a fresh one.
+            store.quarantine(json_path, log, "unusable record: %s: %s" % (type(exc).__name__, exc))
+            record, spills = _update(tr.new_record(session_id, project_dir, now_iso), payload, state_dir,
+                                     json_path, session_id, project_dir, now, now_iso, invariants, log)
+        statefiles.sweep_session_orphans(state_dir, statefiles.session_stem(session_id), now)
         statefiles.write_atomic(json_path, fastjson.dumps(record).encode("ascii"))
         for path in spills:  # counted and durable: now the files may go
             try:
@@ -152,13 +203,17 @@ def record_event(payload: dict, project_dir: str, state_dir: str, config: dict, 
         os.close(fd)
 
 
-def session_start_context(payload: dict, project_dir: str, state_dir: str, config: dict) -> None:
+def session_start_context(payload: dict, project_dir: str, state_dir: str, config: dict, log, deadline: float) -> None:
     """Opt-in (``"resume_on_start": true``): print the compact /resume dashboard as context."""
     if config.get("resume_on_start") is not True or payload.get("source") not in ("startup", "clear"):
         return
+    remaining = deadline - time.monotonic()
+    if remaining < MIN_CONTEXT_TIME_S:
+        log("no time left for the resume context (%.2f s)" % remaining)
+        return
     from . import session_start_context as ssc  # only when opted in: it may start a helper
 
-    text = ssc.compact_dashboard(project_dir, state_dir)
+    text = ssc.compact_dashboard(project_dir, state_dir, timeout=min(ssc.TIMEOUT_S, remaining))
     if text:
         out = {"hookSpecificOutput": {"hookEventName": "SessionStart", "additionalContext": text}}
         sys.stdout.write(fastjson.dumps(out))
@@ -166,6 +221,10 @@ def session_start_context(payload: dict, project_dir: str, state_dir: str, confi
 
 
 def main() -> int:
+    # One deadline for the whole run, counted from process start: the lock wait and the opt-in
+    # SessionStart context share it, so together they stay inside the 5 s hook timeout.
+    deadline = time.monotonic() + RUN_BUDGET_S
+    sys.setrecursionlimit(RECURSION_LIMIT)
     project_dir = project_dir_from_env()
     state_dir = statefiles.state_dir_for(project_dir)
     context = {"event": "?", "session": "?"}
@@ -184,17 +243,19 @@ def main() -> int:
             payload = fastjson.loads(text)
         except ValueError as exc:
             raise Dropped("stdin is not JSON (%s)" % exc) from None
+        except RecursionError:
+            raise Dropped("payload nests deeper than %d levels" % RECURSION_LIMIT) from None
         if not isinstance(payload, dict):
             raise Dropped("payload is not a JSON object")
         context["event"] = str(payload.get("hook_event_name"))[:64]
         context["session"] = str(payload.get("session_id"))[:140]
-        if is_shadowed_plugin_copy(project_dir):
+        if is_shadowed_plugin_copy(project_dir, context["event"]):
             return 0
         statefiles.ensure_dir(state_dir)
         config = load_config(project_dir, log)
-        record_event(payload, project_dir, state_dir, config, log)
+        record_event(payload, project_dir, state_dir, config, log, deadline)
         if payload.get("hook_event_name") == "SessionStart":
-            session_start_context(payload, project_dir, state_dir, config)
+            session_start_context(payload, project_dir, state_dir, config, log, deadline)
     except Dropped as exc:
         log("dropped: %s" % exc)
     except tr.BadPayload as exc:

@@ -32,6 +32,52 @@ _SAFE_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012
 _MAX_ID_LEN = 128
 
 
+class NotRegularFile(OSError):
+    """A path the bundle reads or appends to is a FIFO, a device, a directory or a link."""
+
+
+_S_IFMT, _S_IFREG = 0o170000, 0o100000
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+def read_regular(path: str, max_bytes: int) -> bytes:
+    """The bytes of the regular file at ``path``; never blocks, never follows a link.
+
+    O_NONBLOCK so a FIFO planted at the path cannot hang us (opening a FIFO for reading blocks
+    until a writer appears); fstat so we read only regular files (``/dev/zero`` behind a name
+    would otherwise fill memory); a size cap for the same reason. Raises FileNotFoundError,
+    NotRegularFile (also for a symlink: ELOOP), or ValueError when over ``max_bytes``.
+    """
+    try:
+        fd = os.open(path, _READ_FLAGS)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise NotRegularFile(errno.ELOOP, "is a symbolic link", path) from None
+        if exc.errno == errno.ENXIO:  # a socket
+            raise NotRegularFile(exc.errno, "not a regular file", path) from None
+        raise
+    try:
+        st = os.fstat(fd)
+        if st.st_mode & _S_IFMT != _S_IFREG:
+            raise NotRegularFile(errno.EINVAL, "not a regular file", path)
+        if st.st_size > max_bytes:
+            raise ValueError("%s is over %d bytes" % (path, max_bytes))
+        chunks = []
+        remaining = max_bytes + 1
+        while remaining > 0:
+            chunk = os.read(fd, min(remaining, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            remaining -= len(chunk)
+        data = b"".join(chunks)
+        if len(data) > max_bytes:
+            raise ValueError("%s is over %d bytes" % (path, max_bytes))
+        return data
+    finally:
+        os.close(fd)
+
+
 class LockTimeout(Exception):
     """The session lock stayed busy: no progress for the budget, or past the hard cap."""
 
@@ -140,17 +186,10 @@ def write_atomic(final_path: str, data: bytes, mode: int = 0o600) -> None:
     fsync_dir(os.path.dirname(final_path) or ".")
 
 
-def sweep_orphans(final_path: str, now: float, max_age_s: float = ORPHAN_TMP_AGE_S) -> int:
-    """Delete temp files of ``final_path`` older than ``max_age_s`` (left by a killed writer).
-
-    Call it holding the lock of ``final_path``: a live writer holds that lock for milliseconds, so
-    a temp file older than a minute cannot belong to one. Returns how many were removed.
-    """
-    head, name = os.path.split(final_path)
-    prefix = "." + name + "."
+def _sweep_tmp(directory: str, prefix: str, now: float, max_age_s: float) -> int:
     removed = 0
     try:
-        entries = os.scandir(head or ".")
+        entries = os.scandir(directory or ".")
     except OSError:
         return 0
     with entries:
@@ -164,6 +203,21 @@ def sweep_orphans(final_path: str, now: float, max_age_s: float = ORPHAN_TMP_AGE
             except OSError:
                 pass
     return removed
+
+
+def sweep_orphans(final_path: str, now: float, max_age_s: float = ORPHAN_TMP_AGE_S) -> int:
+    """Delete `write_atomic` temp files of ``final_path`` older than ``max_age_s`` (left by a
+    killed writer). Call it holding the lock that guards ``final_path``: a live writer holds it
+    for milliseconds, so an older temp file has no live writer. Returns how many were removed."""
+    head, name = os.path.split(final_path)
+    return _sweep_tmp(head, "." + name + ".", now, max_age_s)
+
+
+def sweep_session_orphans(state_dir: str, stem: str, now: float, max_age_s: float = ORPHAN_TMP_AGE_S) -> int:
+    """`sweep_orphans` for everything of one session: the temp files of its record *and* of its
+    spills all start with ``.<stem>.`` (``stem`` is `session_stem`, which holds no dot, so
+    session ``a`` never matches ``a.b`` or ``a-b``). Call it holding the session lock."""
+    return _sweep_tmp(state_dir, "." + stem + ".", now, max_age_s)
 
 
 def _stat_signature(path):
@@ -244,14 +298,26 @@ def append_error_log(state_dir: str, line: str, max_bytes: int = ERROR_LOG_MAX_B
     """
     path = os.path.join(state_dir, ERROR_LOG_NAME)
     data = (line.replace("\n", " ")[:2000] + "\n").encode("utf-8", "backslashreplace")
-    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    flags = (
+        os.O_WRONLY
+        | os.O_APPEND
+        | os.O_CREAT
+        | getattr(os, "O_NONBLOCK", 0)  # a FIFO planted here must not hang the hook
+        | getattr(os, "O_NOFOLLOW", 0)
+        | getattr(os, "O_CLOEXEC", 0)
+    )
     try:
-        if os.stat(path, follow_symlinks=False).st_size + len(data) > max_bytes:
+        st = os.stat(path, follow_symlinks=False)
+        if st.st_mode & _S_IFMT == _S_IFREG and st.st_size + len(data) > max_bytes:
+            # Two writers may both rotate; the loser's rename drops one generation of lines.
+            # Acceptable for a diagnostic log whose bound matters more than its completeness.
             os.replace(path, path + ".1")
     except FileNotFoundError:
         pass
     fd = os.open(path, flags, 0o600)
     try:
+        if os.fstat(fd).st_mode & _S_IFMT != _S_IFREG:
+            raise NotRegularFile(errno.EINVAL, "not a regular file", path)
         os.write(fd, data)  # O_APPEND: one write per line, so concurrent lines do not interleave
     finally:
         os.close(fd)

@@ -41,30 +41,43 @@ def _parse_record(path: str, raw: bytes) -> dict:
     return record
 
 
-def read_record(state_dir: str, session_id: str) -> dict | None:
+def read_live_locked(state_dir: str, session_id: str, project_dir: str = "") -> tuple:
+    """(live record with pending spills applied, spill paths now counted in it); the caller
+    holds the session lock. The record is None when the session has neither a record nor spills.
+
+    Spills are events a hook could not apply because the lock was busy (lib/telemetry_store.py);
+    readers apply them to the copy they return, so they see every count before the next hook
+    folds them in. A writer (``archive-state``) may persist the result and delete the spills.
+    """
+    path = statefiles.record_path(state_dir, session_id)
+    spills = store.pending_spills(state_dir, session_id)
+    try:
+        raw = statefiles.read_regular(path, store.MAX_RECORD_BYTES)
+    except FileNotFoundError:
+        if not spills:
+            return None, []
+        record = new_record(session_id, project_dir, statefiles.now_iso())
+    except (OSError, ValueError) as exc:
+        raise HelperError("%s: unreadable (%s)" % (path, exc)) from None
+    else:
+        record = _parse_record(path, raw)
+    problems: list[str] = []
+    record, counted = store.fold_spills(record, spills, problems.append)
+    return record, counted
+
+
+def read_record(state_dir: str, session_id: str, project_dir: str = "") -> dict | None:
     """The live record of ``session_id`` with pending spills applied, or None when there is none.
 
-    Read under the session lock so no hook is half-way through an update; spills (events a hook
-    could not apply because the lock was busy, lib/telemetry_store.py) are applied to the copy
-    returned, so a reader sees every count even before the next hook folds them in.
+    Read under the session lock so no hook is half-way through an update.
     """
     path = statefiles.record_path(state_dir, session_id)
     if not os.path.exists(path) and not store.pending_spills(state_dir, session_id):
         return None
     with session_lock(statefiles.lock_path(state_dir, session_id)):
-        spills = store.pending_spills(state_dir, session_id)
-        try:
-            with open(path, "rb") as f:
-                record = _parse_record(path, f.read())
-        except FileNotFoundError:  # archived while we waited, or only spills so far
-            if not spills:
-                return None
-            record = None
-        if record is None:
-            record = new_record(session_id, "", statefiles.now_iso())
-        problems: list[str] = []
-        store.fold_spills(record, spills, problems.append)
-    record.pop("folded_spills", None)
+        record, _ = read_live_locked(state_dir, session_id, project_dir)
+    if record is not None:
+        record.pop("folded_spills", None)
     return record
 
 

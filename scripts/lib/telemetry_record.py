@@ -30,6 +30,9 @@ from .globmatch import glob_match
 
 SCHEMA_VERSION = 1
 ACTIVE_GAP_S = 15 * 60
+# Racing hooks apply events a few milliseconds out of order; a larger step back is the clock
+# being set back (NTP, suspend), which must neither freeze activity nor move the start.
+CLOCK_STEP_S = 5.0
 MAX_SUBAGENT_IDS = 256
 MAX_PARALLEL_IDS = 64
 SUBAGENT_TOOLS = ("Task", "Agent")  # Task was renamed Agent in Claude Code 2.1.63; both occur
@@ -59,6 +62,7 @@ def new_record(session_id: str, project_dir: str, now_iso: str) -> dict:
         "transcript_path": None,
         "started_at": now_iso,
         "started_at_source": "first_event",
+        "started_epoch": None,
         "last_seen_at": now_iso,
         "ended_at": None,
         "end_reason": None,
@@ -75,6 +79,7 @@ def new_record(session_id: str, project_dir: str, now_iso: str) -> dict:
         "interruptions_count": 0,
         "invariants": {},
         "parallel_sessions": [],
+        "parallel_scanned_epoch": None,
         "active_seconds": 0.0,
         "last_activity_at": None,
         "last_activity_epoch": None,
@@ -126,7 +131,7 @@ def _note_activity(record: dict, now_epoch: float, now_iso: str) -> None:
         gap = now_epoch - last
         if 0 < gap <= ACTIVE_GAP_S:
             record["active_seconds"] = round(record.get("active_seconds", 0.0) + gap, 3)
-        if now_epoch < last:  # events applied out of order by racing hooks: keep the latest
+        if -CLOCK_STEP_S <= gap < 0:  # applied out of order by racing hooks: keep the latest
             return
     record["last_activity_epoch"] = now_epoch
     record["last_activity_at"] = now_iso
@@ -236,7 +241,11 @@ def apply_event(
         record["transcript_path"] = transcript
     if now_iso > record["last_seen_at"]:
         record["last_seen_at"] = now_iso
-    if now_iso < record["started_at"]:  # racing hooks may apply an earlier event later
+    started = record.get("started_epoch")
+    if started is None:
+        record["started_epoch"] = now_epoch
+    elif started - CLOCK_STEP_S <= now_epoch < started:  # a racing hook applied an earlier event later
+        record["started_epoch"] = now_epoch
         record["started_at"] = now_iso
         record["started_at_source"] = "session_start" if event == "SessionStart" else "first_event"
 
@@ -302,10 +311,78 @@ def _only_event_so_far(record: dict) -> bool:
 
 
 def add_parallel_sessions(record: dict, other_ids) -> None:
-    """Union ``other_ids`` into ``parallel_sessions`` (sorted, bounded)."""
-    current = record.get("parallel_sessions") or []
-    merged = set(current)
-    merged.update(other_ids)
-    merged.discard(record.get("session_id"))
-    if merged != set(current):
-        record["parallel_sessions"] = sorted(merged)[:MAX_PARALLEL_IDS]
+    """Add ``other_ids`` to ``parallel_sessions`` in the order first seen, keeping the newest
+    `MAX_PARALLEL_IDS` (a long session's list stays bounded and recent)."""
+    current = list(record.get("parallel_sessions") or [])
+    known = set(current)
+    for other in other_ids:
+        if other not in known and other != record.get("session_id"):
+            current.append(other)
+            known.add(other)
+    record["parallel_sessions"] = current[-MAX_PARALLEL_IDS:]
+
+
+_NUMBER = (int, float)
+_FIELD_TYPES = {
+    "session_id": str,
+    "project_dir": str,
+    "transcript_path": (str, type(None)),
+    "started_at": str,
+    "started_at_source": str,
+    "started_epoch": _NUMBER + (type(None),),
+    "last_seen_at": str,
+    "ended_at": (str, type(None)),
+    "end_reason": (str, type(None)),
+    "starts": int,
+    "resumes": int,
+    "ends": int,
+    "tool_calls_total": int,
+    "tool_calls": dict,
+    "mcp": dict,
+    "subagents": dict,
+    "subagent_launches": list,
+    "failures": int,
+    "failures_by_tool": dict,
+    "interruptions_count": int,
+    "invariants": dict,
+    "parallel_sessions": list,
+    "parallel_scanned_epoch": _NUMBER + (type(None),),
+    "active_seconds": _NUMBER,
+    "last_activity_at": (str, type(None)),
+    "last_activity_epoch": _NUMBER + (type(None),),
+    "events": dict,
+    "folded_spills": list,
+}
+
+
+def _counts(table) -> bool:
+    return all(isinstance(k, str) and type(v) is int for k, v in table.items())
+
+
+def shape_problem(record: dict):
+    """None when ``record`` has the shape `apply_event` relies on, else what is wrong.
+
+    A stored record is checked whole before use, so a wrong shape is quarantined up front
+    instead of failing half-way through an update.
+    """
+    for key, types in _FIELD_TYPES.items():
+        if key in record and not isinstance(record[key], types):
+            return "field %r has type %s" % (key, type(record[key]).__name__)
+    for key in ("tool_calls", "failures_by_tool", "invariants", "events"):
+        if key in record and not _counts(record[key]):
+            return "field %r is not a table of counts" % key
+    mcp = record.get("mcp", {})
+    if not all(isinstance(v, dict) and _counts(v) for v in mcp.values()):
+        return "field 'mcp' is not {server: {tool: count}}"
+    sub = record.get("subagents", {"total": 0, "by_type": {}, "confirmed": 0})
+    if not (type(sub.get("total")) is int and type(sub.get("confirmed")) is int and isinstance(sub.get("by_type"), dict)
+            and _counts(sub["by_type"])):
+        return "field 'subagents' is not {total, by_type, confirmed}"
+    for row in record.get("subagent_launches", []):
+        if not (isinstance(row, list) and len(row) == 4 and isinstance(row[2], str) and isinstance(row[3], bool)):
+            return "field 'subagent_launches' has a malformed row"
+    if not all(isinstance(x, str) for x in record.get("parallel_sessions", [])):
+        return "field 'parallel_sessions' is not a list of ids"
+    if not all(isinstance(x, str) for x in record.get("folded_spills", [])):
+        return "field 'folded_spills' is not a list of names"
+    return None
