@@ -154,7 +154,10 @@ def test_sigkill_at_random_moments_never_corrupts_and_orphans_get_swept(project,
     for orphan in sd.glob(".session-chaos.json.*.tmp"):
         if orphan != young:
             os.utime(orphan, (time.time() - 120, time.time() - 120))
-    before = read_state(project, "chaos")["tool_calls_total"]
+    record = read_state(project, "chaos")
+    before = record["tool_calls_total"]
+    record["parallel_scanned_epoch"] -= 31  # upkeep (scan + sweep) runs every 30 s per session
+    (sd / "session-chaos.json").write_text(json.dumps(record))
     assert run_hook(project, data).returncode == 0
     assert sorted(sd.glob(".session-chaos.json.*.tmp")) == [young]
     assert read_state(project, "chaos")["tool_calls_total"] == before + 1

@@ -351,6 +351,9 @@ def test_orphaned_spill_temp_files_are_swept(project):
     orphan = sd / ".session-s1.00000000000000000001.123.spill.123.1.tmp"
     orphan.write_text("{")
     os.utime(orphan, (time.time() - 120, time.time() - 120))
+    record = read_state(project, "s1")
+    record["parallel_scanned_epoch"] -= 31  # upkeep (scan + sweep) runs every 30 s per session
+    (sd / "session-s1.json").write_text(json.dumps(record))
     run_quietly(project, json.dumps(payload("PostToolUse")).encode())
     assert not orphan.exists()
 

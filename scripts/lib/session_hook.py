@@ -146,15 +146,21 @@ def scan_state_dir(state_dir: str, own_json: str, now: float) -> list:
 
 def _update(record: dict, payload: dict, state_dir: str, json_path: str, session_id: str, project_dir: str,
             now: float, now_iso: str, invariants: dict, log):
-    """Fold pending spills, apply this event, note parallel sessions. Returns (record, spills)."""
-    record, spills = store.fold_spills(record, store.pending_spills(state_dir, session_id), log)
+    """Fold pending spills, apply this event, do the periodic upkeep. Returns (record, spills).
+
+    Nothing here lists the state dir on every event: spills are looked for only when a spiller
+    left its marker, and the scan for parallel sessions and orphaned temp files (it stats every
+    file in the dir) runs at most every PARALLEL_SCAN_EVERY_S per session.
+    """
+    spills = []
+    if store.take_spill_marker(state_dir, session_id) or record.get("folded_spills"):
+        record, spills = store.fold_spills(record, store.pending_spills(state_dir, session_id), log)
     tr.apply_event(record, payload, now, now_iso, invariants)
     record["project_dir"] = project_dir
     last_scan = record.get("parallel_scanned_epoch")
-    # Scanning stats every session file: at most every PARALLEL_SCAN_EVERY_S per session, so a
-    # state dir with thousands of old sessions costs one scan a minute, not one per tool call.
     if last_scan is None or not 0 <= now - last_scan < PARALLEL_SCAN_EVERY_S:
         tr.add_parallel_sessions(record, scan_state_dir(state_dir, json_path, now))
+        statefiles.sweep_session_orphans(state_dir, statefiles.session_stem(session_id), now)
         record["parallel_scanned_epoch"] = now
     return record, spills
 
@@ -192,7 +198,6 @@ def record_event(payload: dict, project_dir: str, state_dir: str, config: dict, 
             store.quarantine(json_path, log, "unusable record: %s: %s" % (type(exc).__name__, exc))
             record, spills = _update(tr.new_record(session_id, project_dir, now_iso), payload, state_dir,
                                      json_path, session_id, project_dir, now, now_iso, invariants, log)
-        statefiles.sweep_session_orphans(state_dir, statefiles.session_stem(session_id), now)
         statefiles.write_atomic(json_path, fastjson.dumps(record).encode("ascii"))
         for path in spills:  # counted and durable: now the files may go
             try:

@@ -54,11 +54,33 @@ def _spill_prefix(state_dir: str, session_id: str) -> str:
     return os.path.join(state_dir, statefiles.session_stem(session_id) + ".")
 
 
+def spill_marker(state_dir: str, session_id: str) -> str:
+    """``<stem>.spilled`` exists while the session may have spills: writers stat it instead of
+    listing the state dir on every event (a dir with thousands of sessions made that slow)."""
+    return os.path.join(state_dir, statefiles.session_stem(session_id) + ".spilled")
+
+
+def take_spill_marker(state_dir: str, session_id: str) -> bool:
+    """Under the session lock: True (and the marker removed) when spills may be pending.
+
+    Order matters: the marker goes *before* the caller lists the spills, and a spiller creates
+    it *after* its spill is written, so a spill written after our listing always leaves a
+    marker for the next writer.
+    """
+    try:
+        os.unlink(spill_marker(state_dir, session_id))
+        return True
+    except FileNotFoundError:
+        return False
+
+
 def write_spill(state_dir: str, session_id: str, payload: dict, now: float, invariants: dict) -> str:
     # Time first, zero-padded: names sort in event order (pids wrap, so they cannot lead).
     path = "%s%020d.%d%s" % (_spill_prefix(state_dir, session_id), time.time_ns(), os.getpid(), SPILL_SUFFIX)
     doc = {"payload": slim_payload(payload), "t": now, "invariants": invariants}
     statefiles.write_atomic(path, fastjson.dumps(doc).encode("ascii"))
+    flags = os.O_WRONLY | os.O_CREAT | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
+    os.close(os.open(spill_marker(state_dir, session_id), flags, 0o600))
     return path
 
 
