@@ -243,7 +243,9 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="handoff-demo-"))
     banner("1. A repo with the bundle installed (project-local)")
     repo = make_repo(tmp)
-    print(indent(run([sys.executable, str(BUNDLE / "scripts" / "install.py"), str(repo)], BUNDLE), 12))
+    # --no-venv: the demo's helpers use this checkout's .venv (HANDOFF_PYTHON below); a real
+    # install creates <repo>/.venv instead.
+    print(indent(run([sys.executable, str(BUNDLE / "scripts" / "install.py"), "--no-venv", str(repo)], BUNDLE), 12))
     (repo / "workstreams" / "greetings.md").write_text(WORKSTREAM)
     run(["git", "add", "-A"], repo)
     run(["git", "commit", "-qm", "Install handoff; add the greetings workstream"], repo)

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 OPERATOR_RE = re.compile(r"^[A-Z]{2,4}$")
-LOG_ID_RE = re.compile(r"^(?P<op>[A-Z]{2,4})-(?P<day>\d{6})-(?P<seq>\d{2,})$")
+LOG_ID_RE = re.compile(r"^(?P<op>[A-Z]{2,4})-(?P<day>[0-9]{6})-(?P<seq>[0-9]{2,})\Z")
 LEGACY_PREFIX = "CONV-"
 
 

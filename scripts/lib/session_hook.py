@@ -260,7 +260,10 @@ def main() -> int:
         config = load_config(project_dir, log)
         record_event(payload, project_dir, state_dir, config, log, deadline)
         if payload.get("hook_event_name") == "SessionStart":
-            session_start_context(payload, project_dir, state_dir, config, log, deadline)
+            try:
+                session_start_context(payload, project_dir, state_dir, config, log, deadline)
+            except Exception as exc:  # the event is counted; only the optional context is missing
+                log("no resume context: %s: %s" % (type(exc).__name__, exc))
     except Dropped as exc:
         log("dropped: %s" % exc)
     except tr.BadPayload as exc:
