@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import time
 from pathlib import Path
 
 BUNDLE = Path(__file__).resolve().parent.parent
@@ -96,7 +97,7 @@ def helper(repo: Path, env: dict, *args: str, input_text: str | None = None) -> 
 
 
 def real_story(repo: Path, tmp: Path, env: dict, claude_bin: Path) -> None:
-    from fake_api import FakeAPI, run_cli
+    from fake_api import FakeAPI, message_text, run_cli
 
     home, ctmp = tmp / "home", tmp / "claude-tmp"
 
@@ -141,12 +142,13 @@ def real_story(repo: Path, tmp: Path, env: dict, claude_bin: Path) -> None:
             return {"tool": "Bash", "input": {"command": "scripts/handoff write-session --input %s" % written["draft"]}}
 
         def commit_log(body):
-            for result in reversed(_tool_results(body)):
+            for result in _all_tool_results(body):  # write-session's answer, two steps back
                 try:
-                    written.update(json.loads(result))
-                    break
+                    answer = json.loads(result)
                 except ValueError:
                     continue
+                if isinstance(answer, dict) and "id" in answer and "path" in answer:
+                    written.update(answer)
             files = " ".join(shlex.quote(p) for p in (written["path"], "CHANGELOG.md"))
             return {"tool": "Bash", "input": {"command": "git add %s docs/sessions/INDEX.md workstreams/INDEX.md && "
                                               "git commit -qm 'handoff: %s'" % (files, written["id"])}}
@@ -169,15 +171,22 @@ def real_story(repo: Path, tmp: Path, env: dict, claude_bin: Path) -> None:
             ],
             extra=["--continue"],
         )
-        shown = handoff.requests[0].text if handoff.requests else ""
-        print("    the model was shown the pre-executed context (%d chars), starting:" % len(shown))
-        print(indent(_after(shown, "## Context"), 12))
+        main = [r for r in handoff.requests if r.kind == "main"]
+        shown = message_text(main[0].last_message("user")) if main else ""
+        print("    the model was shown the command with its pre-executed context; it starts:")
+        print(indent(_after(shown, "### Operator"), 14))
+        print("    the scripted model's steps and what they returned:")
+        for request in main[1:]:
+            for result in _tool_results(request.body):
+                print(indent(result.strip(), 3))
         print("    log written: %s (%s)" % (written.get("path"), written.get("id")))
 
         banner("4. A new session runs /resume")
         resume = claude(api, "/resume", ["Welcome back! Next: add the --name option to greet.py."])
-        dashboard = resume.requests[0].text if resume.requests else ""
-        print(indent(_after(dashboard, "Last session") or dashboard[-3000:], 30))
+        main = [r for r in resume.requests if r.kind == "main"]
+        dashboard = message_text(main[0].last_message("user")) if main else ""
+        print("    the model was shown the dashboard:")
+        print(indent(_after(dashboard, "## Dashboard") or dashboard[-3000:], 30))
 
 
 def _tool_results(body) -> list:
@@ -194,6 +203,20 @@ def _tool_results(body) -> list:
         if texts:
             return texts
     return []
+
+
+def _all_tool_results(body) -> list:
+    """Every tool_result text in the conversation so far, oldest first."""
+    texts = []
+    for message in body.get("messages", []):
+        if message.get("role") == "user" and isinstance(message.get("content"), list):
+            for block in message["content"]:
+                if block.get("type") == "tool_result":
+                    content = block.get("content")
+                    if isinstance(content, list):
+                        content = "".join(c.get("text", "") for c in content if isinstance(c, dict))
+                    texts.append(content or "")
+    return texts
 
 
 def _after(text: str, marker: str) -> str:
@@ -249,6 +272,7 @@ def main() -> int:
     (repo / "workstreams" / "greetings.md").write_text(WORKSTREAM)
     run(["git", "add", "-A"], repo)
     run(["git", "commit", "-qm", "Install handoff; add the greetings workstream"], repo)
+    time.sleep(1.1)  # git log --since has one-second resolution: keep the install out of the session
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CLAUDE", "HANDOFF_"))}
     env.update(
         {"HANDOFF_PYTHON": sys.executable, "TRANSCRIPTS_DIR": str(tmp / "transcripts"), "HANDOFF_OPERATOR": "RT"}

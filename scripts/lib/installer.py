@@ -18,7 +18,8 @@ manifest, so that ``--uninstall`` removes exactly that):
   exactly the entries added (and writes the user's original bytes back when nothing else
   changed). A settings file that is not valid JSON stops the install before anything is
   written.
-- ``.claude/state/`` in ``.gitignore`` (and ``.venv/`` when the install creates the venv).
+- ``.claude/state/`` and ``scripts/**/__pycache__/`` in ``.gitignore`` (and ``.venv/`` when the
+  install creates the venv).
 - the helpers' Python: ``<target>/.venv`` (where ``scripts/handoff`` looks) with the packages of
   ``handoff-requirements.txt``; created if absent, left alone if it is the user's, and when it
   cannot be set up, one line with the command that does it.
@@ -43,6 +44,9 @@ MANIFEST_VERSION = 1
 SETTINGS = ".claude/settings.json"
 GITIGNORE = ".gitignore"
 STATE_IGNORE = ".claude/state/"
+# Bytecode of the installed helpers and hook (the hook keeps its bytecode on purpose: it runs on
+# every tool call); never something to commit.
+PYCACHE_IGNORE = "scripts/**/__pycache__/"
 VENV = ".venv"
 REQUIREMENTS_DST = "scripts/handoff-requirements.txt"
 HOOK_SCRIPT = "scripts/hooks/session_state.py"
@@ -517,7 +521,7 @@ def install(bundle: Path, target: Path, venv_mode: str = "auto", base_python: st
         write_atomic(settings_path, new_settings_text.encode())
 
     gi_old = manifest.get("gitignore") or {"lines": [], "added_newline": False, "file_created": gi_raw is None}
-    wanted = [STATE_IGNORE]
+    wanted = [STATE_IGNORE, PYCACHE_IGNORE]
     venv_record = manifest.get("venv")
     python_note = ""
     venv_py = target / VENV / "bin" / "python"
