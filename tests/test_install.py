@@ -184,7 +184,7 @@ def test_install_into_a_repo_with_its_own_settings_then_uninstall_restores_every
     assert settings["model"] == "opus" and settings["permissions"] == USER_SETTINGS["permissions"]
     assert settings["hooks"]["PostToolUse"][0] == USER_SETTINGS["hooks"]["PostToolUse"][0]
     assert sum(_ours(g) for gs in settings["hooks"].values() for g in gs) == len(OURS)
-    assert (target / ".gitignore").read_text() == "node_modules/\n*.log\n.claude/state/\n"
+    assert (target / ".gitignore").read_text() == "node_modules/\n*.log\n.claude/state/\nscripts/**/__pycache__/\n"
     assert (target / "requirements.txt").read_text() == "django\n"
     assert (target / "scripts" / "handoff-requirements.txt").read_bytes() == (REPO / "requirements.txt").read_bytes()
     for rel in ("scripts/handoff", "scripts/handoff_helpers.py", "scripts/hooks/session_state.py",
@@ -210,7 +210,7 @@ def test_install_into_a_bare_repo_and_out_again(tmp_path):
     target = _git_repo(tmp_path / "bare")
     _install(target, "--no-venv")
     assert json.loads((target / ".claude" / "settings.json").read_text()) == {"hooks": BUNDLE_SETTINGS["hooks"]}
-    assert (target / ".gitignore").read_text() == ".claude/state/\n"
+    assert (target / ".gitignore").read_text() == ".claude/state/\nscripts/**/__pycache__/\n"
     # The hook and the helpers run from the install (the hook needs nothing but python3).
     payload = {"session_id": "s1", "hook_event_name": "SessionStart", "source": "startup",
                "cwd": str(target), "transcript_path": "/dev/null"}

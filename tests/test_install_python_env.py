@@ -191,7 +191,7 @@ def test_install_creates_the_project_venv_and_uninstall_removes_it(tmp_path, whe
     out = _run([sys.executable, INSTALL, "--python", _base_python(), project], _env(wheelhouse, bare_bin))
     assert out.returncode == 0, out.stdout + out.stderr
     assert "run: " not in out.stdout  # nothing left to do by hand
-    assert (project / ".gitignore").read_text() == ".claude/state/\n.venv/\n"
+    assert (project / ".gitignore").read_text() == ".claude/state/\nscripts/**/__pycache__/\n.venv/\n"
     # The launcher finds it without any configuration.
     check = _run([project / "scripts" / "handoff", "telemetry-read"], _env(None, bare_bin), project)
     assert check.returncode == 1 and check.stderr.startswith("handoff: no telemetry recorded yet"), check.stderr
