@@ -9,18 +9,46 @@ Legacy logs (``CONV-*.md``) have no parsable id; their id is the file stem.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from functools import total_ordering
 
 OPERATOR_RE = re.compile(r"^[A-Z]{2,4}$")
 LOG_ID_RE = re.compile(r"^(?P<op>[A-Z]{2,4})-(?P<day>[0-9]{6})-(?P<seq>[0-9]{2,})\Z")
 LEGACY_PREFIX = "CONV-"
 
 
-@dataclass(frozen=True, order=True)
+@total_ordering
 class LogId:
-    day: str  # YYMMDD
-    seq: int
-    operator: str
+    """``RT-261121-07`` as (day ``YYMMDD``, seq ``7``, operator ``RT``), immutable and ordered
+    like the logs: (day, seq) numerically, then operator.
+
+    A small slotted class rather than a dataclass: this sits on ``/resume``'s warm path, and
+    importing ``dataclasses`` (it pulls in ``inspect``) cost 9 ms of a ~60 ms run.
+    """
+
+    __slots__ = ("day", "seq", "operator")
+
+    def __init__(self, day: str, seq: int, operator: str):
+        object.__setattr__(self, "day", day)
+        object.__setattr__(self, "seq", seq)
+        object.__setattr__(self, "operator", operator)
+
+    def __setattr__(self, name, value):
+        raise AttributeError("LogId is immutable")
+
+    def _key(self) -> tuple:
+        return (self.day, self.seq, self.operator)
+
+    def __eq__(self, other):
+        return self._key() == other._key() if isinstance(other, LogId) else NotImplemented
+
+    def __lt__(self, other):
+        return self._key() < other._key() if isinstance(other, LogId) else NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return "LogId(day=%r, seq=%r, operator=%r)" % self._key()
 
     def __str__(self) -> str:
         return format_log_id(self.operator, self.day, self.seq)
