@@ -189,17 +189,24 @@ def real_story(repo: Path, tmp: Path, env: dict, claude_bin: Path) -> None:
         print(indent(_after(dashboard, "## Dashboard") or dashboard[-3000:], 30))
 
 
+def _result_texts(message) -> list:
+    """The tool_result texts of one user message (none for other messages)."""
+    if message.get("role") != "user" or not isinstance(message.get("content"), list):
+        return []
+    texts = []
+    for block in message["content"]:
+        if block.get("type") == "tool_result":
+            content = block.get("content")
+            if isinstance(content, list):
+                content = "".join(c.get("text", "") for c in content if isinstance(c, dict))
+            texts.append(content or "")
+    return texts
+
+
 def _tool_results(body) -> list:
+    """The tool results the model is answering in this request (the last ones sent)."""
     for message in reversed(body.get("messages", [])):
-        if message.get("role") != "user" or not isinstance(message.get("content"), list):
-            continue
-        texts = []
-        for block in message["content"]:
-            if block.get("type") == "tool_result":
-                content = block.get("content")
-                if isinstance(content, list):
-                    content = "".join(c.get("text", "") for c in content if isinstance(c, dict))
-                texts.append(content or "")
+        texts = _result_texts(message)
         if texts:
             return texts
     return []
@@ -207,16 +214,7 @@ def _tool_results(body) -> list:
 
 def _all_tool_results(body) -> list:
     """Every tool_result text in the conversation so far, oldest first."""
-    texts = []
-    for message in body.get("messages", []):
-        if message.get("role") == "user" and isinstance(message.get("content"), list):
-            for block in message["content"]:
-                if block.get("type") == "tool_result":
-                    content = block.get("content")
-                    if isinstance(content, list):
-                        content = "".join(c.get("text", "") for c in content if isinstance(c, dict))
-                    texts.append(content or "")
-    return texts
+    return [text for message in body.get("messages", []) for text in _result_texts(message)]
 
 
 def _after(text: str, marker: str) -> str:
