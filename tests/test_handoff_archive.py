@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from handoff_fixtures import HOOK, make_repo
+from handoff_fixtures import HELPERS, HOOK, PY, make_repo
 
 SECRET_LINE = json.dumps({"type": "user", "message": {"content": "export GITHUB_TOKEN=ghp_" + "a" * 36}})
 PLAIN_LINE = json.dumps({"type": "assistant", "message": {"content": "all good: é 🚀"}}, ensure_ascii=False)
@@ -26,6 +26,13 @@ def transcript(repo, session_id: str, lines=(PLAIN_LINE, SECRET_LINE, PLAIN_LINE
     path = repo.home / "transcripts" / f"{session_id}.jsonl"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines) + "\n")
+    return str(path)
+
+
+def empty_transcript(repo) -> str:
+    """An empty regular file (a device such as /dev/null is refused as a transcript)."""
+    path = repo.home / "empty.jsonl"
+    path.touch()
     return str(path)
 
 
@@ -89,9 +96,9 @@ def test_transcripts_dir_inside_the_repo_must_be_ignored(repo):
 def test_second_handoff_of_a_session_archives_a_second_part(repo):
     sid = "arch-2"
     repo.tool_calls(sid, 3)
-    assert archive(repo, sid, "RT-261121-01", "--transcript", os.devnull).returncode == 0
+    assert archive(repo, sid, "RT-261121-01", "--transcript", empty_transcript(repo)).returncode == 0
     repo.tool_calls(sid, 4)
-    out = archive(repo, sid, "RT-261121-01", "--transcript", os.devnull)
+    out = archive(repo, sid, "RT-261121-01", "--transcript", empty_transcript(repo))
     assert json.loads(out.stdout)["part"] == 2
     parts = sorted(p.name for p in (repo.state / "archive").glob(f"session-{sid}.*.json"))
     assert parts == [f"session-{sid}.RT-261121-01.1.json", f"session-{sid}.RT-261121-01.2.json"]
@@ -163,7 +170,7 @@ def test_archive_racing_live_hooks_loses_nothing(repo):
     storm = threading.Thread(target=_hook_storm, args=(repo, sid, n, start, results))
     storm.start()
     start.set()
-    out = archive(repo, sid, "RT-261121-01", "--transcript", os.devnull)
+    out = archive(repo, sid, "RT-261121-01", "--transcript", empty_transcript(repo))
     archived_path = repo.state / "archive" / f"session-{sid}.RT-261121-01.1.json"
     archived_at_return = archived_path.read_bytes()
     storm.join(timeout=180)
@@ -189,6 +196,62 @@ def test_state_dir_override_is_honoured(repo, tmp_path):
     subprocess.run(
         ["python3", "-S", str(HOOK)], input=payload, cwd=repo.path, env={**repo.hook_env(sid), **env}, check=True
     )
-    out = archive(repo, sid, "RT-261121-01", "--transcript", os.devnull, env=env)
+    out = archive(repo, sid, "RT-261121-01", "--transcript", empty_transcript(repo), env=env)
     assert out.returncode == 0, out.stderr
     assert (state / "archive" / f"session-{sid}.RT-261121-01.1.json").exists()
+
+
+# --- what --transcript may name, and where the copy may go ---------------------------------
+
+
+def test_transcripts_dir_in_the_repo_but_outside_a_subdir_root_is_refused(repo):
+    """A monorepo: --root is a subdirectory; the work tree is still the whole repository."""
+    sid = "arch-mono"
+    app = repo.path / "app"
+    app.mkdir()
+    src = transcript(repo, sid)
+    inside = repo.path / "transcripts"
+    args = ["archive-state", "--session-id", sid, "--log-id", "RT-261121-01", "--transcript", src]
+    out = subprocess.run(
+        [PY, str(HELPERS), *args, "--root", str(app)],
+        capture_output=True,
+        text=True,
+        env={**repo.env, "TRANSCRIPTS_DIR": str(inside)},
+    )
+    assert out.returncode == 1, out.stdout
+    assert "is inside the repository and git does not ignore transcripts/RT-261121-01.jsonl" in out.stderr
+    assert not inside.exists()
+
+
+@pytest.mark.parametrize("kind", ["fifo", "link-to-file", "link-to-dev-zero", "dev-zero", "directory"])
+def test_transcript_must_be_a_regular_file(repo, kind):
+    sid = "arch-odd"
+    secret = repo.home / "shadow"
+    secret.write_text("root:$6$hash:19000:0:99999:7:::\n")
+    path = repo.home / "odd.jsonl"
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "link-to-file":
+        path.symlink_to(secret)
+    elif kind == "link-to-dev-zero":
+        path.symlink_to("/dev/zero")
+    elif kind == "dev-zero":
+        path = Path("/dev/zero")
+    else:
+        path = repo.home
+    out = archive(repo, sid, "RT-261121-01", "--transcript", str(path))
+    assert out.returncode == 1 and out.stderr.count("\n") == 1 and "Traceback" not in out.stderr, out.stderr
+    assert "not copied" in out.stderr or "symbolic link" in out.stderr
+    assert not (repo.home / "archive-tx" / "RT-261121-01.jsonl").exists()
+
+
+def test_large_transcript_is_streamed_and_redacted(repo):
+    sid = "arch-big"
+    lines = [PLAIN_LINE] * 20_000 + [SECRET_LINE] + [PLAIN_LINE] * 20_000
+    src = transcript(repo, sid, lines)
+    out = archive(repo, sid, "RT-261121-01", "--transcript", src)
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout)["transcript"]
+    dest = Path(result["to"])
+    assert result["redactions"] == 1 and result["bytes"] == dest.stat().st_size
+    assert dest.read_text().count("\n") == len(lines) and "ghp_" not in dest.read_text()

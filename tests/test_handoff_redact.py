@@ -4,6 +4,8 @@ line still valid JSON, and text without secrets left byte-identical."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -75,7 +77,8 @@ CASES = [
         "https://api.example.com",
     ),
     ("authorization", "Authorization: Basic dXNlcjpodW50ZXIy", "dXNlcjpodW50ZXIy", "Authorization: Basic "),
-    ("authorization", f'{{"Authorization": "Bearer {BEARER}"}}', BEARER, '{"Authorization": "Bearer '),
+    # JSON inside text (a whole JSON document is redacted as JSON: see test_structured_secret_keys)
+    ("authorization", f'headers={{"Authorization": "Bearer {BEARER}"}}', BEARER, '{"Authorization": "Bearer '),
     ("bearer_token", f"Bearer {BEARER}", BEARER, "Bearer "),
     ("url_password", "postgres://admin:s3cr3t-Pa55@db.internal:5432/app", "s3cr3t-Pa55", "postgres://admin:"),
     ("url_password", "https://user:hunter2@example.com/path", "hunter2", "@example.com/path"),
@@ -92,6 +95,19 @@ CASES = [
     ("assignment", "password: hunter2", "hunter2", "password: "),
     ("assignment", '{"api_key": "k-12345-abcde"}', "k-12345-abcde", '{"api_key": "'),
     ("assignment", "--password=opensesame", "opensesame", "--password="),
+    # review findings: each of these leaked
+    ("assignment", "export PRIVATE_KEY=abcdef0123456789", "abcdef0123456789", "export PRIVATE_KEY="),
+    ("assignment", "SECRET_KEY=dGhpc2lzYXNlY3JldA==", "dGhpc2lzYXNlY3JldA", "SECRET_KEY="),
+    ("assignment", "DB_PASSWORD=abc(def)ghi done", "def)ghi", " done"),
+    ("assignment", "TOKEN=abc.def123", "abc.def123", "TOKEN="),
+    ("assignment", "PASSWORD=$3cr3t!x", "3cr3t!x", "PASSWORD="),
+    ("assignment", "f(PASSWORD=hunter2xyz)", "hunter2xyz", "f(PASSWORD=[REDACTED:assignment])"),
+    ("assignment", "mysql --password hunter2xyz db", "hunter2xyz", " db"),
+    ("url_password", "redis://:s3cretpassw0rd@localhost:6379/0", "s3cretpassw0rd", "@localhost:6379/0"),
+    ("url_password", "postgres://bob:p@ssw0rd@db.host/x", "ssw0rd", "postgres://bob:[REDACTED:url_password]@db.host/x"),
+    ("jwt", "tok eyJhbGciOiAiSFMyNTYifQ.eyAic3ViIjogIjEyMyJ9.sigsigsigsig", "eyAic3ViIjogIjEyMyJ9", "tok "),
+    ("jwt", "tok ewogICJhbGciOiAibm9uZSIKfQ.ewogICJzdWIiOiAiMSIKfQ.c2lnbmF0dXJl", "ewogICJzdWIiOiAiMSIKfQ", "tok "),
+    ("pem_private_key", "MORESECRETKEYMATERIALxyz\n-----END OPENSSH PRIVATE KEY-----", "MORESECRETKEYMATERIAL", ""),
 ]
 
 
@@ -187,6 +203,19 @@ NOT_SECRETS = [
     "AKIA is the prefix of AWS access key ids",
     "uuid 407c3ca8-1c51-48f6-9640-34261d7204b9",
     "ünïcödé ✓ 中文 🚀",
+    # review findings: each of these was redacted although it holds no secret
+    '{"token_type": "refresh", "expires_in": 3600}',
+    "token_type: Bearer",
+    "the password: then run the script",
+    "password_hash: argon2",
+    "https://example.com:8080@foo",
+    "password = user.password",
+    "GITHUB_TOKEN_FILE=/run/secrets/github",
+    "if token == other_token:",
+    '{"password": {"type": "string", "minLength": 8}, "token_count": 5}',
+    # deliberate: a value that is a whole variable reference is not the secret itself
+    "PASSWORD=$ecretP4ss",
+    "DB_PASSWORD=os.environ.get(KEY)",
 ]
 
 
@@ -268,3 +297,163 @@ def test_pathological_input_is_fast():
     started = time.monotonic()
     redact_text("a-" * 200_000 + "eyJ" * 50_000 + "x=" * 100_000)
     assert time.monotonic() - started < 5
+
+
+# --- review findings: structure, escapes, nesting ------------------------------------------
+
+AWS = "AKIAIOSFODNN7EXAMPLE"
+
+
+def _line_redacted(line: str):
+    out, summary = redact_jsonl(line.encode())
+    return out.decode("utf-8"), summary
+
+
+def test_json_nested_two_levels_deep():
+    inner = json.dumps({"api_key": "zzzSECRETzzz", "env": {"password": "p4ssw0rd!"}})
+    line = json.dumps({"type": "user", "message": {"content": json.dumps({"tool_result": inner})}})
+    out, summary = _line_redacted(line)
+    assert "zzzSECRETzzz" not in out and "p4ssw0rd" not in out and summary.count == 2
+    middle = json.loads(json.loads(json.loads(out)["message"]["content"])["tool_result"])
+    assert middle == {"api_key": "[REDACTED:assignment]", "env": {"password": "[REDACTED:assignment]"}}
+
+
+def test_numbers_and_lists_under_secret_keys():
+    out, _ = _line_redacted(json.dumps({"password": 12345678, "token": ["hunter2xyz", ["deep1234"], None, True]}))
+    assert json.loads(out) == {
+        "password": "[REDACTED:assignment]",
+        "token": ["[REDACTED:assignment]", ["[REDACTED:assignment]"], None, True],
+    }
+
+
+def test_a_token_used_as_a_key_is_redacted():
+    gh = "ghp_" + "a1B2" * 9
+    out, summary = _line_redacted(json.dumps({AWS: 1, gh: "x", "plain": "y"}))
+    assert json.loads(out) == {"[REDACTED:aws_access_key]": 1, "[REDACTED:github_token]": "x", "plain": "y"}
+    assert summary.by_family == {"aws_access_key": 1, "github_token": 1}
+
+
+def test_pem_block_split_across_two_strings():
+    line = json.dumps(
+        {
+            "a": "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA",
+            "b": "MORESECRETKEYMATERIALxyz\nQUJDREVGRw==\n-----END OPENSSH PRIVATE KEY-----",
+            "c": "not a key",
+        }
+    )
+    out, _ = _line_redacted(line)
+    assert "b3BlbnNzaC1rZXktdjEAAAAA" not in out and "MORESECRETKEYMATERIAL" not in out and "QUJDREVG" not in out
+    assert json.loads(out)["c"] == "not a key"
+
+
+@pytest.mark.parametrize(
+    "line, expected",
+    [
+        (
+            'truncated {"c":"\\u0041KIAIOSFODNN7EXAMPLE and https:\\/\\/u:pw12345@h.com',
+            'truncated {"c":"[REDACTED:aws_access_key] and https:\\/\\/u:[REDACTED:url_password]@h.com',
+        ),
+        (
+            'cut {"content":"{\\"password\\": \\"hunter2xyz\\", \\"n\\": 1}',
+            'cut {"content":"{\\"password\\": \\"[REDACTED:assignment]\\", \\"n\\": 1}',
+        ),
+        (
+            'cut {"c":"{\\\\\\"api_key\\\\\\": \\\\\\"zz9SECRET\\\\\\"}',
+            'cut {"c":"{\\\\\\"api_key\\\\\\": \\\\\\"[REDACTED:assignment]\\\\\\"}',
+        ),
+    ],
+    ids=["unicode-and-slash-escapes", "escaped-json", "doubly-escaped-json"],
+)
+def test_lines_that_are_not_json_are_searched_decoded_and_kept_as_they_were(line, expected):
+    out, summary = _line_redacted(line)
+    assert out == expected and summary.count == expected.count("[REDACTED:")
+
+
+def test_escaped_secret_inside_a_json_string_value():
+    line = json.dumps({"c": "log: {\"password\": \"hunter2xyz\"} and \\u0041KIAIOSFODNN7EXAMPLE"})
+    out, _ = _line_redacted(line)
+    assert "hunter2xyz" not in out and "KIAIOSFODNN7EXAMPLE" not in out
+    assert json.loads(out)["c"] == 'log: {"password": "[REDACTED:assignment]"} and [REDACTED:aws_access_key]'
+
+
+def test_deeply_nested_json_line_is_redacted_as_text():
+    line = "[" * 100_000 + json.dumps("PASSWORD=hunter2xyz") + "]" * 100_000
+    out, summary = _line_redacted(line)
+    assert "hunter2xyz" not in out and summary.count == 1
+
+
+# --- cost: every scanner is linear -----------------------------------------------------------
+
+
+def _best_seconds(fn, repeat: int = 3) -> float:
+    import time
+
+    best = float("inf")
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+ADVERSARIAL = {
+    "authorization-spaces": lambda n: "authorization:" + " " * n + "x",
+    "authorization-quote-spaces": lambda n: "Authorization: '" + " " * n + "x",
+    "password-spaces": lambda n: "password" + " " * n + "x",
+    "password-colon-spaces": lambda n: "password:" + " " * n,
+    "password-dashes": lambda n: "password-" * (n // 9),
+    "assignments": lambda n: "x_password= " * (n // 12),
+    "calls": lambda n: "token=f(" * (n // 8),
+    "url-at": lambda n: "a://b:" + "@" * n,
+    "url-user": lambda n: "a://" + "b" * n,
+    "pem-begins": lambda n: "-----BEGIN RSA PRIVATE KEY-----x" * (n // 32),
+    "pem-ends": lambda n: "QUJD\n-----END RSA PRIVATE KEY-----" * (n // 34),
+    "pem-body": lambda n: "QUJDREVG\n" * (n // 9) + "-----END EC PRIVATE KEY-----",
+    "jwt-parts": lambda n: "eyJaaaaaaaaa." * (n // 13),
+    "escapes": lambda n: "\\u0041" * (n // 6) + " password",
+}
+
+
+@pytest.mark.parametrize("name", sorted(ADVERSARIAL))
+def test_adversarial_input_costs_linear_time(name):
+    """4x the input may cost about 4x the time, never 16x (quadratic). Only the ratio is
+    asserted; the floor keeps tiny timings from making noise, and a clearly quadratic first
+    run of the large input fails at once instead of being repeated."""
+    make = ADVERSARIAL[name]
+    small, large = make(10_000), make(40_000)
+    for as_line in (lambda text: json.dumps({"c": text}), lambda text: text.replace("\n", " ")):  # JSON, not JSON
+        small_line, large_line = as_line(small).encode(), as_line(large).encode()
+        bound = 8 * max(_best_seconds(lambda line=small_line: redact_jsonl(line)), 0.005)
+        runs = []
+        for _ in range(3):
+            runs.append(_best_seconds(lambda line=large_line: redact_jsonl(line), repeat=1))
+            if runs[-1] <= bound or runs[-1] > 20 * bound:
+                break
+        assert min(runs) <= bound, (name, bound / 8, runs)
+
+
+ADVERSARIAL_LINE = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from lib.redact import redact_jsonl
+for text in ("authorization:" + " " * 200_000 + "x", "Authorization: '" + "\\t" * 200_000):
+    line = json.dumps({"c": text}).encode()
+    out, summary = redact_jsonl(line)
+    print(summary.count, out == line)
+"""
+
+
+def test_a_200kb_adversarial_line_finishes_and_is_left_alone():
+    """Before: "authorization:" + 40k spaces took 28 s (quadratic: 200k would take ~12 min)."""
+    out = subprocess.run(
+        [sys.executable, "-c", ADVERSARIAL_LINE, str(REPO / "scripts")], capture_output=True, text=True, timeout=60
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout == "0 True\n0 True\n"
+
+
+def test_password_dashes_5mb_is_fast():
+    """Before: "password-" * 5 MB took 20 s (60 x 60 backtracking at every word)."""
+    data = ("password-" * 555_556).encode()
+    seconds = _best_seconds(lambda: redact_jsonl(data), repeat=1)
+    assert seconds < 10, seconds

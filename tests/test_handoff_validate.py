@@ -247,3 +247,78 @@ def test_the_readme_example_is_a_valid_log():
     text = (REPO / "docs" / "sessions" / "README.md").read_text()
     example = re.search(r"```yaml\n(---\n.*?---\n)```", text, re.S).group(1)
     assert check_session_meta(frontmatter.parse(example).meta) == []
+
+
+def _variant(repo, good: str, log_id: str, old: str, new: str):
+    text = (repo.sessions / good).read_text()
+    assert old in text, old
+    (repo.sessions / f"{log_id}.md").write_text(text.replace(old, new, 1).replace(good[:-3], log_id))
+
+
+def test_impossible_dates_are_one_line_each_not_a_traceback(repo):
+    """PyYAML builds dates with datetime: 2026-02-30, T25:00:00Z, year 0 raise ValueError."""
+    first = repo.write_ok(request(), "v", NOW)["id"]
+    good = f"{first}.md"
+    started = frontmatter.load(str(repo.sessions / good)).meta["started_at"]
+    _variant(repo, good, "RT-261121-04", "date: '2026-11-21'", "date: 2026-02-30")
+    _variant(repo, good, "RT-261121-05", f"started_at: '{started}'", "started_at: 2026-11-21T25:00:00Z")
+    _variant(repo, good, "RT-261121-06", "date: '2026-11-21'", "date: 0000-01-01")
+    (repo.sessions / "RT-261121-07.md").write_bytes(b"\xff\xfe---\n")
+    _variant(repo, good, "RT-261121-08", "schema_version: 1", "1: 2\nschema_version: 1")
+    out = repo.helper("validate")
+    assert out.returncode == 1 and "Traceback" not in out.stderr, out.stderr
+    lines = out.stdout.splitlines()
+    for n in (4, 5, 6):
+        assert any(line.startswith(f"docs/sessions/RT-261121-0{n}.md: (frontmatter): ") for line in lines), lines
+    assert "docs/sessions/RT-261121-07.md: (frontmatter): not UTF-8 text" in lines
+    assert "docs/sessions/RT-261121-08.md: 1: unknown field" in lines
+    assert out.stderr == "handoff: 5 of 6 file(s) invalid\n"
+
+
+def test_headings_hidden_by_a_lone_cr_or_indented_are_found(repo):
+    """A hand-edited log: every kind of line break, indented and setext headings count."""
+    from lib.session_log import section_problems
+
+    first = repo.write_ok(request(), "cr", NOW)["id"]
+    path = repo.sessions / f"{first}.md"
+    text = path.read_text()
+    path.write_bytes(text.replace("Kept dates", "x\r## Open Questions\ry Kept dates").encode())
+    out = repo.helper("validate")
+    assert out.returncode == 1
+    assert "body: sections out of order or repeated" in out.stdout
+    body = frontmatter.load(str(path)).body
+    assert section_problems(body) == section_problems(body.replace("\r", "\n"))
+    for hidden in (" ## Extra", "   ## Extra", "Extra\n---", "Extra\r\n-----"):
+        problems = section_problems(frontmatter.parse(text).body.replace("Kept dates", hidden + "\n\nKept"))
+        assert "unknown section '## Extra'" in problems, (hidden, problems)
+
+
+def test_control_characters_in_a_log_are_reported(good_meta):
+    for field in ("title", "summary", "resume_prompt"):
+        meta = copy.deepcopy(good_meta)
+        meta[field] = "nul \x00 here"
+        problems = check_session_meta(meta)
+        assert (field, "must not contain control characters (only tab and newline)") in problems, problems
+
+
+def test_text_lengths_keep_the_frontmatter_readable(good_meta):
+    meta = copy.deepcopy(good_meta)
+    meta["summary"] = "x" * 4001
+    meta["resume_prompt"] = "x" * 8001
+    problems = check_session_meta(meta)
+    assert ("summary", "must be at most 4000 characters") in problems
+    assert ("resume_prompt", "must be at most 8000 characters") in problems
+
+
+def test_a_log_that_is_a_symlink_or_fifo_is_one_line(repo):
+    import os
+
+    repo.write_ok(request(), "s", NOW)
+    (repo.sessions / "RT-261121-02.md").symlink_to("/dev/zero")
+    os.mkfifo(repo.sessions / "RT-261121-03.md")
+    out = repo.helper("validate", "docs/sessions/RT-261121-02.md", "docs/sessions/RT-261121-03.md", timeout=30)
+    assert out.returncode == 1
+    assert out.stdout.splitlines() == [
+        "docs/sessions/RT-261121-02.md: (frontmatter): is a symbolic link; not read",
+        "docs/sessions/RT-261121-03.md: (frontmatter): not a regular file; not read",
+    ]

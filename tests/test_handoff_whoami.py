@@ -30,6 +30,15 @@ def repo(tmp_path):
         ("山田太郎", None),
         ("X", None),
         ("", None),
+        # letters NFKD does not take apart; a first letter with no A-Z equivalent gives None
+        ("ßtraße Ölm", "SO"),
+        ("Łukasz Żak", "LZ"),
+        ("Øyvind Ærø", "OA"),
+        ("Đorđe Þórsson", "DT"),
+        ("Œdipe Roi", "OR"),
+        ("Влад Путин", None),
+        ("Roman 李", None),
+        ("123 456", None),
     ],
 )
 def test_initials_from_name(name, initials):
@@ -90,6 +99,14 @@ def test_no_source_at_all_is_a_clear_error(tmp_path):
     assert out.returncode == 1
     assert out.stderr.count("\n") == 1
     assert "HANDOFF_OPERATOR" in out.stderr and "whoami --set" in out.stderr
+
+
+@pytest.mark.parametrize("name", ["Влад Путин", "Ann 李"])
+def test_name_with_a_non_latin_initial_asks_for_set(tmp_path, name):
+    repo = make_repo(tmp_path, user=name, commit=False)
+    out = repo.helper("whoami")
+    assert out.returncode == 1 and out.stderr.count("\n") == 1
+    assert "cannot derive initials" in out.stderr and "whoami --set" in out.stderr
 
 
 def test_underivable_name_is_a_clear_error(tmp_path):
@@ -164,3 +181,39 @@ def test_draft_file_is_per_session_in_a_private_dir(repo):
     draft_dir = repo.home / "drafts"
     assert f"draft file: {draft_dir}/session-abc-123.json" in out.stdout
     assert oct(os.stat(draft_dir).st_mode & 0o777) == "0o700"
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["date: 2026-02-30", "started_at: 2026-11-21T25:00:00Z", "date: 0000-01-01"],
+)
+def test_no_fail_survives_an_impossible_date_in_the_newest_log(repo, line):
+    """/handoff's pre-execution must never abort: the bad log is reported in the output."""
+    repo.sessions.mkdir(parents=True)
+    (repo.sessions / "RT-261121-09.md").write_text(f"---\nid: RT-261121-09\n{line}\nresume_prompt: r\n---\nbody\n")
+    for args in (("--last-resume-prompt", "--no-fail"), ("--last-resume-prompt",)):
+        out = repo.helper("whoami", *args)
+        assert out.returncode == 0 and "Traceback" not in out.stderr, out.stderr
+        assert "previous log: RT-261121-09" in out.stdout
+        assert "previous resume prompt: unreadable: " in out.stdout and "RT-261121-09.md" in out.stdout
+
+
+def test_no_fail_survives_a_newest_log_that_is_a_fifo(repo):
+    repo.sessions.mkdir(parents=True)
+    os.mkfifo(repo.sessions / "RT-261121-09.md")
+    out = repo.helper("whoami", "--last-resume-prompt", "--no-fail", timeout=20)
+    assert out.returncode == 0 and "previous resume prompt: unreadable: " in out.stdout
+
+
+def test_no_fail_turns_any_exception_into_output(monkeypatch, capsys):
+    import argparse
+
+    from lib import cmd_whoami
+
+    def boom(args):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(cmd_whoami, "_run", boom)
+    args = argparse.Namespace(root=None, set=None, last_resume_prompt=True, json=False, no_fail=True)
+    assert cmd_whoami.run(args) == 0
+    assert capsys.readouterr().out == "operator: UNKNOWN: RuntimeError: disk on fire\n"

@@ -179,6 +179,79 @@ def test_deleted_logs_do_not_make_numbers_go_back(repo):
     assert write(repo, session_id="next")["id"] == "RT-261121-07"
 
 
+def test_a_gap_of_any_length_never_brings_a_number_back(repo):
+    """01 and 15 exist: the next is 16, never 02 (a reused id would overwrite <LOGID>.jsonl in
+    the transcripts dir). Other days' and other operators' numbers do not count."""
+    repo.sessions.mkdir(parents=True)
+    for name in ("RT-261121-01", "RT-261121-15", "RT-261120-40", "ZQ-261121-77", "RT-261121-xx", "RT-2611210-99"):
+        (repo.sessions / f"{name}.md").write_text("x")
+    (repo.sessions / ".RT-261121-50.md.123.456.tmp").write_text("x")  # a killed writer's temp file
+    assert write(repo, session_id="after-gap")["id"] == "RT-261121-16"
+    assert write(repo, session_id="after-gap-2")["id"] == "RT-261121-17"
+
+
+def test_a_log_with_an_impossible_date_does_not_break_other_writes(repo):
+    """find_session_log reads every log of the day: one bad file is skipped, not a traceback."""
+    first = write(repo, session_id="good")
+    text = (repo.sessions / f"{first['id']}.md").read_text()
+    bad = repo.sessions / "RT-261121-02.md"
+    bad.write_text(text.replace("date: '2026-11-21'", "date: 2026-02-30").replace(first["id"], "RT-261121-02"))
+    (repo.sessions / "RT-261121-03.md").write_text(
+        text.replace("started_at: '", "started_at: 2026-11-21T25:00:00Z\nx: '").replace(first["id"], "RT-261121-03")
+    )
+    out = write(repo, session_id="other")
+    assert out["id"] == "RT-261121-04" and out["action"] == "created"
+    assert write(repo, session_id="good")["action"] == "updated"
+
+
+def test_rendered_log_must_read_back(repo):
+    """A frontmatter the readers would refuse (over 64 KiB) is never written."""
+    from lib.errors import HelperError
+    from lib.write_session import rendered_log
+
+    meta = {"id": "RT-261121-01", "summary": "x" * 70_000}
+    with pytest.raises(HelperError, match=r"frontmatter is over 65536 bytes; nothing written"):
+        rendered_log("RT-261121-01", meta, "# t\n")
+    assert rendered_log("RT-261121-01", {"id": "RT-261121-01"}, "body\n").startswith(b"---\nid: RT-261121-01\n")
+
+
+def test_refused_oversized_summary_then_retry_updates_one_log(repo):
+    big = repo.write_session(request(summary="x" * 70_000), "big", env=PINNED)
+    assert big.returncode == 1 and big.stderr.count("\n") == 1 and md_files(repo) == []
+    first = write(repo, request(summary="x" * 4000), session_id="big")
+    again = write(repo, request(summary="y" * 4000), session_id="big")
+    assert (first["id"], again["id"], again["action"]) == ("RT-261121-01", "RT-261121-01", "updated")
+    assert md_files(repo) == ["RT-261121-01.md"]
+    valid(repo)
+
+
+def test_longest_text_is_written_readable_or_refused_before_writing(repo):
+    """At the maxLength limits a log stays readable; only characters YAML writes as long escapes
+    (libyaml: an emoji is "\\U0001F600", 10 bytes) get past 64 KiB, and the read-back check
+    refuses those before anything is written."""
+    req = request(title="é" * 200, summary="s" * 4000, resume_prompt="ü" * 8000)
+    meta = repo.log(write(repo, req, session_id="long")["id"]).meta
+    assert (meta["title"], meta["summary"], meta["resume_prompt"]) == (
+        req["title"],
+        req["summary"],
+        req["resume_prompt"],
+    )
+    wide = repo.write_session(request(summary="😀" * 4000, resume_prompt="😀" * 8000), "wide", env=PINNED)
+    assert wide.returncode == 1
+    assert wide.stderr == (
+        "handoff: RT-261121-02: frontmatter is over 65536 bytes; nothing written "
+        "(shorten the summary or the resume prompt)\n"
+    )
+    assert md_files(repo) == ["RT-261121-01.md"]
+    valid(repo)
+
+
+def test_since_now_is_accepted(repo):
+    out = write(repo, request(since=NOW))
+    meta = repo.log(out["id"]).meta
+    assert meta["started_at"] == meta["ended_at"] == NOW
+
+
 def _spawn(repo, req, session_id, extra_env=None):
     env = {**repo.env, **PINNED, **(extra_env or {})}
     if session_id:
@@ -252,12 +325,10 @@ HOSTILE_MULTILINE = [
     "---\nkey: value\n---\n",
     "\n\nleading blank lines",
     "trailing spaces   \nnext",
-    "crlf\r\nline",
     "## Learnings\nfake heading in a summary",
     "```\nunclosed fence",
     "indented\n    code\n\ttabbed",
     "\u2028line separator\u2029para",
-    "nul \x00 and bell \x07",
 ]
 
 
@@ -309,6 +380,27 @@ BAD_INPUTS = [
     (request(body=42), "handoff: input: body: must be an object"),
     (request(summary=7), "handoff: input: summary: must be a string, not int"),
     (request(since="last tuesday"), "handoff: since: 'last tuesday' is not an ISO 8601 timestamp"),
+    # a lone CR, an indented or a setext heading would split a section when read back
+    (request(body={"What I Did": "x\r## Open Questions\ry"}), "body.What I Did: contains the control character U+000D"),
+    (request(body={"Learnings": " ## Sub\nx"}), "handoff: input: body.Learnings: contains a '## Sub' heading"),
+    (request(body={"Learnings": "   ## Sub"}), "handoff: input: body.Learnings: contains a '## Sub' heading"),
+    (request(body={"Learnings": "Sub\n---\nx"}), "body.Learnings: line 1 ('Sub') is a setext heading"),
+    (request(body={"Learnings": "a\nSub\n===="}), "body.Learnings: line 1 ('a') is a setext heading"),
+    (request(summary="sum\r## What I Did\rfake"), "input: summary: contains the control character U+000D"),
+    # control characters: git would take the log for a binary file
+    (request(title="nul\x00"), "handoff: input: title: contains the control character U+0000 at offset 3"),
+    (request(summary="bell \x07"), "handoff: input: summary: contains the control character U+0007"),
+    (request(resume_prompt="esc \x1b[2J"), "handoff: input: resume_prompt: contains the control character U+001B"),
+    (request(body={"Learnings": ["ok", "del \x7f"]}), "body.Learnings[1]: contains the control character U+007F"),
+    (request(body={"For Future Me": "nel \x85"}), "input: body.For Future Me: contains the control character U+0085"),
+    (request(workstreams=["a\x00"]), "handoff: input: workstreams[0]: contains the control character U+0000"),
+    # lengths: the frontmatter must stay readable (under 64 KiB)
+    (request(summary="x" * 70_000), "summary: must be at most 4000 characters"),
+    (request(resume_prompt="x" * 8001), "resume_prompt: must be at most 8000 characters"),
+    # the start of the git window must be a real, past moment
+    (request(since="9999-12-31T23:59:59+00:00"), "handoff: since: '9999-12-31T23:59:59+00:00' is in the future"),
+    (request(since="0001-01-01T00:00:00Z"), "handoff: since: '0001-01-01T00:00:00Z' is before 1970-01-01"),
+    (request(since="0001-01-01T00:00:00+23:59"), "handoff: since: '0001-01-01T00:00:00+23:59'"),
     ([1, 2], "handoff: input: expected one JSON object"),
 ]
 
@@ -356,8 +448,34 @@ def test_input_file_through_a_symlink_is_refused(repo):
     link = repo.home / "link.json"
     link.symlink_to(real)
     out = repo.helper("write-session", "--input", str(link), env=PINNED)
-    assert out.returncode == 1 and out.stderr.startswith(f"handoff: --input {link}: cannot open")
+    assert out.returncode == 1 and out.stderr.startswith(f"handoff: --input {str(link)!r}: cannot open")
     assert real.exists() and md_files(repo) == []
+
+
+def test_deeply_nested_stdin_is_one_line(repo):
+    for raw in ("[" * 200_000 + "]" * 200_000, '{"title": ' + "[" * 100_000 + "]" * 100_000 + "}"):
+        out = repo.helper("write-session", stdin=raw, env=PINNED)
+        assert out.returncode == 1 and "Traceback" not in out.stderr, out.stderr[-300:]
+        assert out.stderr == "handoff: stdin: JSON nests too deeply; expected one flat object\n"
+    assert md_files(repo) == []
+
+
+def test_input_fifo_is_refused_without_hanging(repo):
+    fifo = repo.home / "draft.json"
+    os.mkfifo(fifo)
+    out = repo.helper("write-session", "--input", str(fifo), env=PINNED, timeout=20)
+    assert out.returncode == 1 and out.stderr == f"handoff: --input {str(fifo)!r}: cannot open (not a regular file)\n"
+    assert md_files(repo) == []
+
+
+def test_input_path_with_a_newline_is_one_line(repo):
+    odd = str(repo.home / "a\nb.json")
+    out = repo.helper("write-session", "--input", odd, env=PINNED)
+    assert out.returncode == 1 and out.stderr == f"handoff: --input {odd!r}: no such file\n"
+    with open(odd, "w") as f:
+        f.write("{broken")
+    out = repo.helper("write-session", "--input", odd, env=PINNED)
+    assert out.returncode == 1 and out.stderr.count("\n") == 1 and out.stderr.startswith(f"handoff: --input {odd!r}:")
 
 
 def test_bad_input_file_is_kept_for_fixing(repo):
@@ -432,6 +550,8 @@ def test_continued_session_counts_archived_and_live_parts(repo):
     repo.hook("SessionStart", sid)
     repo.tool_calls(sid, 3)
     first = write(repo, session_id=sid)
+    empty = repo.home / "empty.jsonl"  # a regular file: /dev/null is refused as a transcript
+    empty.touch()
     out = repo.helper_ok(
         "archive-state",
         "--session-id",
@@ -439,7 +559,7 @@ def test_continued_session_counts_archived_and_live_parts(repo):
         "--log-id",
         first["id"],
         "--transcript",
-        os.devnull,
+        str(empty),
         env={"TRANSCRIPTS_DIR": str(repo.home / "tx")},
     )
     assert json.loads(out.stdout)["part"] == 1
@@ -449,3 +569,10 @@ def test_continued_session_counts_archived_and_live_parts(repo):
     meta = repo.log(first["id"]).meta
     assert meta["tool_calls_total"] == 5
     assert meta["tool_calls"] == {"Bash": 5}
+
+
+def test_a_long_heading_like_line_is_checked_in_linear_time(repo):
+    """The old '## ' pattern (lazy text, then '[ #]*$') was quadratic on '## # # # ... x'."""
+    body = "## Learnings\n" + "##" + " #" * 200_000 + "x\n"
+    out = repo.helper("write-session", stdin=request(body=body), env=PINNED, timeout=60)
+    assert out.returncode == 1 and out.stderr.startswith("handoff: input: body: unknown section '#")

@@ -12,7 +12,8 @@ under ``.claude/``; ``Edit(//tmp/handoff-drafts/**)`` in the command's allowed-t
 write here (tests/test_handoff_command_e2e.py).
 
 ``--no-fail``: always exit 0 and report problems in the output; for slash-command ``!``
-pre-execution, where a non-zero exit aborts the whole command (tests/e2e/FINDINGS.md).
+pre-execution, where a non-zero exit aborts the whole command (tests/e2e/FINDINGS.md). Whatever
+goes wrong (an unreadable log, an unexpected exception), the output says what and the exit is 0.
 """
 
 from __future__ import annotations
@@ -74,7 +75,7 @@ def last_log(root: str, initials: str) -> dict:
     try:
         prompt = frontmatter.load(path).meta.get("resume_prompt")
     except frontmatter.FrontmatterError as exc:
-        info["problem"] = str(exc)
+        info["problem"] = str(exc).replace("\n", " ")
         return info
     if isinstance(prompt, str):
         info["resume_prompt"] = prompt
@@ -124,6 +125,21 @@ def _text(report: dict) -> str:
 
 
 def run(args) -> int:
+    if not args.no_fail:
+        return _run(args)
+    try:
+        sys.stdout.reconfigure(errors="backslashreplace")  # a lone surrogate must not fail the print
+    except (AttributeError, ValueError):
+        pass
+    try:
+        return _run(args)
+    except Exception as exc:  # noqa: BLE001 - --no-fail: report anything, exit 0
+        message = str(exc).replace("\n", " ") if isinstance(exc, HelperError) else f"{type(exc).__name__}: {exc}"
+        print(f"operator: UNKNOWN: {message[:500]}")
+        return 0
+
+
+def _run(args) -> int:
     if args.set is not None:
         root = find_root(args.root)
         path = operator_mod.write_cache(statefiles.state_dir_for(root), args.set)

@@ -42,21 +42,31 @@ def _reject_duplicates(pairs):
 
 
 def read_input_file(path: str) -> bytes:
-    """The draft file's bytes: a regular file of ours (never through a symlink: drafts live
-    in the shared /tmp)."""
+    """The draft file's bytes: a regular file of ours, at most `MAX_STDIN_BYTES` (never a FIFO,
+    a device, or through a symlink: drafts live in the shared /tmp; statefiles.read_regular)."""
+    where = f"--input {path!r}"
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0))
+        before = os.stat(path, follow_symlinks=False)
     except FileNotFoundError:
-        raise HelperError(f"--input {path}: no such file") from None
+        raise HelperError(f"{where}: no such file") from None
     except OSError as exc:
-        raise HelperError(f"--input {path}: cannot open ({exc.strerror or exc})") from None
-    with os.fdopen(fd, "rb") as f:
-        st = os.fstat(f.fileno())
-        if not stat.S_ISREG(st.st_mode):
-            raise HelperError(f"--input {path}: not a regular file")
-        if st.st_uid != os.geteuid():
-            raise HelperError(f"--input {path}: owned by another user; refusing to read it")
-        return f.read(MAX_STDIN_BYTES + 1)
+        raise HelperError(f"{where}: cannot open ({exc.strerror or exc})") from None
+    if stat.S_ISREG(before.st_mode) and before.st_uid != os.geteuid():
+        raise HelperError(f"{where}: owned by another user; refusing to read it")
+    try:
+        data = statefiles.read_regular(path, MAX_STDIN_BYTES)
+        after = os.stat(path, follow_symlinks=False)
+    except FileNotFoundError:
+        raise HelperError(f"{where}: no such file") from None
+    except statefiles.NotRegularFile as exc:
+        raise HelperError(f"{where}: cannot open ({exc.strerror or 'not a regular file'})") from None
+    except ValueError:
+        raise HelperError(f"{where}: over {MAX_STDIN_BYTES} bytes") from None
+    except OSError as exc:
+        raise HelperError(f"{where}: cannot open ({exc.strerror or exc})") from None
+    if (after.st_dev, after.st_ino, after.st_uid) != (before.st_dev, before.st_ino, before.st_uid):
+        raise HelperError(f"{where}: replaced while being read; refusing it")
+    return data
 
 
 def parse_input(raw: bytes, where: str = "stdin"):
@@ -72,12 +82,14 @@ def parse_input(raw: bytes, where: str = "stdin"):
         return json.loads(text, object_pairs_hook=_reject_duplicates)
     except ValueError as exc:
         raise HelperError(f"{where}: not valid JSON ({exc})") from None
+    except RecursionError:
+        raise HelperError(f"{where}: JSON nests too deeply; expected one flat object") from None
 
 
 def run(args) -> int:
     root = find_root(args.root)
     if args.input:
-        data = parse_input(read_input_file(args.input), args.input)
+        data = parse_input(read_input_file(args.input), f"--input {args.input!r}")
     else:
         data = parse_input(sys.stdin.buffer.read(MAX_STDIN_BYTES + 1))
     if isinstance(data, dict):

@@ -12,7 +12,13 @@ Invariants (tests/test_frontmatter.py):
   "billion laughs") is refused after parsing, before anyone walks it.
 - Timestamps come back as strings: PyYAML turns an unquoted ``2026-01-02`` into a date, so
   `parse` normalises dates and datetimes to ISO strings, and `dumps` quotes every string
-  that would otherwise be re-typed on the next read.
+  that would otherwise be re-typed on the next read. A timestamp that is no date at all
+  (``2026-02-30``, ``T25:00:00``, year 0) is a `FrontmatterError`, never a traceback.
+- Every failure to read or parse a file is one `FrontmatterError` naming the file: callers
+  report it as one line and go on with the next file.
+- `load` reads bytes as they are (no newline translation: a lone ``\r`` in a body stays a
+  ``\r``), only from a regular file (never a FIFO, a device or through a symbolic link; see
+  statefiles.read_regular) of at most `MAX_FILE_BYTES`.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from dataclasses import dataclass, field
 
 import yaml
 
+from . import statefiles
 from .errors import HelperError
 
 try:  # the C loader is ~10x faster; the choice is made once, at import
@@ -35,6 +42,7 @@ except AttributeError:  # PyYAML built without libyaml
 DELIMITER = "---"
 MAX_FRONTMATTER_BYTES = 64 * 1024
 MAX_NODES = 100_000
+MAX_FILE_BYTES = 16 * 1024 * 1024
 
 
 class FrontmatterError(HelperError):
@@ -94,13 +102,16 @@ def parse_yaml(yaml_text: str, path: str = "<string>") -> dict:
         raise FrontmatterError("%s: frontmatter is not valid YAML%s: %s" % (path, where, problem)) from None
     except RecursionError:
         raise FrontmatterError("%s: frontmatter nests too deeply" % path) from None
+    except (ValueError, TypeError, OverflowError) as exc:
+        # PyYAML builds dates itself: "2026-02-30", "T25:00:00Z" or year 0 raise from datetime.
+        raise FrontmatterError("%s: frontmatter has an impossible value: %s" % (path, exc)) from None
     if data is None:
         data = {}
     if not isinstance(data, dict):
         raise FrontmatterError("%s: frontmatter is not a mapping" % path)
     try:
         return _normalise(data, [MAX_NODES])
-    except (ValueError, RecursionError) as exc:
+    except (ValueError, TypeError, OverflowError, RecursionError) as exc:
         raise FrontmatterError("%s: %s" % (path, exc)) from None
 
 
@@ -113,16 +124,23 @@ def parse(text: str, path: str = "<string>") -> Document:
 
 
 def load(path: str) -> Document:
+    """The document at ``path``; FrontmatterError (one line) for anything that is not one."""
+    path = os.fspath(path)
     try:
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
+        data = statefiles.read_regular(path, MAX_FILE_BYTES)
     except FileNotFoundError:
         raise FrontmatterError("%s: no such file" % path) from None
-    except UnicodeDecodeError:
-        raise FrontmatterError("%s: not UTF-8 text" % path) from None
+    except statefiles.NotRegularFile as exc:
+        raise FrontmatterError("%s: %s; not read" % (path, exc.strerror or "not a regular file")) from None
+    except ValueError:
+        raise FrontmatterError("%s: over %d bytes; not read" % (path, MAX_FILE_BYTES)) from None
     except OSError as exc:
         raise FrontmatterError("%s: %s" % (path, exc.strerror or exc)) from None
-    return parse(text, os.fspath(path))
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise FrontmatterError("%s: not UTF-8 text" % path) from None
+    return parse(text, path)
 
 
 class _QuotingDumper(_Dumper):

@@ -1,9 +1,10 @@
 """Where session logs live and how a new one gets its id, race-free.
 
-- Ids are ``<OP>-<YYMMDD>-<NN>``. Allocation looks only at the operator's day: it probes
-  ``<OP>-<day>-01.md``, ``-02.md``... (a ``stat`` each, nothing is read), so its cost does not
-  grow with the number of logs in the directory. It tolerates up to `PROBE_PAST_GAP` deleted
-  logs in a row; a number is reused only when it and everything after it that day is gone.
+- Ids are ``<OP>-<YYMMDD>-<NN>``. Allocation gives the highest number of the operator's day
+  plus one: it lists the directory's names and keeps those starting ``<OP>-<YYMMDD>-`` (no file
+  is opened or stat-ed, no other day's or operator's file is looked at), so a gap (01 and 15
+  exist) never brings an old number back: a reused id would overwrite the archived transcript
+  ``<LOGID>.jsonl``. A number comes back only when the day's highest log itself was deleted.
 - Race-free: every allocation and every write of a log happens under one lock per operator
   (`operator_lock`, in the state dir), and the log appears under its final name by an atomic
   rename before the lock is released. Two concurrent writers therefore never pick the same
@@ -24,10 +25,9 @@ import time
 
 from . import frontmatter, statefiles
 from .errors import HelperError
-from .log_ids import LogId, format_log_id, parse_log_id
+from .log_ids import parse_log_id
 
 SESSIONS_DIR = os.path.join("docs", "sessions")
-PROBE_PAST_GAP = 10
 LOCKS_DIR = "locks"
 MAP_DIR = "session-logs"
 FAULT_ENV = "HANDOFF_FAULT_PAUSE"  # tests only: "mid-write" or "before-rename" pauses the writer
@@ -45,30 +45,39 @@ def relpath(root: str, path: str) -> str:
     return os.path.relpath(path, root).replace(os.sep, "/")
 
 
-def next_seq(root: str, operator: str, day: str) -> int:
-    """The number the operator's next log of ``day`` gets (highest present + 1)."""
-    directory = sessions_dir(root)
-    highest = 0
-    misses = 0
-    seq = 1
-    while misses <= PROBE_PAST_GAP:
-        if os.path.lexists(os.path.join(directory, format_log_id(operator, day, seq) + ".md")):
-            highest = seq
-            misses = 0
-        else:
-            misses += 1
-        seq += 1
-    return highest + 1
+def operator_logs(root: str, operator: str, days) -> dict:
+    """{day: [(LogId, path)] by number} of the operator's logs of ``days``: one listing of the
+    directory, names only (nothing is opened or stat-ed)."""
+    found: dict = {day: [] for day in days}
+    try:
+        names = os.listdir(sessions_dir(root))
+    except (FileNotFoundError, NotADirectoryError):
+        return found
+    head = operator + "-"
+    for name in names:
+        if not (name.startswith(head) and name.endswith(".md")):
+            continue
+        log_id = parse_log_id(name[:-3])
+        if log_id is not None and log_id.operator == operator and log_id.day in found:
+            found[log_id.day].append((log_id, os.path.join(sessions_dir(root), name)))
+    for logs in found.values():
+        logs.sort()
+    return found
 
 
 def day_logs(root: str, operator: str, day: str) -> list:
-    """[(LogId, path)] of the operator's logs of ``day``, probing as `next_seq` does."""
-    found = []
-    for seq in range(1, next_seq(root, operator, day)):
-        path = log_path(root, format_log_id(operator, day, seq))
-        if os.path.exists(path):
-            found.append((LogId(day=day, seq=seq, operator=operator), path))
-    return found
+    """[(LogId, path)] of the operator's logs of ``day``, by number. Reads names only."""
+    return operator_logs(root, operator, [day])[day]
+
+
+def seq_after(logs: list) -> int:
+    """The number after the highest of ``logs`` (a `day_logs` list); 1 for none."""
+    return logs[-1][0].seq + 1 if logs else 1
+
+
+def next_seq(root: str, operator: str, day: str) -> int:
+    """The number the operator's next log of ``day`` gets: the day's highest present + 1."""
+    return seq_after(day_logs(root, operator, day))
 
 
 def latest_log(root: str, operator: str):
@@ -119,11 +128,13 @@ def _log_session_id(path: str):
         return None
 
 
-def find_session_log(root: str, state_dir: str, session_id: str, operator: str, days: list):
+def find_session_log(root: str, state_dir: str, session_id: str, operator: str, days: list, logs=None):
     """LogId of the log already written for ``session_id``, or None.
 
     The state-dir map first (any day); else the operator's logs of ``days`` whose frontmatter
-    names the session. A mapped log that is gone or names another session is ignored.
+    names the session (``logs``: an `operator_logs` listing of those days, if the caller has
+    one). A mapped log that is gone or names another session is ignored; a log that cannot be
+    read is skipped.
     """
     try:
         with open(_map_path(state_dir, session_id), encoding="ascii") as f:
@@ -134,8 +145,10 @@ def find_session_log(root: str, state_dir: str, session_id: str, operator: str, 
         path = log_path(root, mapped)
         if os.path.exists(path) and _log_session_id(path) == session_id:
             return mapped
+    if logs is None:
+        logs = operator_logs(root, operator, days)
     for day in days:
-        for log_id, path in day_logs(root, operator, day):
+        for log_id, path in logs.get(day, ()):
             if _log_session_id(path) == session_id:
                 return log_id
     return None

@@ -29,24 +29,63 @@ class Operator:
     detail: str = ""  # where exactly: the cache path, the git user.name
 
 
-def initials_from_name(name: str) -> str | None:
-    """Initials of a person's name, or None when it has no usable letters.
+# Letters NFKD does not take apart into an ASCII letter and accents.
+_TRANSLIT = {
+    "ß": "S",
+    "ẞ": "S",
+    "Ø": "O",
+    "ø": "O",
+    "Æ": "A",
+    "æ": "A",
+    "Œ": "O",
+    "œ": "O",
+    "Ł": "L",
+    "ł": "L",
+    "Đ": "D",
+    "đ": "D",
+    "Ð": "D",
+    "ð": "D",
+    "Þ": "T",
+    "þ": "T",
+    "Ŋ": "N",
+    "ŋ": "N",
+    "Ħ": "H",
+    "ħ": "H",
+    "ı": "I",
+}
 
-    Accents are dropped ("Émile Zola" -> ``EZ``), apostrophes join ("Conan O'Brien" -> ``CO``),
-    hyphens split ("Jean-Luc Picard" -> ``JLP``); one word gives its first two letters
-    ("roman" -> ``RO``); more than four words keep the first three and the last.
+
+def _ascii_letter(ch: str) -> str | None:
+    """The A-Z letter ``ch`` stands for in initials ("É" -> "E", "Ł" -> "L"), or None."""
+    if ch in _TRANSLIT:
+        return _TRANSLIT[ch]
+    base = unicodedata.normalize("NFKD", ch)[:1]
+    return base.upper() if base.isascii() and base.isalpha() else None
+
+
+def initials_from_name(name: str) -> str | None:
+    """Initials of a person's name, or None when they are not plain A-Z letters.
+
+    Accents are dropped ("Émile Zola" -> ``EZ``) and a few letters are transliterated ("Łukasz
+    Żak" -> ``LZ``, "Øyvind Ærø" -> ``OA``); apostrophes join ("Conan O'Brien" -> ``CO``),
+    hyphens and other punctuation split ("Jean-Luc Picard" -> ``JLP``); one word gives its first
+    two letters ("roman" -> ``RO``); more than four words keep the first three and the last. A
+    word whose first letter has no A-Z equivalent ("Влад", "李") gives None: the caller asks for
+    ``whoami --set`` rather than guessing from the rest of the name.
     """
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
-    words = re.findall(r"[A-Za-z]+", re.sub(r"['\u2019`]", "", ascii_name))
+    text = unicodedata.normalize("NFKC", name)
+    words = re.findall(r"[^\W\d_]+", re.sub(r"['\u2019\u02bc`]", "", text))
     if not words:
         return None
     if len(words) == 1:
-        letters = words[0][:2]
+        letters = [_ascii_letter(ch) for ch in words[0][:2]]
     else:
         if len(words) > 4:
             words = words[:3] + words[-1:]
-        letters = "".join(w[0] for w in words)
-    initials = letters.upper()
+        letters = [_ascii_letter(w[0]) for w in words]
+    if any(letter is None for letter in letters):
+        return None
+    initials = "".join(letters).upper()
     return initials if is_operator(initials) else None
 
 

@@ -2,32 +2,60 @@
 
 Transcripts hold tool output verbatim, secrets included. `redact_jsonl` keeps the file's shape:
 
-- Every line that was valid JSON stays valid JSON, and only the JSON string literals that held
-  a secret are rewritten (decoded, redacted, re-encoded); every other byte of the line, and
-  every line without a secret, stays byte-identical.
+- Every line that was valid JSON stays valid JSON, and only the JSON tokens that held a secret
+  are rewritten (a string is decoded, redacted, re-encoded; a number under a secret key becomes
+  the string ``"[REDACTED:assignment]"``); every other byte of the line, and every line without
+  a secret, stays byte-identical.
 - A secret is replaced by ``[REDACTED:<family>]``; for assignments, ``Authorization`` headers
   and URLs only the secret part goes (``PASSWORD=[REDACTED:assignment]``), so the transcript
   stays readable.
-- A line that is not JSON (a truncated last line) is redacted as plain text.
+- JSON inside JSON: a string value that is itself JSON text (a tool result) is redacted as JSON,
+  `MAX_DEPTH` levels deep. Text with JSON string escapes (``\\"``, ``\\u0041``, ``\\/``) is also
+  searched in its decoded form, and what is found there is cut out of the text as it stands,
+  so ``{\\"password\\": \\"x\\"}`` in a truncated line, or ``\\u0041KIA...``, is caught and the
+  rest of the line is left as it was.
+- A line that is not JSON (a truncated last line) is redacted as plain text, as above.
+- Secret keys: the value of a key that names a secret (``"api_key"``, ``"Authorization"``) is
+  redacted whole, numbers and the items of a list included; a key that is itself a token (an
+  AWS key id used as a key) is redacted like any string.
 
 Families: AWS access keys, GitHub / GitLab / Slack tokens (and Slack webhooks), Anthropic and
-OpenAI keys, Google API keys, Stripe and npm tokens, JWTs, PEM private key blocks,
-``Authorization: Bearer|Basic|token`` values, URLs with a password, and ``*PASSWORD*=``,
-``*SECRET*=``, ``*TOKEN*=``, ``*API_KEY*=``-style assignments.
+OpenAI keys, Google API keys, Stripe and npm tokens, JWTs (three base64url parts, header and
+payload JSON objects), PEM private key blocks (also a block split over two strings: each
+half's base64 body goes), ``Authorization: Bearer|Basic|token`` values, URLs with a password
+(``scheme://user:pw@host``, empty user and ``@`` in the password included), and
+``*PASSWORD*=``, ``*SECRET*=``, ``*TOKEN*=``, ``*API_KEY*=``, ``*PRIVATE_KEY*=``-style
+assignments (``=``, ``:`` and ``--flag value`` forms).
+
+Deliberately kept (not secrets): a value that is a reference (``$VAR``, ``${VAR}``,
+``$(cmd)``, ``<placeholder>``, ``{{ template }}``), code (``getpass.getpass()``,
+``os.environ[...]``, ``self.token``), type names and the like (``str``, ``null``); names that
+describe a secret rather than hold one (``token_type``, ``token_count``, ``secret_name``,
+``password_file``...); a hash name's algorithm (``password_hash: argon2``); prose
+(``password: then``); a port that reads like a password (``https://example.com:8080@foo``).
+
+Cost is linear in the input: every pattern's repetitions are bounded or cannot overlap, and
+the assignment scanner starts only at a secret word (tests/test_handoff_redact.py times
+adversarial inputs).
 """
 
 from __future__ import annotations
 
+import bisect
+import functools
 import json
 import re
 from dataclasses import dataclass, field
 
-# (family, pattern). A pattern with a group named "secret" redacts only that group.
+MAX_DEPTH = 3  # JSON text inside strings, and levels of string escaping, that are looked into
+_PEM_KIND = r"[A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?"
+
+# (family, pattern), in priority order (the first wins when two find the same text). A pattern
+# with a group named "secret" redacts only that group.
 _TOKEN_PATTERNS = [
     (
         "pem_private_key",
-        r"-----BEGIN (?P<kind>[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?)-----"
-        r"(?:.*?-----END (?P=kind)-----|.*\Z)",
+        r"-----BEGIN (?P<kind>" + _PEM_KIND + r")-----(?:.*?-----END (?P=kind)-----|.*\Z)",
     ),
     ("aws_access_key", r"(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|ANPA)[A-Z0-9]{16}(?![A-Za-z0-9])"),
     ("github_token", r"(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})"),
@@ -42,32 +70,63 @@ _TOKEN_PATTERNS = [
     ("google_api_key", r"(?<![A-Za-z0-9_-])AIza[0-9A-Za-z_-]{35}(?![A-Za-z0-9_-])"),
     ("stripe_key", r"(?<![A-Za-z0-9_])(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}"),
     ("npm_token", r"(?<![A-Za-z0-9_])npm_[A-Za-z0-9]{36}(?![A-Za-z0-9])"),
-    ("jwt", r"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"),
+    # base64url of '{"', '{ ', '{\n', '{\t', '{\r' starts "ey" or "ew": header and payload are
+    # JSON objects, whatever their spacing.
+    ("jwt", r"(?<![A-Za-z0-9_-])e[wy][A-Za-z0-9_-]{8,}\.e[wy][A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"),
     (
         "authorization",
-        r"(?i:\b(?:proxy-)?authorization\b[\"']?\s*[:=]\s*[\"']?\s*(?:bearer|basic|token|bot)\s+)"
+        r"(?i:\b(?:proxy-)?authorization\b[\"']?[ \t]*[:=][ \t]*(?:[\"'][ \t]*)?(?:bearer|basic|token|bot)[ \t]+)"
         r"(?P<secret>[A-Za-z0-9._~+/=-]{6,})",
     ),
-    ("bearer_token", r"(?i:\bbearer\s+)(?P<secret>[A-Za-z0-9._~+/-]{20,}=*)"),
-    ("url_password", r"\b[A-Za-z][A-Za-z0-9+.-]{1,20}://[^/\s:@\"'<>]{1,256}:(?P<secret>[^/\s@\"'<>]{1,256})@"),
+    ("bearer_token", r"(?i:\bbearer[ \t]+)(?P<secret>[A-Za-z0-9._~+/-]{20,}=*)"),
+    # The password runs to the last "@" before the host ("p@ss@host"); the user may be empty.
+    (
+        "url_password",
+        r"\b[A-Za-z][A-Za-z0-9+.-]{1,20}://(?P<user>[^/\s:@\"'<>]{0,256}):(?P<secret>[^/\s\"'<>]{1,256})@",
+    ),
 ]
+_TOKENS = [(family, re.compile(pattern, re.DOTALL)) for family, pattern in _TOKEN_PATTERNS]
+_PRIORITY = {family: i for i, (family, _) in enumerate(_TOKEN_PATTERNS)}
+_PRIORITY["pem_private_key_end"] = 0
+_PRIORITY["assignment"] = len(_TOKEN_PATTERNS)
 
 _SECRET_WORDS = (
     r"password|passwd|passphrase|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|auth[_-]?key"
     r"|client[_-]?secret|credentials?"
 )
 # A name that holds a secret: it ends with a secret word or goes on after a separator
-# ("GITHUB_TOKEN", "db_password_hash"; not "max_tokens"). Lengths are bounded so no input can
-# make the search quadratic.
+# ("GITHUB_TOKEN", "db_password_hash"; not "max_tokens"). Lengths are bounded.
 _NAME = r"[A-Za-z0-9_.-]{0,60}?(?i:" + _SECRET_WORDS + r")(?:[_.-][A-Za-z0-9_.-]{0,60})?"
 _SECRET_NAME = re.compile(r"(?:" + _NAME + r"|(?i:(?:proxy-)?authorization))\Z")
-# NAME=value (shell, .env, code) and NAME: value (YAML, headers, JSON text inside a string).
-# "name: value" forms need a quoted, ALL-CAPS or snake_case name, or a password word, so prose
-# like "the token: it expires" is left alone.
-_ASSIGNMENT = re.compile(
-    r"(?P<name>(?<![A-Za-z0-9_])" + _NAME + r")"
-    r"(?P<q1>[\"']?)(?P<sep>[ \t]*(?:=|:(?!//))[ \t]*)"
-    r"(?:\"(?P<dq>[^\"\n]*)\"|'(?P<sq>[^'\n]*)'|(?P<bare>[^\s\"',;&|)}\]>]+))"
+_SECRET_WORD = re.compile(r"(?i:" + _SECRET_WORDS + r")")
+# A name whose last part is one of these describes a secret rather than holding one.
+_DESCRIBING = frozenset(
+    (
+        "type", "types", "kind", "count", "counts", "length", "len", "size", "name", "names", "label", "field",
+        "fields", "id", "ids", "url", "uri", "urls", "endpoint", "path", "file", "dir", "env", "var", "expiry",
+        "expires", "expiration", "ttl", "lifetime", "timeout", "limit", "limits", "min", "max", "policy",
+        "format", "algorithm", "algo", "alg", "scheme", "prefix", "suffix", "hint", "header", "param",
+        "params", "version", "mode", "enabled", "required", "source", "provider", "strength", "rules", "regex",
+        "pattern", "placeholder", "prompt", "description", "desc", "help", "usage", "status", "valid",
+        "expired", "index", "idx", "at", "in", "set", "changed", "reset", "updated", "created", "age",
+        "rotation", "store", "manager", "service", "helper",
+    )
+)
+_HASH_PARTS = frozenset(("hash", "hashed", "digest"))
+_ALGORITHM_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,19}\Z")  # "argon2", "bcrypt", "pbkdf2_sha256"
+_NAME_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
+
+# The assignment scanner starts at a secret word (rare), never at every name-like character,
+# so no input makes it quadratic: the name's prefix is found by scanning back (60 characters at
+# most) and the value by one bounded match after the separator.
+# The suffix is matched "atomically" (lookahead + backreference: the suffix's characters and
+# what may follow it are disjoint, so giving characters back could never help).
+_ASSIGNMENT_HEAD = re.compile(
+    r"(?i:" + _SECRET_WORDS + r")(?=(?P<suffix>(?:[_.-][A-Za-z0-9_.-]{0,60})?))(?P=suffix)(?P<q1>[\"']?)"
+    r"(?P<sep>[ \t]*(?:=|:(?!//))[ \t]*|[ \t]+)"
+)
+_ASSIGNMENT_VALUE = re.compile(
+    r"\"(?P<dq>[^\"\n]{0,4096})\"|'(?P<sq>[^'\n]{0,4096})'|(?P<bare>[^\s\"',;&|>]{1,512})"
 )
 _NOT_SECRET_VALUES = frozenset(
     (
@@ -96,18 +155,59 @@ _NOT_SECRET_VALUES = frozenset(
         "boolean",
         "...",
         "…",
+        "***",
+        "****",
+        "********",
+        "redacted",
+        "[redacted]",
     )
 )
-_CODE_LIKE = re.compile(r"[(\[{=]|\A[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+\Z")
-# Cheap pre-check: a string that matches none of these cannot hold a secret of any family.
-_TRIGGER = re.compile(
-    r"(?i:private key|akia|asia|abia|acca|agpa|aida|aroa|anpa|gh[pousr]_|github_pat_|gl[a-z]{1,5}-"
-    r"|xox|sk-|sk_|rk_|aiza|npm_|eyj|bearer|authoriz|://|pass|secret|token|api.?key|access.?key"
-    r"|auth.?key|credential)"
+# After "password:" in prose ("the password: then run ..."), never a password.
+_PROSE_WORDS = frozenset(
+    (
+        "a", "an", "and", "are", "as", "at", "be", "but", "by", "do", "for", "from", "here", "if", "in", "is",
+        "it", "its", "no", "not", "of", "on", "or", "see", "set", "so", "that", "the", "then", "there", "this",
+        "to", "use", "was", "we", "when", "which", "will", "with", "you", "your",
+    )
+)
+_REFERENCE = re.compile(r"\$(?:[A-Za-z_][A-Za-z0-9_]*|\{[^{}]*\}|\([^()]*\)|[0-9@*#?$!-])\Z")
+_CALL_OR_INDEX = re.compile(r"[A-Za-z_][\w.]*[ \t]*[(\[]")
+_DOTTED = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+\Z")
+_RECEIVERS = frozenset(
+    (
+        "self", "this", "cls", "ctx", "context", "config", "conf", "cfg", "settings", "options", "opts",
+        "args", "kwargs", "params", "env", "environ", "os", "process", "request", "req", "app", "props",
+        "state", "creds", "credentials", "secrets", "vault", "auth", "user", "data", "payload", "response",
+        "resp", "session", "client",
+    )
+)
+# Cheap pre-check: text whose lower-cased form holds none of these cannot hold a secret of any
+# family (a superset of what the patterns need; substring search is far cheaper than a regex
+# alternation tried at every position).
+_TRIGGER_WORDS = (
+    "pass", "secret", "token", "apikey", "api_key", "api-key", "accesskey", "access_key", "access-key",
+    "privatekey", "private_key", "private-key", "private key", "auth", "credential", "bearer", "://",
+    ".ey", ".ew", "sk-", "sk_", "rk_", "akia", "asia", "abia", "acca", "agpa", "aida", "aroa", "anpa",
+    "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "glpat-", "gldt-", "glrt-", "glcbt-", "glptt-",
+    "glft-", "glsoat-", "glimt-", "gloas-", "glagent-", "xox", "aiza", "npm_",
 )
 
-_TOKENS = [(family, re.compile(pattern, re.DOTALL)) for family, pattern in _TOKEN_PATTERNS]
+
+def _triggered(text: str) -> bool:
+    low = text.lower()
+    return any(word in low for word in _TRIGGER_WORDS)
+
+
+# JSON string escapes that can hide a trigger: "\u0041KIA", "https:\/\/".
+_HIDING_ESCAPE = re.compile(r"\\u[0-9a-fA-F]{4}|\\/")
+_ESCAPE = re.compile(r"\\(?:u([0-9a-fA-F]{4})|([\"\\/bfnrt]))")
+_SIMPLE_ESCAPES = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
+_PEM_END = re.compile(r"-----END " + _PEM_KIND + r"-----")
+_PEM_BODY_LINE = re.compile(r"[ \t]*[A-Za-z0-9+/=]+[ \t]*\Z")
+_PEM_LINE_BREAK = re.compile(r"\r\n|\n|\r|\\r\\n|\\n")
+PEM_BODY_MAX = 64 * 1024
 REDACTED_RE = re.compile(r"\[REDACTED:[a-z_]+\]")
+_MARKER_FOR_NUMBER = '"[REDACTED:assignment]"'
 
 
 def _marker(family: str) -> str:
@@ -129,64 +229,282 @@ class Redaction:
             self.add(family, n)
 
 
+# --- names and values ----------------------------------------------------------------------
+
+
+_NAME_SEPARATORS = re.compile(r"[_.-]+")
+
+
+def _name_parts(name: str) -> list:
+    return [p for p in _NAME_SEPARATORS.split(name.lower()) if p]
+
+
+@functools.lru_cache(maxsize=4096)
+def is_secret_name(name: str) -> bool:
+    """True for a key or variable name that holds a secret (``GITHUB_TOKEN``, ``api_key``,
+    ``Authorization``); False for one that only describes it (``token_type``, ``secret_name``)."""
+    if len(name) > 200 or not _SECRET_NAME.match(name):
+        return False
+    parts = _name_parts(name)
+    return not (parts and parts[-1] in _DESCRIBING)
+
+
+def _is_hash_name(name: str) -> bool:
+    parts = _name_parts(name)
+    return bool(parts) and parts[-1] in _HASH_PARTS
+
+
 def is_secret_value(value: str) -> bool:
-    """False for values an assignment to a secret name can hold without being a secret."""
+    """False for values an assignment to a secret name can hold without being a secret: empty,
+    a type or null word, a reference or placeholder (``$VAR``, ``${X}``, ``<pw>``, ``{{ x }}``),
+    something already redacted, a ``==`` comparison."""
     stripped = value.strip()
     if stripped.lower() in _NOT_SECRET_VALUES or REDACTED_RE.search(stripped):
         return False
-    if stripped.startswith(("$", "<", "%", "{{")):  # a reference or placeholder, not the secret
-        return False
-    return not _CODE_LIKE.search(stripped)
+    if stripped.startswith("$"):  # "$VAR" is a reference; "$3cr3t!" is not
+        return _REFERENCE.match(stripped) is None
+    return not stripped.startswith(("<", "%", "{", "[", "(", "="))
 
 
-def _assignment_ok(m: re.Match, value: str) -> bool:
+def _is_code(value: str) -> bool:
+    """An unquoted value that is an expression: a call or index (``getpass.getpass()``,
+    ``os.environ[`` cut at its quote) or an attribute of a well-known object or named like a
+    secret (``self.token``, ``settings.API_KEY``). ``abc(def)ghi`` and ``abc.def`` are not."""
+    if _CALL_OR_INDEX.match(value) and value[-1] in "()[]":
+        return True
+    if _DOTTED.match(value):
+        parts = value.split(".")
+        return parts[0].lower() in _RECEIVERS or _SECRET_WORD.search(parts[-1]) is not None
+    return False
+
+
+def _value_is_secret(name: str, value: str) -> bool:
     if not is_secret_value(value):
         return False
-    if ":" in m.group("sep") and not m.group("q1"):
-        name = m.group("name")
-        is_env_or_snake = name.isupper() or "_" in name or "-" in name
-        is_password = re.search(r"(?i)pass(?:word|wd|phrase)", name) is not None
-        if not (is_env_or_snake or is_password):
-            return False
-    return True
+    # "password_hash: argon2" names the algorithm
+    return not (_is_hash_name(name) and _ALGORITHM_NAME.match(value.strip()))
 
 
-def redact_text(text: str) -> Redaction:
-    """``text`` with every secret replaced; ``count`` secrets redacted."""
-    out = Redaction(text)
-    if not _TRIGGER.search(text):
+def _trim_closers(value: str) -> str:
+    """``abc)`` -> ``abc`` when the ``)`` closes something opened before the value."""
+    for opener, closer in ("()", "[]", "{}"):
+        extra = value.count(closer) - value.count(opener)
+        while extra > 0 and value.endswith(closer):
+            value = value[:-1]
+            extra -= 1
+    return value
+
+
+# --- finding secrets in text ---------------------------------------------------------------
+
+
+def _assignment_spans(text: str, out: list) -> None:
+    pos = 0
+    search = _ASSIGNMENT_HEAD.search
+    while True:
+        m = search(text, pos)
+        if m is None:
+            return
+        pos = m.end("sep")
+        start = m.start()
+        floor = max(0, start - 60)
+        while start > floor and text[start - 1] in _NAME_CHARS:
+            start -= 1
+        name = text[start : m.start("q1")]
+        if not is_secret_name(name):
+            continue
+        sep = m.group("sep")
+        value_m = _ASSIGNMENT_VALUE.match(text, m.end())
+        if value_m is None:
+            continue
+        group = "dq" if value_m.group("dq") is not None else "sq" if value_m.group("sq") is not None else "bare"
+        value = value_m.group(group)
+        v_start = value_m.start(group)
+        if group == "bare":
+            value = _trim_closers(value)
+            if not value or _is_code(value):
+                continue
+        if "=" not in sep and ":" not in sep:  # "--password hunter2": command-line flags only
+            if not name.startswith("-") or (group == "bare" and value.startswith("-")):
+                continue
+        elif ":" in sep and not m.group("q1"):
+            is_env_or_snake = name.isupper() or "_" in name or "-" in name
+            is_password = re.search(r"(?i)pass(?:word|wd|phrase)", name) is not None
+            if not (is_env_or_snake or is_password):
+                continue  # "the token: it expires"
+            if value.lower() in _PROSE_WORDS:
+                continue  # "password: then ..."
+        if not _value_is_secret(name, value):
+            continue
+        out.append((v_start, v_start + len(value), _PRIORITY["assignment"], "assignment"))
+        pos = max(pos, v_start + len(value))
+
+
+def _pem_end_spans(text: str, covered: list, out: list) -> None:
+    """The base64 body lines right before an ``-----END ... PRIVATE KEY-----`` whose BEGIN is
+    elsewhere (a block split over two strings): from the first body line through the marker.
+    ``covered``: sorted (start, end) of the complete blocks already found."""
+    floor = 0
+    starts = [s for s, _ in covered]
+    for m in _PEM_END.finditer(text):
+        i = bisect.bisect_right(starts, m.start()) - 1
+        if i >= 0 and m.start() < covered[i][1]:
+            floor = m.end()
+            continue
+        lo = max(floor, m.start() - PEM_BODY_MAX)
+        segment = text[lo : m.start()]
+        breaks = list(_PEM_LINE_BREAK.finditer(segment))
+        line_starts = [0] + [b.end() for b in breaks]
+        line_ends = [b.start() for b in breaks] + [len(segment)]
+        first_body = None
+        for n in range(len(line_starts) - 1, -1, -1):
+            line = segment[line_starts[n] : line_ends[n]]
+            if n == len(line_starts) - 1 and not line.strip():
+                continue  # the marker starts its line
+            if not _PEM_BODY_LINE.match(line):
+                break
+            first_body = line_starts[n]
+        if first_body is not None:
+            out.append((lo + first_body, m.end(), _PRIORITY["pem_private_key_end"], "pem_private_key"))
+        floor = m.end()
+
+
+def _direct_spans(text: str) -> list:
+    """(start, end, priority, family) of every secret found in ``text`` as it stands."""
+    out: list = []
+    if not _triggered(text):
         return out
     for family, regex in _TOKENS:
-        if family == "pem_private_key" and "PRIVATE KEY" not in out.text:
+        if family == "pem_private_key" and "PRIVATE KEY" not in text:
             continue
-
-        def replace(m: re.Match, family=family, regex=regex) -> str:
+        if family == "url_password" and "://" not in text:
+            continue
+        for m in regex.finditer(text):
             if "secret" in regex.groupindex:
+                secret = m.group("secret")
+                if REDACTED_RE.fullmatch(secret):
+                    continue
+                if family == "url_password" and secret.isdigit() and len(secret) <= 5 and "." in m.group("user"):
+                    continue  # "https://example.com:8080@foo": a host and a port
                 start, end = m.span("secret")
-                if REDACTED_RE.fullmatch(m.group("secret")):
-                    return m.group(0)
-                out.add(family)
-                return m.string[m.start() : start] + _marker(family) + m.string[end : m.end()]
-            out.add(family)
-            return _marker(family)
-
-        out.text = regex.sub(replace, out.text)
-
-    def replace_assignment(m: re.Match) -> str:
-        group = "dq" if m.group("dq") is not None else "sq" if m.group("sq") is not None else "bare"
-        if not _assignment_ok(m, m.group(group)):
-            return m.group(0)
-        start, end = m.span(group)
-        out.add("assignment")
-        return m.string[m.start() : start] + _marker("assignment") + m.string[end : m.end()]
-
-    out.text = _ASSIGNMENT.sub(replace_assignment, out.text)
+            else:
+                start, end = m.span()
+            out.append((start, end, _PRIORITY[family], family))
+    if "-----END " in text:
+        covered = sorted((s, e) for s, e, _, f in out if f == "pem_private_key")
+        _pem_end_spans(text, covered, out)
+    _assignment_spans(text, out)
     return out
 
 
-# A JSON string literal; in valid JSON, scanning left to right with this finds exactly the
-# string tokens (outside strings there are no quotes or backslashes).
-_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+class _Unescaped:
+    """``text`` with its JSON string escapes decoded, and the way back to ``text``'s offsets."""
+
+    def __init__(self, text: str):
+        self.view_starts = []  # view offset where each piece starts
+        self.raw_starts = []  # text offset where that piece starts
+        self.escape = []  # True: one decoded character from an escape of raw length n; else literal
+        self.raw_len = []
+        pieces = []
+        view_pos = 0
+        last = 0
+        for m in _ESCAPE.finditer(text):
+            if m.start() > last:
+                self._piece(view_pos, last, False, m.start() - last)
+                pieces.append(text[last : m.start()])
+                view_pos += m.start() - last
+            char = chr(int(m.group(1), 16)) if m.group(1) else _SIMPLE_ESCAPES[m.group(2)]
+            self._piece(view_pos, m.start(), True, m.end() - m.start())
+            pieces.append(char)
+            view_pos += 1
+            last = m.end()
+        if last < len(text):
+            self._piece(view_pos, last, False, len(text) - last)
+            pieces.append(text[last:])
+        self.view = "".join(pieces)
+
+    def _piece(self, view_start: int, raw_start: int, escape: bool, raw_len: int) -> None:
+        self.view_starts.append(view_start)
+        self.raw_starts.append(raw_start)
+        self.escape.append(escape)
+        self.raw_len.append(raw_len)
+
+    def raw_start(self, view_offset: int) -> int:
+        i = bisect.bisect_right(self.view_starts, view_offset) - 1
+        if self.escape[i]:
+            return self.raw_starts[i]
+        return self.raw_starts[i] + (view_offset - self.view_starts[i])
+
+    def raw_end(self, view_end: int) -> int:
+        """The text offset just after the view character at ``view_end - 1``."""
+        i = bisect.bisect_right(self.view_starts, view_end - 1) - 1
+        if self.escape[i]:
+            return self.raw_starts[i] + self.raw_len[i]
+        return self.raw_starts[i] + (view_end - self.view_starts[i])
+
+
+def _decoded_view(text: str) -> str:
+    return _ESCAPE.sub(lambda m: chr(int(m.group(1), 16)) if m.group(1) else _SIMPLE_ESCAPES[m.group(2)], text)
+
+
+def _spans(text: str, depth: int) -> list:
+    """Secrets in ``text`` and, ``depth`` levels of string escaping down, in its decoded form."""
+    out = _direct_spans(text)
+    if depth > 0 and "\\" in text and _ESCAPE.search(text):
+        view = _decoded_view(text)
+        if view != text and _triggered(view):
+            inner = _spans(view, depth - 1)
+            if inner:
+                mapping = _Unescaped(text)
+                out.extend((mapping.raw_start(s), mapping.raw_end(e), p, f) for s, e, p, f in inner if e > s)
+    return out
+
+
+def _apply(text: str, spans: list) -> Redaction:
+    out = Redaction(text)
+    if not spans:
+        return out
+    merged: list = []
+    for start, end, _, family in sorted(spans, key=lambda s: (s[0], s[2])):
+        if end <= start:
+            continue
+        if merged and start < merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end, family])
+    pieces = []
+    last = 0
+    for start, end, family in merged:
+        pieces.append(text[last:start])
+        pieces.append(_marker(family))
+        last = end
+        out.add(family)
+    pieces.append(text[last:])
+    out.text = "".join(pieces)
+    return out
+
+
+def might_hold_secret(text: str) -> bool:
+    return _triggered(text) or ("\\u" in text and _HIDING_ESCAPE.search(text) is not None) or "\\/" in text
+
+
+def redact_text(text: str, depth: int = MAX_DEPTH - 1) -> Redaction:
+    """``text`` with every secret replaced; ``count`` secrets redacted. Text that is a JSON
+    object or array is redacted as JSON (`_redact_json`); ``depth`` bounds how many more levels
+    of JSON in strings, or of string escaping, are looked into."""
+    if not might_hold_secret(text):
+        return Redaction(text)
+    if depth > 0 and _json_document(text):
+        return _redact_json(text, depth - 1)
+    return _apply(text, _spans(text, depth))
+
+
+# --- JSON ----------------------------------------------------------------------------------
+
+# JSON tokens of a valid JSON text; scanning left to right finds exactly them (whitespace is
+# skipped). The string alternative is the unrolled form of "(?:[^"\\]|\\.)*": no per-character
+# alternation.
+_JSON_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[{}\[\]:,]|[^\s{}\[\]:,"]+', re.DOTALL)
 
 
 def _encode_json_string(value: str) -> str:
@@ -198,43 +516,103 @@ def _encode_json_string(value: str) -> str:
         return json.dumps(value, ensure_ascii=True)
 
 
-def redact_json_line(line: str) -> Redaction:
-    """One JSON text with the secrets in its string values redacted.
-
-    Keys are never changed; the value of a key that names a secret (``"api_key": "..."``,
-    ``"Authorization": "..."``) is redacted whole.
-    """
+def _json_document(value: str):
+    """True when ``value`` is JSON text worth walking (an object or array)."""
+    head = value.lstrip()[:1]
+    if head not in ("{", "["):
+        return False
     try:
-        json.loads(line)
-    except ValueError:
-        return redact_text(line)
-    total = Redaction(line)
+        json.loads(value)
+    except (ValueError, RecursionError):
+        return False
+    return True
+
+
+def _redact_json(text: str, depth: int) -> Redaction:
+    """``text`` (valid JSON) with the secrets in its tokens redacted; see the module docstring."""
+    total = Redaction(text)
     pieces = []
     last = 0
-    secret_key_end = None  # end offset of the last key that names a secret
-    for m in _JSON_STRING.finditer(line):
-        literal = m.group(0)
-        value = json.loads(literal) if "\\" in literal else literal[1:-1]
-        after = line[m.end() : m.end() + 64].lstrip()
-        if after.startswith(":"):  # an object key
-            secret_key_end = m.end() if _SECRET_NAME.match(value) else None
+    stack = []  # per open container: (is_object, the secret key whose items an array holds, or None)
+    expect_key = False
+    secret_key = None  # the name of the secret key whose value comes next
+    for m in _JSON_TOKEN.finditer(text):
+        token = m.group(0)
+        first = token[0]
+        if first == "{":
+            stack.append((True, False))
+            expect_key, secret_key = True, None
             continue
-        if secret_key_end is not None and line[secret_key_end : m.start()].strip() == ":" and is_secret_value(value):
-            red = Redaction(_marker("assignment"))
-            red.add("assignment")
+        if first == "[":
+            outer = stack[-1][1] if stack and not stack[-1][0] else None
+            stack.append((False, secret_key if secret_key is not None else outer))
+            secret_key = None
+            continue
+        if first in "}]":
+            if stack:
+                stack.pop()
+            continue
+        if first == ":":
+            continue
+        if first == ",":
+            expect_key = bool(stack) and stack[-1][0]
+            continue
+        name = secret_key if secret_key is not None else (stack[-1][1] if stack and not stack[-1][0] else None)
+        in_secret = name is not None
+        secret_key = None
+        if first == '"':
+            value = json.loads(token) if "\\" in token else token[1:-1]
+            if expect_key:
+                expect_key = False
+                if is_secret_name(value):
+                    secret_key = value
+                red = redact_text(value, depth) if might_hold_secret(value) else None  # a token used as a key
+            elif in_secret and _value_is_secret(name, value):
+                red = Redaction(_marker("assignment"))
+                red.add("assignment")
+            else:
+                red = redact_text(value, depth)
+            if red is None or not red.count:
+                continue
+            replacement = _encode_json_string(red.text)
         else:
-            red = redact_text(value)
-        secret_key_end = None
-        if not red.count:
-            continue
-        pieces.append(line[last : m.start()])
-        pieces.append(_encode_json_string(red.text))
+            if not in_secret or token in ("true", "false", "null"):
+                continue
+            red = Redaction(_MARKER_FOR_NUMBER)
+            red.add("assignment")
+            replacement = _MARKER_FOR_NUMBER
+        pieces.append(text[last : m.start()])
+        pieces.append(replacement)
         last = m.end()
         total.absorb(red)
     if total.count:
-        pieces.append(line[last:])
+        pieces.append(text[last:])
         total.text = "".join(pieces)
     return total
+
+
+def redact_json_line(line: str) -> Redaction:
+    """One line: as JSON when it is JSON (see the module docstring), else as plain text."""
+    if not might_hold_secret(line):
+        return Redaction(line)
+    try:
+        json.loads(line)
+    except (ValueError, RecursionError):
+        return _apply(line, _spans(line, MAX_DEPTH))
+    return _redact_json(line, MAX_DEPTH - 1)
+
+
+def redact_jsonl_line(raw: bytes) -> tuple:
+    """(redacted bytes, Redaction or None) for one line without its ``\\n``."""
+    line = raw.decode("utf-8", "surrogateescape")
+    core = line[:-1] if line.endswith("\r") else line
+    if not core.strip():
+        return raw, None
+    red = redact_json_line(core)
+    if not red.count:
+        return raw, None
+    text = red.text + line[len(core) :]
+    return text.encode("utf-8", "surrogateescape"), red
 
 
 def redact_jsonl(data: bytes) -> tuple:
@@ -242,16 +620,8 @@ def redact_jsonl(data: bytes) -> tuple:
     summary = Redaction("")
     out = []
     for raw in data.split(b"\n"):
-        line = raw.decode("utf-8", "surrogateescape")
-        core = line[:-1] if line.endswith("\r") else line
-        if not core.strip():
-            out.append(raw)
-            continue
-        red = redact_json_line(core)
-        if not red.count:
-            out.append(raw)
-            continue
-        summary.absorb(red)
-        text = red.text + line[len(core) :]
-        out.append(text.encode("utf-8", "surrogateescape"))
+        redacted, red = redact_jsonl_line(raw)
+        if red is not None:
+            summary.absorb(red)
+        out.append(redacted)
     return b"\n".join(out), summary

@@ -11,7 +11,13 @@ drops text.
 Output: frontmatter (`FIELD_ORDER`, checked against scripts/lib/schemas/session.schema.json)
 then the body: ``# <title>`` and the `SECTIONS` in order, Summary and Resume Prompt taken from
 their frontmatter fields. Section text is written verbatim; a section may not contain its own
-``## `` heading (that would split it when read back), subsections use ``###``.
+level-2 heading (that would split it when read back): no ``## `` line (also indented by up to
+three spaces, as CommonMark allows) and no setext heading (a text line underlined by ``---`` or
+``===``); subsections use ``###``. Line breaks are ``\n``, ``\r\n`` or a lone ``\r`` for every
+heading check, so no kind of line break can hide a heading.
+
+Text fields may not hold control characters other than tab and newline (a NUL makes git treat
+the log as binary; a lone ``\r`` is a line break to some readers and not to others).
 """
 
 from __future__ import annotations
@@ -91,8 +97,20 @@ INPUT_KEYS = frozenset(
         "handoff_started_at",
     )
 )
-_H2_RE = re.compile(r"^##(?!#)[ \t]*(.*?)[ \t#]*$")
+_H2_RE = re.compile(r"^[ ]{0,3}##(?!#)(.*)$")  # the text is stripped in Python: no lazy/greedy fight
 _FENCE_RE = re.compile(r"^[ ]{0,3}(`{3,}|~{3,})")
+_LINE_BREAK_RE = re.compile(r"\r\n|\r|\n")
+_SETEXT_RE = re.compile(r"^[ ]{0,3}(=+|-+)[ \t]*$")
+# Lines that end a paragraph (so a '---' after them is no setext underline): any ATX heading,
+# a thematic break, a list item, a block quote.
+_BLOCK_START_RE = re.compile(
+    r"^[ ]{0,3}(?:#{1,6}(?:[ \t]|$)|(?:-[ \t]*){3,}$|(?:\*[ \t]*){3,}$|(?:_[ \t]*){3,}$"
+    r"|(?:[-+*]|\d{1,9}[.)])(?:[ \t]|$)|>)"
+)
+# Lines that start no paragraph: indented code, a table row.
+_NO_PARAGRAPH_RE = re.compile(r"^(?:[ ]{4}|[ ]{0,3}\t|[ ]{0,3}\|)")
+# Control characters other than tab and newline (C0, DEL, C1).
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 @dataclass
@@ -122,18 +140,33 @@ def _check_text(where: str, value) -> str:
         value.encode("utf-8")
     except UnicodeEncodeError:
         raise HelperError(f"input: {where}: contains an unpaired surrogate (not encodable as UTF-8)") from None
+    bad = _CONTROL_RE.search(value)
+    if bad:
+        raise HelperError(
+            f"input: {where}: contains the control character U+{ord(bad.group()):04X} at offset {bad.start()} "
+            "(only tab and newline are allowed)"
+        )
     return value
 
 
-def _h2_lines(text: str, state: dict | None = None):
-    """(line index, heading text) of every ``## `` heading outside fenced code blocks.
+def _lines(text: str) -> list:
+    """``text`` split at every kind of line break (``\n``, ``\r\n``, lone ``\r``)."""
+    return _LINE_BREAK_RE.split(text)
+
+
+def _headings(text: str, state: dict | None = None):
+    """(line index, level, heading text, kind) of the headings that matter outside fenced code:
+    ATX level 2 (``## X``, up to three leading spaces) and setext (a paragraph line underlined
+    by ``===``, level 1, or ``---``, level 2; the index is the text line's). ``kind`` is "atx"
+    or "setext".
 
     ``state["open_fence"]`` is left set when the text ends inside a fence.
     """
     fence = None
     if state is not None:
         state["open_fence"] = None
-    for i, line in enumerate(text.split("\n")):
+    previous = None  # (index, text) of the first line of the paragraph we are in, if any
+    for i, line in enumerate(_lines(text)):
         m = _FENCE_RE.match(line)
         if m:
             marker = m.group(1)
@@ -143,17 +176,46 @@ def _h2_lines(text: str, state: dict | None = None):
                 fence = None
             if state is not None:
                 state["open_fence"] = fence
+            previous = None
             continue
-        if fence is None:
-            h = _H2_RE.match(line.rstrip("\r"))
-            if h:
-                yield i, h.group(1)
+        if fence is not None:
+            continue
+        h = _H2_RE.match(line)
+        if h:
+            yield i, 2, h.group(1).lstrip(" \t").rstrip(" \t#"), "atx"
+            previous = None
+        elif previous is not None and _SETEXT_RE.match(line):
+            yield previous[0], 1 if line.strip()[0] == "=" else 2, previous[1].strip(), "setext"
+            previous = None
+        elif not line.strip() or _BLOCK_START_RE.match(line):
+            previous = None
+        elif previous is None and not _NO_PARAGRAPH_RE.match(line):
+            previous = (i, line)
+        # else: a paragraph's continuation line (a setext underline makes it all the heading)
+
+
+def _h2_lines(text: str, state: dict | None = None):
+    """(line index, heading text) of every level-2 heading (ATX or setext) outside fenced code."""
+    for i, level, heading, _ in _headings(text, state):
+        if level == 2:
+            yield i, heading
+
+
+def _section_heading_problem(name: str, text: str, state: dict) -> str | None:
+    for i, _, heading, kind in _headings(text, state):
+        if kind == "atx":
+            return f"input: body.{name}: contains a '## {heading}' heading (line {i + 1}); use '###' inside a section"
+        return (
+            f"input: body.{name}: line {i + 1} ({heading[:40]!r}) is a setext heading (the next line is only "
+            "'-' or '='); put a blank line between them, or use '###' for a subsection"
+        )
+    return None
 
 
 def split_sections(markdown: str) -> dict:
     """``## <Section>`` parts of a markdown string -> {section: text}; HelperError on others."""
-    lines = markdown.split("\n")
-    heads = list(_h2_lines(markdown))
+    lines = _lines(markdown)
+    heads = [(i, heading) for i, _, heading, kind in _headings(markdown) if kind == "atx"]
     if not heads:
         raise HelperError("input: body: no '## <Section>' headings (sections: %s)" % ", ".join(BODY_SECTIONS))
     if "\n".join(lines[: heads[0][0]]).strip():
@@ -228,8 +290,9 @@ def parse_request(data) -> WriteRequest:
             continue
         text = _section_text(name, value)
         state: dict = {}
-        for _, heading in _h2_lines(text, state):
-            raise HelperError(f"input: body.{name}: contains a '## {heading}' heading; use '###' inside a section")
+        problem = _section_heading_problem(name, text, state)
+        if problem:
+            raise HelperError(problem)
         if state["open_fence"]:
             raise HelperError(f"input: body.{name}: a code fence ({state['open_fence']}) is never closed")
         sections[name] = text
@@ -272,7 +335,7 @@ def fenced(text: str) -> str:
 
 def _is_plain_markdown(text: str) -> bool:
     state: dict = {}
-    return not any(True for _ in _h2_lines(text, state)) and not state["open_fence"]
+    return not any(True for _ in _headings(text, state)) and not state["open_fence"]
 
 
 def render_body(request: WriteRequest) -> str:

@@ -1,21 +1,27 @@
 """Archiving a session transcript: a redacted copy, mode 0600, outside the repository.
 
 Destination: ``$TRANSCRIPTS_DIR/<LOGID>.jsonl``, default ``~/.claude/handoff-transcripts/``.
-A directory inside the project is refused unless git ignores the destination file: the repo
-is shared, and a transcript holds everything the session saw. The copy is written to a temp
-file and renamed, so a reader never sees half a transcript; a second handoff of the same
-session replaces it with the newer, longer transcript.
+A directory inside the project's git work tree (the top level, not just ``--root``: in a
+monorepo the root may be a subdirectory) is refused unless git ignores the destination file:
+the repo is shared, and a transcript holds everything the session saw.
+
+The source is read only if it is a regular file of at most `MAX_BYTES` (never a FIFO, a
+device or a symbolic link: statefiles.read_regular), and redacted line by line into a temp
+file that is then renamed, so a reader never sees half a transcript and memory holds the
+source once; a second handoff of the same session replaces the copy with the newer, longer
+transcript.
 """
 
 from __future__ import annotations
 
 import os
 import subprocess
+import time
 from dataclasses import dataclass, field
 
 from . import statefiles
 from .errors import HelperError
-from .redact import redact_jsonl
+from .redact import Redaction, redact_jsonl_line
 
 ENV = "TRANSCRIPTS_DIR"
 DEFAULT_DIR = os.path.join("~", ".claude", "handoff-transcripts")
@@ -41,12 +47,25 @@ def _inside(path: str, root: str) -> bool:
     return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
 
+def git_toplevel(root: str) -> str:
+    """The work tree's top level that holds ``root`` (``root`` itself outside git)."""
+    try:
+        out = subprocess.run(
+            ["git", "-C", root, "rev-parse", "--show-toplevel"], capture_output=True, text=True, check=False
+        )
+    except OSError:
+        return root
+    top = out.stdout.strip()
+    return top if out.returncode == 0 and top else root
+
+
 def check_destination(root: str, directory: str, log_id: str) -> str:
-    """The destination file; HelperError when it would land in the repo without being ignored."""
+    """The destination file; HelperError when it would land in the work tree without being ignored."""
     dest = os.path.join(directory, f"{log_id}.jsonl")
-    if _inside(directory, root):
-        rel = os.path.relpath(os.path.join(os.path.realpath(directory), f"{log_id}.jsonl"), os.path.realpath(root))
-        out = subprocess.run(["git", "-C", root, "check-ignore", "-q", "--", rel], capture_output=True, check=False)
+    top = os.path.realpath(git_toplevel(root))
+    if _inside(directory, top):
+        rel = os.path.relpath(os.path.join(os.path.realpath(directory), f"{log_id}.jsonl"), top)
+        out = subprocess.run(["git", "-C", top, "check-ignore", "-q", "--", rel], capture_output=True, check=False)
         if out.returncode != 0:
             raise HelperError(
                 f"${ENV}={directory} is inside the repository and git does not ignore {rel}: "
@@ -55,25 +74,75 @@ def check_destination(root: str, directory: str, log_id: str) -> str:
     return dest
 
 
-def copy_redacted(source: str, dest: str) -> TranscriptCopy:
+def read_source(source: str) -> bytes:
+    """The transcript's bytes; HelperError (one line) for anything that is not a transcript."""
+    shown = repr(source) if not source.isprintable() else source
     try:
-        size = os.path.getsize(source)
-        if size > MAX_BYTES:
-            raise HelperError(f"{source}: transcript over {MAX_BYTES // (1024 * 1024)} MB; not copied")
-        with open(source, "rb") as f:
-            data = f.read()
+        return statefiles.read_regular(source, MAX_BYTES)
     except FileNotFoundError:
-        raise HelperError(f"{source}: transcript not found") from None
-    except IsADirectoryError:
-        raise HelperError(f"{source}: is a directory, not a transcript") from None
+        raise HelperError(f"{shown}: transcript not found") from None
+    except statefiles.NotRegularFile as exc:
+        what = exc.strerror or "not a regular file"
+        raise HelperError(f"{shown}: {what} (a FIFO, device, directory or link is never read); not copied") from None
+    except ValueError:
+        raise HelperError(f"{shown}: transcript over {MAX_BYTES // (1024 * 1024)} MB; not copied") from None
     except OSError as exc:
-        raise HelperError(f"{source}: unreadable ({exc.strerror or exc})") from None
-    redacted, summary = redact_jsonl(data)
+        raise HelperError(f"{shown}: unreadable ({exc.strerror or exc})") from None
+
+
+def _redacted_lines(data: bytes, summary: Redaction):
+    """The redacted lines of ``data`` (each with its ``\\n``), one at a time."""
+    start, end = 0, len(data)
+    while start < end:
+        nl = data.find(b"\n", start)
+        stop = end if nl < 0 else nl
+        out, red = redact_jsonl_line(data[start:stop])
+        if red is not None:
+            summary.absorb(red)
+        yield out if nl < 0 else out + b"\n"
+        start = stop + 1
+
+
+def _write_stream_atomic(dest: str, chunks) -> int:
+    """statefiles.write_atomic for an iterable of chunks (mode 0600); returns the bytes written."""
+    tmp = "%s%d.%d%s" % (statefiles.tmp_prefix(dest), os.getpid(), time.monotonic_ns(), statefiles.TMP_SUFFIX)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(tmp, flags, 0o600)
+    written = 0
+    try:
+        with os.fdopen(fd, "wb", closefd=False) as f:
+            for chunk in chunks:
+                f.write(chunk)
+                written += len(chunk)
+        os.fsync(fd)
+    except BaseException:
+        os.close(fd)
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    os.close(fd)
+    try:
+        os.replace(tmp, dest)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    statefiles.fsync_dir(os.path.dirname(dest) or ".")
+    return written
+
+
+def copy_redacted(source: str, dest: str) -> TranscriptCopy:
+    data = read_source(source)
+    summary = Redaction("")
     directory = os.path.dirname(dest)
     try:
         os.makedirs(directory, mode=0o700, exist_ok=True)
-        statefiles.write_atomic(dest, redacted, mode=0o600)
+        written = _write_stream_atomic(dest, _redacted_lines(data, summary))
         os.chmod(dest, 0o600)
     except OSError as exc:
         raise HelperError(f"{dest}: cannot write ({exc.strerror or exc})") from None
-    return TranscriptCopy(source, dest, summary.count, dict(summary.by_family), len(redacted))
+    return TranscriptCopy(source, dest, summary.count, dict(summary.by_family), written)

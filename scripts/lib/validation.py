@@ -161,6 +161,8 @@ def _humanize(error, friendly: dict) -> list:
         return [(_field(path), f"{_short(inst)} does not match {value}")]
     if v == "not" and isinstance(value, dict) and "\\n" in str(value.get("pattern", "")):
         return [(_field(path), "must be a single line")]
+    if v == "not" and isinstance(value, dict) and "\\u0000" in str(value.get("pattern", "")):
+        return [(_field(path), "must not contain control characters (only tab and newline)")]
     if v == "minLength":
         return [(_field(path), "must not be empty" if value <= 1 else f"must be at least {value} characters")]
     if v == "maxLength":

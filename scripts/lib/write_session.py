@@ -9,7 +9,13 @@ the file atomically.
 ``since`` (the start of the git window), first match wins: the request's ``since``; the
 telemetry's ``started_at``; the ``started_at`` of this session's existing log (a retry); one
 second after the previous ``/handoff`` commit (the last commit touching the operator's logs);
-the first commit; none (a repository without commits).
+the first commit; none (a repository without commits). A ``since`` given in the request must
+lie between 1970-01-01 and now (a future one would make ``started_at`` later than ``ended_at``).
+
+Nothing is written that the readers would not read back: the rendered file is parsed again
+before the write and must give back exactly the frontmatter and the body that were meant
+(e.g. a frontmatter over frontmatter.MAX_FRONTMATTER_BYTES is refused here, not by the next
+reader, which would also make a retry allocate a second log instead of updating this one).
 """
 
 from __future__ import annotations
@@ -48,15 +54,35 @@ class WriteResult:
         }
 
 
+def parse_time(value, what: str) -> float:
+    """isotime.parse_iso, with a date outside what an epoch can hold as one more HelperError."""
+    try:
+        return isotime.parse_iso(value, what)
+    except (OverflowError, ValueError, OSError):
+        raise HelperError(f"{what}: {value!r} is out of range") from None
+
+
+def check_since(value: str, epoch: float, now: float) -> float:
+    """``epoch`` when the requested ``since`` is usable as the start of this session."""
+    if epoch < 0:
+        raise HelperError(f"since: {value!r} is before 1970-01-01; give the session's start (ISO 8601, UTC)")
+    if epoch > now:
+        raise HelperError(
+            f"since: {value!r} is in the future (now is {isotime.iso_z(now)}); "
+            "it is the start of the session's git window"
+        )
+    return epoch
+
+
 def resolve_since(root: str, explicit, telemetry, existing_meta, operator: str, exclude_path):
     """(epoch or None, source name); see the module docstring for the order."""
     if explicit:
-        return isotime.parse_iso(explicit, "since"), "argument"
+        return parse_time(explicit, "since"), "argument"
     if telemetry and telemetry.get("started_at"):
-        return isotime.parse_iso(telemetry["started_at"], "telemetry started_at"), "telemetry"
+        return parse_time(telemetry["started_at"], "telemetry started_at"), "telemetry"
     if existing_meta and isinstance(existing_meta.get("started_at"), str):
         try:
-            return isotime.parse_iso(existing_meta["started_at"], "started_at"), "existing_log"
+            return parse_time(existing_meta["started_at"], "started_at"), "existing_log"
         except HelperError:
             pass
     previous = gitstats.last_handoff_commit_epoch(root, operator, exclude_path)
@@ -153,6 +179,21 @@ def _existing_meta(root: str, log_id):
         return None
 
 
+def rendered_log(log_id, meta: dict, body: str) -> bytes:
+    """The file's bytes; HelperError when a reader would not get ``meta`` and ``body`` back."""
+    text = frontmatter.dumps(meta, body)
+    try:
+        doc = frontmatter.parse(text, str(log_id))
+    except frontmatter.FrontmatterError as exc:
+        raise HelperError(f"{exc}; nothing written (shorten the summary or the resume prompt)") from None
+    if doc.meta != meta:
+        fields = [k for k in meta if doc.meta.get(k) != meta[k]] or sorted(set(doc.meta) ^ set(meta))
+        raise HelperError(f"{log_id}: {', '.join(map(str, fields))} would not read back as written; nothing written")
+    if doc.body != body:
+        raise HelperError(f"{log_id}: the body would not read back as written; nothing written")
+    return text.encode("utf-8")
+
+
 def write_session(root: str, state_dir: str, request: WriteRequest, env_session_id=None) -> WriteResult:
     now = isotime.now()
     op = operator_mod.resolve(root, state_dir).initials
@@ -167,23 +208,24 @@ def write_session(root: str, state_dir: str, request: WriteRequest, env_session_
     existing = log_alloc.find_session_log(root, state_dir, session_id, op, days) if session_id else None
     exclude = f"{gitstats.SESSIONS_DIR}/{existing}.md".replace(os.sep, "/") if existing else None
     since, since_source = resolve_since(root, request.since, telemetry, _existing_meta(root, existing), op, exclude)
+    if request.since:
+        check_since(request.since, since, now)
     stats = gitstats.collect(root, since)
     started_at = since if since is not None else now
     if telemetry and telemetry.get("started_at"):
-        started_at = isotime.parse_iso(telemetry["started_at"], "telemetry started_at")
+        started_at = parse_time(telemetry["started_at"], "telemetry started_at")
     handoff_write_min = None
     if request.handoff_started_at:
-        handoff_write_min = isotime.minutes_between(
-            isotime.parse_iso(request.handoff_started_at, "handoff_started_at"), now
-        )
+        handoff_write_min = isotime.minutes_between(parse_time(request.handoff_started_at, "handoff_started_at"), now)
 
     log_alloc.ensure_state_subdir(state_dir, log_alloc.LOCKS_DIR)
     with session_lock(log_alloc.operator_lock_path(state_dir, op)):
-        existing = log_alloc.find_session_log(root, state_dir, session_id, op, days) if session_id else None
+        logs = log_alloc.operator_logs(root, op, days)  # one listing, taken under the lock
+        existing = log_alloc.find_session_log(root, state_dir, session_id, op, days, logs) if session_id else None
         if existing is not None:
             log_id, action = existing, "updated"
         else:
-            log_id, action = LogId(day=days[0], seq=log_alloc.next_seq(root, op, days[0]), operator=op), "created"
+            log_id, action = LogId(day=days[0], seq=log_alloc.seq_after(logs[days[0]]), operator=op), "created"
         meta = build_meta(log_id, request, session_id, started_at, now, stats, telemetry, handoff_write_min)
         problems = check_session_meta(meta)
         if problems:
@@ -194,7 +236,7 @@ def write_session(root: str, state_dir: str, request: WriteRequest, env_session_
         body_problems = section_problems(body)
         if body_problems:  # parse_request should make this impossible
             raise HelperError(f"{log_id}: body: {body_problems[0]}; nothing written")
-        data = frontmatter.dumps(meta, body).encode("utf-8")
+        data = rendered_log(log_id, meta, body)
         path = log_alloc.log_path(root, log_id)
         try:
             log_alloc.write_log_atomic(path, data)
