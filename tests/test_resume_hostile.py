@@ -132,3 +132,22 @@ def test_file_names_that_are_not_utf8(repo: Path) -> None:  # noqa: F811
     assert "| [CONV-\ufffd](CONV-%FF.md) |" in (sessions / "INDEX.md").read_text()
     proc = run_helper(repo, "backfill", "--operator", "RT")
     assert "Traceback" not in proc.stderr and "CONV-\\udcff.md" in proc.stderr
+
+
+@pytest.mark.parametrize("kind", ["fifo", "symlink-to-dev-zero", "directory"])
+def test_a_log_path_that_is_not_a_regular_file_is_a_warning_not_a_hang(repo: Path, kind: str) -> None:  # noqa: F811
+    team(repo)
+    bad = repo / "docs" / "sessions" / "AB-261121-09.md"
+    if kind == "fifo":
+        os.mkfifo(bad)
+    elif kind == "symlink-to-dev-zero":
+        bad.symlink_to("/dev/zero")
+    else:
+        bad.mkdir()
+    t0 = time.monotonic()
+    proc = resume(repo, "--operator", "AB", "--json", "--no-cache")
+    assert time.monotonic() - t0 < 10
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert [w.split(": ")[0] for w in data["warnings"]] == ["docs/sessions/AB-261121-09.md"]
+    assert data["last_session"]["id"] == "AB-261121-01"

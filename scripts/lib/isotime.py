@@ -34,11 +34,11 @@ def parse_iso(value: object, what: str) -> float:
         text = text[:-1] + "+00:00"
     try:
         parsed = _dt.datetime.fromisoformat(text)
-    except ValueError:
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=_dt.timezone.utc)
+        return parsed.timestamp()
+    except (ValueError, OverflowError):  # not ISO, or outside what an epoch float holds (0001-01-01+01:00)
         raise HelperError("%s: %r is not an ISO 8601 timestamp (e.g. 2026-11-21T04:27:22Z)" % (what, value)) from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=_dt.timezone.utc)
-    return parsed.timestamp()
 
 
 def iso_z(epoch: float) -> str:

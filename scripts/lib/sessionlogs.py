@@ -12,8 +12,10 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import re
+import stat
 
 from .workstreams import is_slug
 
@@ -98,11 +100,18 @@ def split_frontmatter_bytes(data: bytes, complete: bool) -> bytes | None:
 
 def read_frontmatter(path: str) -> str:
     """The frontmatter text of a log; LogError with the reason when there is none to use."""
+    # O_NONBLOCK + fstat: a FIFO or device named like a log must not hang or flood /resume;
+    # O_NOFOLLOW: a log is a regular file in the repo, never a link to elsewhere.
+    flags = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        fd = os.open(path, flags)
     except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise LogError("is a symbolic link") from None
         raise LogError(exc.strerror or str(exc)) from None
     try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise LogError("not a regular file")
         data = os.read(fd, READ_BYTES)
         complete = len(data) < READ_BYTES or not os.read(fd, 1)
     except OSError as exc:
