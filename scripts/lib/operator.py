@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import unicodedata
-from dataclasses import dataclass
+from collections import namedtuple
 
 from . import statefiles
 from .errors import HelperError
@@ -22,11 +20,10 @@ CACHE_NAME = "operator"
 SET_HINT = "scripts/handoff whoami --set XX"
 
 
-@dataclass(frozen=True)
-class Operator:
-    initials: str
-    source: str  # "env" | "cache" | "git"
-    detail: str = ""  # where exactly: the cache path, the git user.name
+# (initials, source "env" | "cache" | "git", detail: where exactly, e.g. the cache path or the git
+# user.name). A named tuple, not a dataclass or typing.NamedTuple: /resume's warm path resolves
+# the operator on every run, and importing dataclasses (through inspect) cost 9 ms of it.
+Operator = namedtuple("Operator", ("initials", "source", "detail"), defaults=("",))
 
 
 # Letters NFKD does not take apart into an ASCII letter and accents.
@@ -59,6 +56,8 @@ def _ascii_letter(ch: str) -> str | None:
     """The A-Z letter ``ch`` stands for in initials ("É" -> "E", "Ł" -> "L"), or None."""
     if ch in _TRANSLIT:
         return _TRANSLIT[ch]
+    import unicodedata  # only when deriving from a name (not on the env/cache path)
+
     base = unicodedata.normalize("NFKD", ch)[:1]
     return base.upper() if base.isascii() and base.isalpha() else None
 
@@ -73,6 +72,8 @@ def initials_from_name(name: str) -> str | None:
     word whose first letter has no A-Z equivalent ("Влад", "李") gives None: the caller asks for
     ``whoami --set`` rather than guessing from the rest of the name.
     """
+    import unicodedata
+
     text = unicodedata.normalize("NFKC", name)
     words = re.findall(r"[^\W\d_]+", re.sub(r"['\u2019\u02bc`]", "", text))
     if not words:
@@ -120,6 +121,8 @@ def write_cache(state_dir: str, initials: str) -> str:
 
 
 def git_user_name(root: str) -> str | None:
+    import subprocess  # only when the name comes from git: keeps the env/cache path fast
+
     try:
         out = subprocess.run(["git", "-C", root, "config", "user.name"], capture_output=True, text=True, check=False)
     except FileNotFoundError:
