@@ -24,8 +24,7 @@ from . import statefiles
 from . import telemetry_store as store
 from .errors import HelperError
 from .locking import session_lock
-from .telemetry import derive, merge_records, read_live_locked
-from .telemetry_record import SCHEMA_VERSION
+from .telemetry import derive, merge_records, parse_record, read_live_locked
 
 ARCHIVE_DIR = "archive"
 
@@ -54,23 +53,13 @@ def archived_parts(state_dir: str, session_id: str) -> list:
     return [path for _, _, path in sorted(parts)]
 
 
-def _parse_record(path: str, raw: bytes) -> dict:
-    try:
-        record = json.loads(raw)
-    except ValueError as exc:
-        raise HelperError("%s: not valid JSON (%s)" % (path, exc)) from None
-    if not isinstance(record, dict) or record.get("schema_version") != SCHEMA_VERSION:
-        raise HelperError("%s: not a schema_version %d telemetry record" % (path, SCHEMA_VERSION))
-    return record
-
-
 def _read_json_record(path: str) -> dict:
     try:
         with open(path, "rb") as f:
             raw = f.read()
     except OSError as exc:
         raise HelperError("%s: unreadable (%s)" % (path, exc.strerror or exc)) from None
-    return _parse_record(path, raw)
+    return parse_record(path, raw)
 
 
 def session_parts(state_dir: str, session_id: str) -> list:

@@ -172,33 +172,11 @@ def write_log_atomic(path: str, data: bytes) -> None:
     directory = os.path.dirname(path)
     os.makedirs(directory, exist_ok=True)
     statefiles.sweep_orphans(path, time.time(), max_age_s=-1.0)
-    tmp = "%s%d.%d%s" % (statefiles.tmp_prefix(path), os.getpid(), time.monotonic_ns(), statefiles.TMP_SUFFIX)
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
-    fd = os.open(tmp, flags, 0o666)
-    try:
+
+    def halves():  # two chunks, so a test can stop a writer half-way (HANDOFF_FAULT_PAUSE)
         half = len(data) // 2
-        for i, chunk in enumerate((data[:half], data[half:])):
-            if i == 1:
-                _fault("mid-write")
-            view = memoryview(chunk)
-            while view:
-                view = view[os.write(fd, view) :]
-        os.fsync(fd)
-    except BaseException:
-        os.close(fd)
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    os.close(fd)
-    _fault("before-rename")
-    try:
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    statefiles.fsync_dir(directory)
+        yield data[:half]
+        _fault("mid-write")
+        yield data[half:]
+
+    statefiles.write_atomic(path, halves(), mode=0o666, before_rename=lambda: _fault("before-rename"))

@@ -152,20 +152,26 @@ def fsync_dir(path: str) -> None:
         os.close(fd)
 
 
-def write_atomic(final_path: str, data: bytes, mode: int = 0o600) -> None:
-    """Write ``data`` to ``final_path`` so that a reader sees the old or the new bytes, never a mix.
+def write_atomic(final_path: str, data, mode: int = 0o600, before_rename=None) -> int:
+    """Write ``data`` (bytes, or an iterable of bytes chunks to stream) to ``final_path`` so that
+    a reader sees the old or the new content, never a mix. Returns the bytes written.
 
-    A SIGKILL between any two steps leaves at most an orphan ``*.tmp`` (swept later by
-    `sweep_orphans`), never a truncated ``final_path``.
+    Temp file in the same dir (O_EXCL, no links followed), fsync, ``os.replace``, dir fsync. A
+    SIGKILL between any two steps leaves at most an orphan ``*.tmp`` (swept later by
+    `sweep_orphans`), never a truncated ``final_path``. ``before_rename`` (tests' fault
+    injection) runs after the fsync, just before the rename.
     """
+    chunks = (data,) if isinstance(data, (bytes, bytearray, memoryview)) else data
     tmp = "%s%d.%d%s" % (tmp_prefix(final_path), os.getpid(), time.monotonic_ns(), TMP_SUFFIX)
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
     fd = os.open(tmp, flags, mode)
+    total = 0
     try:
-        view = memoryview(data)
-        while view:
-            written = os.write(fd, view)
-            view = view[written:]
+        for chunk in chunks:
+            view = memoryview(chunk)
+            total += len(view)
+            while view:
+                view = view[os.write(fd, view) :]
         os.fsync(fd)
     except BaseException:
         os.close(fd)
@@ -176,6 +182,8 @@ def write_atomic(final_path: str, data: bytes, mode: int = 0o600) -> None:
         raise
     os.close(fd)
     try:
+        if before_rename is not None:
+            before_rename()
         os.replace(tmp, final_path)
     except BaseException:
         try:
@@ -184,6 +192,7 @@ def write_atomic(final_path: str, data: bytes, mode: int = 0o600) -> None:
             pass
         raise
     fsync_dir(os.path.dirname(final_path) or ".")
+    return total
 
 
 def _sweep_tmp(directory: str, prefix: str, now: float, max_age_s: float) -> int:

@@ -31,7 +31,8 @@ COUNTER_FIELDS = (
 TABLE_FIELDS = ("tool_calls", "failures_by_tool", "invariants", "events")
 
 
-def _parse_record(path: str, raw: bytes) -> dict:
+def parse_record(path: str, raw: bytes) -> dict:
+    """A stored telemetry record (live or archived), or a one-line HelperError naming the file."""
     try:
         record = json.loads(raw)
     except ValueError as exc:
@@ -60,7 +61,7 @@ def read_live_locked(state_dir: str, session_id: str, project_dir: str = "") -> 
     except (OSError, ValueError) as exc:
         raise HelperError("%s: unreadable (%s)" % (path, exc)) from None
     else:
-        record = _parse_record(path, raw)
+        record = parse_record(path, raw)
     problems: list[str] = []
     record, counted = store.fold_spills(record, spills, problems.append)
     return record, counted

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import time
 from dataclasses import dataclass, field
 
 from . import statefiles
@@ -103,45 +102,13 @@ def _redacted_lines(data: bytes, summary: Redaction):
         start = stop + 1
 
 
-def _write_stream_atomic(dest: str, chunks) -> int:
-    """statefiles.write_atomic for an iterable of chunks (mode 0600); returns the bytes written."""
-    tmp = "%s%d.%d%s" % (statefiles.tmp_prefix(dest), os.getpid(), time.monotonic_ns(), statefiles.TMP_SUFFIX)
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
-    fd = os.open(tmp, flags, 0o600)
-    written = 0
-    try:
-        with os.fdopen(fd, "wb", closefd=False) as f:
-            for chunk in chunks:
-                f.write(chunk)
-                written += len(chunk)
-        os.fsync(fd)
-    except BaseException:
-        os.close(fd)
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    os.close(fd)
-    try:
-        os.replace(tmp, dest)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    statefiles.fsync_dir(os.path.dirname(dest) or ".")
-    return written
-
-
 def copy_redacted(source: str, dest: str) -> TranscriptCopy:
     data = read_source(source)
     summary = Redaction("")
     directory = os.path.dirname(dest)
     try:
         os.makedirs(directory, mode=0o700, exist_ok=True)
-        written = _write_stream_atomic(dest, _redacted_lines(data, summary))
+        written = statefiles.write_atomic(dest, _redacted_lines(data, summary))
         os.chmod(dest, 0o600)
     except OSError as exc:
         raise HelperError(f"{dest}: cannot write ({exc.strerror or exc})") from None
