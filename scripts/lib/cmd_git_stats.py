@@ -12,7 +12,7 @@ import sys
 
 from . import archive, gitstats, statefiles
 from . import operator as operator_mod
-from .errors import HelperError
+from .errors import HelperError, result_or_error
 from .project import find_root
 from .write_session import resolve_since
 
@@ -45,12 +45,7 @@ def stats_for(args) -> dict:
 
 
 def run(args) -> int:
-    try:
-        out = stats_for(args)
-    except HelperError as exc:
-        if not args.no_fail:
-            raise
-        out = {"error": str(exc)}
+    out = result_or_error(lambda: stats_for(args), args.no_fail)
     json.dump(out, sys.stdout, indent=2, ensure_ascii=False)
     sys.stdout.write("\n")
     return 0

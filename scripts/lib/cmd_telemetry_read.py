@@ -7,7 +7,7 @@ import os
 import sys
 
 from . import statefiles
-from .errors import HelperError
+from .errors import HelperError, result_or_error
 from .project import find_root
 from .telemetry import derive, latest_session_id, read_record
 
@@ -26,12 +26,7 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
-    try:
-        record = _read(args)
-    except HelperError as exc:
-        if not args.no_fail:
-            raise
-        record = {"error": str(exc)}
+    record = result_or_error(lambda: _read(args), args.no_fail)
     json.dump(record, sys.stdout, indent=2, sort_keys=True)
     sys.stdout.write("\n")
     return 0

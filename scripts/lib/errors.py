@@ -13,3 +13,17 @@ class HelperError(Exception):
     def __init__(self, message: str, exit_code: int = 1):
         super().__init__(message)
         self.exit_code = exit_code
+
+
+def result_or_error(produce, no_fail: bool) -> dict:
+    """``produce()``, or with ``no_fail`` ``{"error": message}`` for an expected failure.
+
+    For helpers pre-executed by a slash command (``--no-fail``): there a non-zero exit aborts
+    the whole command, so the problem travels in the output instead (tests/e2e/FINDINGS.md).
+    """
+    try:
+        return produce()
+    except HelperError as exc:
+        if not no_fail:
+            raise
+        return {"error": str(exc)}

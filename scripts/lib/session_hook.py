@@ -172,9 +172,9 @@ def record_event(payload: dict, project_dir: str, state_dir: str, config: dict, 
     now = time.time()
     now_iso = statefiles.now_iso(now)
     invariants = config["invariants"]
-    # Check the payload against a scratch record first: a bad payload is refused before it can
-    # take the lock or be spilled, so nothing below fails because of the payload.
-    tr.apply_event(tr.new_record(session_id, project_dir, now_iso), payload, now, now_iso, invariants)
+    # A bad payload is refused before it can take the lock or be spilled, so nothing below fails
+    # because of the payload.
+    tr.check_payload(payload)
     json_path = statefiles.record_path(state_dir, session_id)
     try:
         fd = statefiles.flock_session(

@@ -205,6 +205,26 @@ def _agent_id_from_response(payload: dict):
     return None
 
 
+def check_payload(payload: dict) -> tuple:
+    """The fields `apply_event` uses, checked: (event, transcript_path, tool_name, tool_use_id,
+    agent_id, agent_type), the ones an event does not carry as None. Raises `BadPayload` for an
+    event this hook does not handle or whose fields are unusable. Reads nothing else."""
+    event = payload.get("hook_event_name")
+    if event not in HANDLED_EVENTS:
+        raise BadPayload("unhandled event %r" % (event,))
+    transcript = _str_field(payload, "transcript_path")
+    tool_name = tool_use_id = agent_id = agent_type = None
+    if event in ("PostToolUse", "PostToolUseFailure", "PreToolUse"):
+        tool_name = _str_field(payload, "tool_name", required=True)
+        if not tool_name:
+            raise BadPayload("empty tool_name")
+        tool_use_id = _str_field(payload, "tool_use_id")
+    if event in ("SubagentStart", "SubagentStop"):
+        agent_id = _str_field(payload, "agent_id", required=True)
+        agent_type = _str_field(payload, "agent_type")
+    return event, transcript, tool_name, tool_use_id, agent_id, agent_type
+
+
 def apply_event(
     record: dict,
     payload: dict,
@@ -219,20 +239,8 @@ def apply_event(
     Raises `BadPayload` for an event this hook handles but whose fields are unusable; the
     caller leaves the record untouched and logs the reason.
     """
-    event = payload.get("hook_event_name")
-    if event not in HANDLED_EVENTS:
-        raise BadPayload("unhandled event %r" % (event,))
-    transcript = _str_field(payload, "transcript_path")
-
-    # Read and check every field before the first mutation: a BadPayload leaves the record as it was.
-    if event in ("PostToolUse", "PostToolUseFailure", "PreToolUse"):
-        tool_name = _str_field(payload, "tool_name", required=True)
-        if not tool_name:
-            raise BadPayload("empty tool_name")
-        tool_use_id = _str_field(payload, "tool_use_id")
-    if event in ("SubagentStart", "SubagentStop"):
-        agent_id = _str_field(payload, "agent_id", required=True)
-        agent_type = _str_field(payload, "agent_type")
+    # Every field is checked before the first mutation: a BadPayload leaves the record as it was.
+    event, transcript, tool_name, tool_use_id, agent_id, agent_type = check_payload(payload)
 
     for name in invariants:
         record["invariants"].setdefault(name, 0)
