@@ -19,20 +19,20 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from lib.errors import HelperError  # noqa: E402
+from lib.core.errors import HelperError  # noqa: E402
 
 # name -> (module, one-line help)
 COMMANDS = {
-    "telemetry-read": ("lib.cmd_telemetry_read", "print a session's telemetry record (JSON)"),
-    "whoami": ("lib.cmd_whoami", "print (or --set) the operator's initials"),
-    "git-stats": ("lib.cmd_git_stats", "commits, files and lines changed since the session start (JSON)"),
-    "write-session": ("lib.cmd_write_session", "write docs/sessions/<OP>-<YYMMDD>-<NN>.md from JSON on stdin"),
-    "archive-state": ("lib.cmd_archive_state", "archive a session's state and its redacted transcript"),
-    "changelog": ("lib.cmd_changelog", "append the session's commits to CHANGELOG.md"),
-    "validate": ("lib.cmd_validate", "check session logs and workstreams against their schemas"),
-    "resume": ("lib.cmd_resume", "the /resume dashboard"),
-    "backfill": ("lib.cmd_backfill", "add operator: to legacy CONV-*.md logs"),
-    "regen-indexes": ("lib.cmd_regen_indexes", "regenerate docs/sessions/INDEX.md and workstreams/INDEX.md"),
+    "telemetry-read": ("lib.commands.telemetry_read", "print a session's telemetry record (JSON)"),
+    "whoami": ("lib.commands.whoami", "print (or --set) the operator's initials"),
+    "git-stats": ("lib.commands.git_stats", "commits, files and lines changed since the session start (JSON)"),
+    "write-session": ("lib.commands.write_session", "write docs/sessions/<OP>-<YYMMDD>-<NN>.md from JSON on stdin"),
+    "archive-state": ("lib.commands.archive_state", "archive a session's state and its redacted transcript"),
+    "changelog": ("lib.commands.changelog", "append the session's commits to CHANGELOG.md"),
+    "validate": ("lib.commands.validate", "check session logs and workstreams against their schemas"),
+    "resume": ("lib.commands.resume", "the /resume dashboard"),
+    "backfill": ("lib.commands.backfill", "add operator: to legacy CONV-*.md logs"),
+    "regen-indexes": ("lib.commands.regen_indexes", "regenerate docs/sessions/INDEX.md and workstreams/INDEX.md"),
 }
 THIRD_PARTY = {"yaml": "pyyaml", "jsonschema": "jsonschema", "filelock": "filelock"}
 
@@ -45,9 +45,21 @@ def _usage() -> str:
 
 
 def missing_dependency_hint(package: str) -> str:
-    from lib.runtime import setup_command
+    from lib.install.runtime import setup_command
 
     return "handoff: missing Python package %r; run: %s" % (package, setup_command())
+
+
+def _project(args):
+    """The one `Project` of this run (lib/core/project.py), built here and passed down."""
+    from lib.core.project import Unavailable, discover
+
+    try:
+        return discover(args.root)
+    except HelperError as exc:
+        if getattr(args, "no_fail", False):  # the command reports it in its own format
+            return Unavailable(exc)
+        raise
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -66,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.add_argument("--root", help="project root (default: $CLAUDE_PROJECT_DIR, else the git top level)")
         module.add_arguments(parser)
         args = parser.parse_args(argv[1:])
-        return int(module.run(args) or 0)
+        return int(module.run(args, _project(args)) or 0)
     except HelperError as exc:
         print("handoff: %s" % exc, file=sys.stderr)
         return exc.exit_code

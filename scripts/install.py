@@ -9,7 +9,7 @@ the target's .claude/settings.json (keeping every hook and setting of yours; a s
 nothing), adds .claude/state/ to .gitignore, creates docs/sessions/ and workstreams/ with their
 READMEs, and sets up <repo>/.venv with the helpers' packages (or prints the one command that
 does). Everything added is listed in <repo>/.claude/handoff-install.json; --uninstall removes
-exactly that. See scripts/lib/installer.py. Standard library only.
+exactly that. See scripts/lib/install/installer.py. Standard library only.
 
 Exit codes: 0 done; 1 refused (one line on stderr, nothing changed); 2 bad usage.
 """
@@ -27,7 +27,7 @@ if sys.version_info < (3, 10):
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from lib.installer import InstallError, install, uninstall  # noqa: E402
+from lib.install.installer import InstallError, install, uninstall  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

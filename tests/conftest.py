@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -10,6 +12,14 @@ from hookutil import REPO, init_git, install_bundle
 
 # Unit tests import the bundle's modules as the helpers do: `from lib import ...`.
 sys.path.insert(0, str(REPO / "scripts"))
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    root = tmp_path / "proj"
+    root.mkdir()
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    return root
 
 
 @pytest.fixture

@@ -143,7 +143,7 @@ class Repo:
         return self.path / "docs" / "sessions"
 
     def log(self, log_id: str):
-        from lib import frontmatter
+        from lib.logs import frontmatter
 
         return frontmatter.load(str(self.sessions / f"{log_id}.md"))
 

@@ -4,17 +4,17 @@
 Registered (``.claude/settings.json``, or ``hooks/hooks.json`` for the plugin) for
 PostToolUse (matcher ``*``), PostToolUseFailure, PreToolUse (matcher ``Task|Agent``),
 SessionStart, SessionEnd, SubagentStart and SubagentStop. One script, dispatched on
-``hook_event_name`` (see lib/telemetry_record.py for what each event counts).
+``hook_event_name`` (see lib/core/telemetry_record.py for what each event counts).
 
 Contract with Claude Code (payload samples: tests/fixtures/payloads/):
 - It never blocks or slows the agent loop: every outcome exits 0 with nothing on stdout
   (except SessionStart context when the user opted in), and each failure appends one line to
   the bounded ``<state dir>/hook-errors.log``.
-- It imports only the standard library, and not even ``json`` (see lib/fastjson.py); it is run
+- It imports only the standard library, and not even ``json`` (see lib/core/fastjson.py); it is run
   as ``python3 -S`` because ``site`` alone costs 3x the interpreter's start-up here.
 - A count is never lost: the record is read, updated and atomically replaced under the
   session's flock. If the lock makes no progress for 1.5 s (a hung holder), or the queue is
-  longer than 4 s, the event is spilled to a file the next writer folds in (lib/telemetry_store.py),
+  longer than 4 s, the event is spilled to a file the next writer folds in (lib/core/telemetry_store.py),
   and the spill is logged: the hook stays well inside its 5 s timeout and loses nothing.
 """
 
@@ -28,7 +28,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 if __name__ == "__main__":
     try:
-        from lib.session_hook import main
+        from lib.core.session_hook import main
 
         code = main()
     except BaseException:  # KeyboardInterrupt, SystemExit from a signal, a broken install: exit 0

@@ -14,7 +14,7 @@ The history is shaped like a real team's: 12 operators over about three years, e
 touching one or two workstreams that were alive at the time (mostly the author's own), 200
 legacy ``CONV-*.md`` logs at the start (half without ``operator:``), and a few workstreams no
 log mentions yet, so the cold walk has to go all the way back. Files are back-dated a day, as
-after a checkout (files modified in the last 2 s are never cached; see lib/resume_cache.py).
+after a checkout (files modified in the last 2 s are never cached; see lib/resume/cache.py).
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ import time
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(REPO, "scripts"))
 
-from lib import frontmatter  # noqa: E402
+from lib.logs import frontmatter  # noqa: E402
 
 OPERATORS = ["RT", "AB", "CK", "DM", "EL", "FS", "GH", "JW", "KP", "LN", "MO", "SV"]
 WORDS = [

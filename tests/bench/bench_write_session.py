@@ -30,7 +30,7 @@ REPO = Path(__file__).resolve().parents[2]
 HELPERS = REPO / "scripts" / "handoff_helpers.py"
 sys.path.insert(0, str(REPO / "scripts"))
 
-from lib import frontmatter  # noqa: E402
+from lib.logs import frontmatter  # noqa: E402
 
 NOW = "2026-11-21T12:00:00Z"
 OPERATORS = ("AB", "CD", "EF", "GH", "IJ")

@@ -25,7 +25,7 @@ import pytest
 from .fake_api import message_text
 from .test_install_e2e import HELPERS_ENV, REPO, bash, git, helper, identify, run_install, tool_results
 
-SECRET = "AKIAE2EFAKEKEY123456"  # an AWS access key id shape: lib/redact.py must catch it
+SECRET = "AKIAE2EFAKEKEY123456"  # an AWS access key id shape: lib/logs/redact.py must catch it
 MARKER = "transcript-marker-7f3a"
 
 MODES = {
@@ -152,7 +152,7 @@ def test_handoff_then_resume(run_claude, git_project: Path, mode: str) -> None:
     assert log_path.parent == project / "docs" / "sessions" and log_path.is_file()
     launcher = [str(project / "scripts" / "handoff")] if mode == "local" else [str(REPO / "scripts" / "handoff")]
     helper(launcher, project, "validate", str(log_path))
-    from lib import frontmatter  # tests/conftest.py puts scripts/ on sys.path
+    from lib.logs import frontmatter  # tests/conftest.py puts scripts/ on sys.path
 
     meta = frontmatter.load(str(log_path)).meta
     assert meta["session_id"] == session_id and meta["id"] == written["id"]

@@ -1,0 +1,67 @@
+"""``changelog [--since ISO] [--session-id ID]``: append the session's commits to CHANGELOG.md.
+
+The window is the one ``write-session`` uses (lib/write_session.resolve_since); entries and
+idempotence are described in lib/logs/changelog.py. Prints ``{"path", "added", "skipped", ...}``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+from ..core import isotime
+from ..core.errors import HelperError
+from ..logs import changelog, gitstats, log_alloc
+from ..logs import operator as operator_mod
+from ..logs.write_session import resolve_since
+from ..state import archive
+from ..state.locking import session_lock
+
+LOCK_NAME = "changelog.lock"
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("--since", help="start of the window (ISO 8601; default: the session start)")
+    parser.add_argument("--session-id", help="default: $CLAUDE_CODE_SESSION_ID")
+
+
+def run(args, project) -> int:
+    root = project.root
+    gitstats.ensure_repo(root)
+    state_dir = project.state_dir
+    session_id = args.session_id or os.environ.get("CLAUDE_CODE_SESSION_ID") or None
+    telemetry = archive.session_telemetry(state_dir, session_id) if session_id and not args.since else None
+    try:
+        operator = operator_mod.resolve(root, state_dir).initials
+    except HelperError:
+        operator = None
+    since, source = resolve_since(root, args.since, telemetry, None, operator, None)
+    commits = gitstats.commits_since(root, since, no_merges=True) if gitstats.head_commit(root) else []
+    path = changelog.path_in(root)
+    log_alloc.ensure_state_subdir(state_dir, log_alloc.LOCKS_DIR)
+    with session_lock(os.path.join(state_dir, log_alloc.LOCKS_DIR, LOCK_NAME)):
+        try:
+            with open(path, encoding="utf-8") as f:
+                existing = f.read()
+        except FileNotFoundError:
+            existing = None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise HelperError(f"{path}: unreadable ({exc})") from None
+        update = changelog.update(existing, commits, isotime.utc_date(isotime.now()))
+        if update.added:
+            try:
+                log_alloc.write_log_atomic(path, update.text.encode("utf-8"))
+            except OSError as exc:
+                raise HelperError(f"{path}: cannot write ({exc.strerror or exc})") from None
+    out = {
+        "path": changelog.NAME,
+        "since": isotime.iso_z(since) if since is not None else None,
+        "since_source": source,
+        "heading": update.heading if update.added else None,
+        "added": [c.sha[: changelog.SHORT] for c in update.added],
+        "skipped": [c.sha[: changelog.SHORT] for c in update.skipped],
+    }
+    json.dump(out, sys.stdout, indent=2, ensure_ascii=False)
+    sys.stdout.write("\n")
+    return 0

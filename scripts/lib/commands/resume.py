@@ -1,0 +1,103 @@
+"""``resume [--operator XX] [--json | --compact]``: the /resume dashboard (lib/resume/dashboard.py).
+
+The operator: ``--operator``, else ``--operator-arg`` when not empty (what the slash command
+passes from ``$ARGUMENTS``; lowercase initials are accepted there), else ``whoami``.
+``--no-fail``: a problem (say, an unknown operator) is printed on stdout as ``handoff: ...`` and
+the exit status is 0: in slash-command ``!`` pre-execution a non-zero exit aborts the command
+before the model sees anything (tests/e2e/FINDINGS.md).
+Imports stay lean (no jsonschema, and YAML only when a file has to be parsed): the warm path
+reads the cache and stats files.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from ..core.errors import HelperError
+from ..resume.sessionlogs import is_operator
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("--operator", help="whose dashboard (initials, e.g. RT); default: whoami")
+    parser.add_argument(
+        "--operator-arg",
+        default="",
+        metavar="TEXT",
+        help="the slash command's $ARGUMENTS: initials, or empty for whoami",
+    )
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--json", action="store_true", help="print the dashboard as one JSON object")
+    mode.add_argument(
+        "--compact",
+        action="store_true",
+        help="at most 40 lines: the latest resume prompt and the next phases (SessionStart context)",
+    )
+    parser.add_argument("--no-cache", action="store_true", help="neither read nor write resume-cache.json")
+    parser.add_argument(
+        "--no-fail", action="store_true", help="exit 0 and print problems in the output (for ! pre-execution)"
+    )
+    parser.add_argument("--stats", action="store_true", help="print what was parsed and cached to stderr")
+
+
+def _operator_from_arg(text: str) -> str | None:
+    value = text.strip()
+    if not value:
+        return None
+    words = value.split()
+    if len(words) != 1 or not is_operator(words[0].upper()):
+        raise HelperError(
+            "/resume argument %r: expected operator initials (2-4 letters, e.g. RT) or nothing" % value[:60]
+        )
+    return words[0].upper()
+
+
+def resolve_operator(args, root: str, state_dir: str) -> str:
+    if args.operator:
+        if not is_operator(args.operator):
+            raise HelperError("--operator %r: expected 2-4 capital letters (e.g. RT)" % args.operator[:60])
+        return args.operator
+    from_arg = _operator_from_arg(args.operator_arg or "")
+    if from_arg:
+        return from_arg
+    from ..logs import operator as operator_mod
+
+    return operator_mod.resolve(root, state_dir).initials
+
+
+def run(args, project) -> int:
+    try:
+        return _run(args, project)
+    except HelperError as exc:
+        if not args.no_fail:
+            raise
+        text = "handoff: %s\n(/resume could not build the dashboard; see `scripts/handoff resume --help`.)\n" % exc
+        sys.stdout.buffer.write(text.encode("utf-8", "backslashreplace"))
+        return 0
+
+
+def _run(args, project) -> int:
+    from ..core import isotime
+    from ..resume import dashboard as resume
+    from ..resume.cache import ResumeCache
+
+    root = project.root
+    state_dir = project.state_dir
+    operator = resolve_operator(args, root, state_dir)
+    now = isotime.now()
+    cache = ResumeCache.disabled(root) if args.no_cache else ResumeCache.open(state_dir, root)
+    data = resume.build(root, operator, now, cache, compact=args.compact)
+    stats = data.pop("stats")
+    if args.stats:
+        print("resume: " + json.dumps(stats, sort_keys=True), file=sys.stderr)
+    if args.json:
+        text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    elif args.compact:
+        text = resume.render_compact(data)
+    else:
+        text = resume.render_text(data)
+    # backslashreplace: a file name that is not UTF-8 must not crash the dashboard
+    sys.stdout.buffer.write(text.encode("utf-8", "backslashreplace"))
+    sys.stdout.flush()
+    return 0
+

@@ -1,0 +1,167 @@
+"""The project (the user's repository) every helper and the hook works on: one `Project` value.
+
+Each entry point builds it once: the helper CLI from ``--root`` / ``$CLAUDE_PROJECT_DIR`` / the
+working directory (`discover`), the hook from ``$CLAUDE_PROJECT_DIR`` (`for_hook`). Modules take
+the value, never a ``root`` string to derive paths from again, so "where is the state dir" and
+"which git repository is this" have one answer per run.
+
+Standard library only and no child process (the hook imports it on every tool call, and a
+``git`` start is most of ``/resume``'s warm budget): the git directories are read from disk the
+way git reads them (``.git`` is a directory, or a file ``gitdir: <path>`` in a worktree or a
+submodule; a worktree's git dir holds ``commondir`` naming the shared one).
+"""
+
+import os
+
+from .errors import HelperError
+
+CONFIG_RELPATH = os.path.join(".claude", "handoff.json")
+
+
+class Project:
+    """``root``: the work tree's top; ``git_dir``: this work tree's git dir (None outside git);
+    ``git_common_dir``: the dir shared by every worktree of the repository (objects, refs,
+    hooks; equal to ``git_dir`` in a main checkout); ``state_dir``: where telemetry, caches and
+    locks live (never committed)."""
+
+    __slots__ = ("root", "git_dir", "git_common_dir", "state_dir")
+
+    def __init__(self, root: str, git_dir, git_common_dir, state_dir: str):
+        self.root = root
+        self.git_dir = git_dir
+        self.git_common_dir = git_common_dir
+        self.state_dir = state_dir
+
+    @classmethod
+    def at(cls, root: str) -> "Project":
+        """The project whose work tree is ``root`` (already resolved)."""
+        from . import statefiles
+
+        root = os.path.abspath(root)
+        git_dir, common_dir = git_dirs(root)
+        return cls(root, git_dir, common_dir, statefiles.state_dir_for(root))
+
+    @property
+    def config_path(self) -> str:
+        return os.path.join(self.root, CONFIG_RELPATH)
+
+    def path(self, *parts: str) -> str:
+        """A path inside the work tree."""
+        return os.path.join(self.root, *parts)
+
+    def __repr__(self) -> str:
+        return "Project(root=%r, git_common_dir=%r, state_dir=%r)" % (self.root, self.git_common_dir, self.state_dir)
+
+
+def _read_small(path: str) -> str:
+    with open(path, encoding="utf-8", errors="surrogateescape") as fh:
+        return fh.read(64 * 1024).strip()
+
+
+def git_dirs(root: str) -> tuple:
+    """``(git_dir, git_common_dir)`` for the work tree at ``root``, or ``(None, None)``.
+
+    Reads what git reads: ``.git`` as a directory, else the ``gitdir:`` line of a ``.git`` file
+    (relative paths are relative to the work tree), then that dir's ``commondir`` file if any
+    (relative to the git dir). ``$GIT_DIR`` / ``$GIT_COMMON_DIR`` win when set, as they do for git.
+    """
+    env_git_dir = os.environ.get("GIT_DIR")
+    if env_git_dir:
+        git_dir = os.path.abspath(env_git_dir)
+    else:
+        dot_git = os.path.join(root, ".git")
+        if os.path.isdir(dot_git):
+            git_dir = dot_git
+        elif os.path.isfile(dot_git):
+            try:
+                line = _read_small(dot_git)
+            except OSError:
+                return None, None
+            if not line.startswith("gitdir:"):
+                return None, None
+            git_dir = os.path.normpath(os.path.join(root, line[len("gitdir:"):].strip()))
+        else:
+            return None, None
+    env_common = os.environ.get("GIT_COMMON_DIR")
+    if env_common:
+        return git_dir, os.path.abspath(env_common)
+    try:
+        common = _read_small(os.path.join(git_dir, "commondir"))
+    except OSError:
+        return git_dir, git_dir
+    return git_dir, os.path.normpath(os.path.join(git_dir, common)) if common else git_dir
+
+
+def _git_toplevel_by_walking(start: str):
+    """The nearest directory at or above ``start`` holding a ``.git`` entry (a dir, or the file
+    a worktree or submodule has): what ``git rev-parse --show-toplevel`` answers, without
+    starting git (a process start is most of ``/resume``'s warm budget)."""
+    current = os.path.abspath(start)
+    while True:
+        if os.path.lexists(os.path.join(current, ".git")):
+            return current
+        parent = os.path.dirname(current)
+        if parent == current:
+            return None
+        current = parent
+
+
+def _git_toplevel_by_asking_git():
+    import subprocess
+
+    try:
+        out = subprocess.run(["git", "rev-parse", "--show-toplevel"], capture_output=True, text=True, check=False)
+    except FileNotFoundError:
+        raise HelperError("git is not installed; pass --root DIR") from None
+    return out.stdout.strip() if out.returncode == 0 and out.stdout.strip() else None
+
+
+def find_root(explicit=None) -> str:
+    """``--root``, else ``$CLAUDE_PROJECT_DIR``, else the git top level of the working directory.
+
+    ``$CLAUDE_PROJECT_DIR`` is empty (not unset) in slash-command ``!`` pre-execution, so an
+    empty value falls through to git (tests/e2e/FINDINGS.md). With ``GIT_DIR``/``GIT_WORK_TREE``
+    set, only git itself knows the answer, so it is asked.
+    """
+    if explicit:
+        if not os.path.isdir(explicit):
+            raise HelperError("--root %s: not a directory" % explicit)
+        return os.path.abspath(explicit)
+    env_dir = os.environ.get("CLAUDE_PROJECT_DIR")
+    if env_dir and os.path.isdir(env_dir):
+        return os.path.abspath(env_dir)
+    if os.environ.get("GIT_DIR") or os.environ.get("GIT_WORK_TREE"):
+        top = _git_toplevel_by_asking_git()
+    else:
+        top = _git_toplevel_by_walking(os.getcwd())
+    if not top:
+        raise HelperError("%s is not inside a git repository; pass --root DIR" % os.getcwd())
+    return top
+
+
+def discover(explicit_root=None) -> Project:
+    """The helper CLI's project: `find_root`, then `Project.at`."""
+    return Project.at(find_root(explicit_root))
+
+
+def for_hook(project_dir: str) -> Project:
+    """The hook's project: the directory Claude Code names (``$CLAUDE_PROJECT_DIR``, else the
+    working directory); never an error, whatever is or is not on disk."""
+    return Project.at(project_dir)
+
+
+class Unavailable:
+    """Stands in for a `Project` that could not be found, for commands run with ``--no-fail``.
+
+    Those commands are pre-executed by slash commands, where a non-zero exit aborts the whole
+    command (tests/e2e/FINDINGS.md); each reports a failure in its own output format. Touching
+    any attribute raises the original error inside the command, where that format is chosen.
+    """
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: HelperError):
+        self.error = error
+
+    def __getattr__(self, name):
+        raise self.error

@@ -1,0 +1,94 @@
+"""SessionStart context: the compact ``/resume`` dashboard, for the telemetry hook.
+
+The hook imports this only when ``.claude/handoff.json`` has ``"resume_on_start": true`` and the
+session starts fresh (``startup`` or ``clear``); see ``session_start_context`` in
+scripts/hooks/session_state.py. Standard library only: the hook runs as ``python3 -S`` and
+cannot import yaml, so the dashboard is built by the helpers in a child process, through the
+same launcher the slash commands use (``scripts/handoff resume --compact``), which finds a
+Python that has yaml (for a plugin install, in ``$CLAUDE_PLUGIN_DATA/venv`` once it exists).
+
+Budget: the hook's timeout is 5 s and it must never block the session, so the child gets
+`TIMEOUT_S`; a child that is slower, fails or prints nothing raises `ContextUnavailable` with
+the reason, which the hook logs to ``hook-errors.log`` (and the session starts without context).
+"""
+
+import os
+import signal
+import subprocess
+
+TIMEOUT_S = 3.0
+MAX_LINES = 40
+MAX_BYTES = 64 * 1024
+
+
+class ContextUnavailable(Exception):
+    """The dashboard could not be produced; the message says why."""
+
+
+def launcher_path() -> str:
+    """``scripts/handoff``, next to the ``scripts/lib`` directory this package is in."""
+    lib_dir = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    return os.path.join(os.path.dirname(lib_dir), "handoff")
+
+
+def compact_dashboard(project_dir: str, state_dir: str, timeout: float = TIMEOUT_S) -> str:
+    """At most `MAX_LINES` lines of dashboard text; raises ContextUnavailable instead of ''."""
+    launcher = launcher_path()
+    env = dict(os.environ)
+    env["CLAUDE_PROJECT_DIR"] = project_dir
+    env["HANDOFF_STATE_DIR"] = state_dir
+    argv = ["sh", launcher]
+    # Plugin install: the launcher finds the plugin's venv through --data (the slash commands
+    # pass "${CLAUDE_PLUGIN_DATA}"). Only once that venv exists: building it (pip) takes longer
+    # than this hook may, and the first slash command builds it anyway.
+    data = os.environ.get("CLAUDE_PLUGIN_DATA")
+    if data and os.access(os.path.join(data, "venv", "bin", "python"), os.X_OK):
+        argv += ["--data", data]
+    try:
+        proc = subprocess.Popen(
+            argv + ["resume", "--compact"],
+            cwd=project_dir,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,  # its own process group: a timeout kills grandchildren too
+        )
+    except OSError as exc:
+        raise ContextUnavailable("cannot run %s: %s" % (launcher, exc.strerror or exc)) from None
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _kill_group(proc)
+        raise ContextUnavailable("resume --compact took over %.1f s; no context added" % timeout) from None
+    if proc.returncode != 0:
+        detail = err.decode("utf-8", "replace").strip().splitlines()
+        raise ContextUnavailable(
+            "resume --compact exited %d: %s" % (proc.returncode, detail[-1][:300] if detail else "(no message)")
+        )
+    text = out[:MAX_BYTES].decode("utf-8", "replace")
+    lines = text.splitlines()[:MAX_LINES]
+    if not any(line.strip() for line in lines):
+        raise ContextUnavailable("resume --compact printed nothing")
+    return "\n".join(lines)
+
+
+def _kill_group(proc) -> None:
+    """Kill the child's whole process group, then reap it without waiting on stray pipes: a
+    grandchild that escaped the group must not hold the hook past its budget."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except OSError:
+        pass
+    try:
+        proc.communicate(timeout=0.5)
+    except subprocess.TimeoutExpired:
+        for pipe in (proc.stdout, proc.stderr):
+            try:
+                pipe.close()
+            except OSError:
+                pass
+        try:
+            proc.wait(timeout=0.5)
+        except subprocess.TimeoutExpired:
+            pass

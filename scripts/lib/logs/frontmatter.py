@@ -1,0 +1,175 @@
+"""YAML frontmatter: a small, obvious API in the spirit of python-frontmatter.
+
+    doc = frontmatter.parse(text, path)      # -> Document(meta, body)
+    text = frontmatter.dumps(meta, body)     # round-trips every string exactly
+    doc = frontmatter.load(path)
+
+Invariants (tests/test_frontmatter.py):
+- Reading never executes or constructs anything but plain data: ``yaml.CSafeLoader`` when
+  PyYAML has its C extension, else ``yaml.SafeLoader``; never an unsafe loader.
+- One hostile file cannot stall or exhaust a reader: frontmatter over ``MAX_FRONTMATTER_BYTES``
+  is refused before parsing, and a document whose aliases expand past ``MAX_NODES`` (a
+  "billion laughs") is refused after parsing, before anyone walks it.
+- Timestamps come back as strings: PyYAML turns an unquoted ``2026-01-02`` into a date, so
+  `parse` normalises dates and datetimes to ISO strings, and `dumps` quotes every string
+  that would otherwise be re-typed on the next read. A timestamp that is no date at all
+  (``2026-02-30``, ``T25:00:00``, year 0) is a `FrontmatterError`, never a traceback.
+- Every failure to read or parse a file is one `FrontmatterError` naming the file: callers
+  report it as one line and go on with the next file.
+- `load` reads bytes as they are (no newline translation: a lone ``\r`` in a body stays a
+  ``\r``), only from a regular file (never a FIFO, a device or through a symbolic link; see
+  statefiles.read_regular) of at most `MAX_FILE_BYTES`.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+from dataclasses import dataclass, field
+
+import yaml
+
+from ..core import statefiles
+from ..core.errors import HelperError
+
+try:  # the C loader is ~10x faster; the choice is made once, at import
+    _Loader = yaml.CSafeLoader
+    _Dumper = yaml.CSafeDumper
+except AttributeError:  # PyYAML built without libyaml
+    _Loader = yaml.SafeLoader
+    _Dumper = yaml.SafeDumper
+
+DELIMITER = "---"
+MAX_FRONTMATTER_BYTES = 64 * 1024
+MAX_NODES = 100_000
+MAX_FILE_BYTES = 16 * 1024 * 1024
+
+
+class FrontmatterError(HelperError):
+    """A file whose frontmatter cannot be used; the message names the file and the problem."""
+
+
+@dataclass
+class Document:
+    meta: dict = field(default_factory=dict)
+    body: str = ""
+
+
+def split(text: str) -> tuple[str | None, str]:
+    """(frontmatter YAML or None, body). The frontmatter is between a first line ``---`` and
+    the next line that is exactly ``---``; the body starts after that line."""
+    if not (text.startswith("---\n") or text.startswith("---\r\n")):
+        return None, text
+    start = text.index("\n") + 1
+    pos = start
+    while True:
+        nl = text.find("\n", pos)
+        line = text[pos:] if nl < 0 else text[pos:nl]
+        if line.rstrip("\r") == DELIMITER:
+            return text[start:pos], ("" if nl < 0 else text[nl + 1 :])
+        if nl < 0:
+            return None, text  # never closed: not frontmatter
+        pos = nl + 1
+
+
+def _normalise(value, budget: list):
+    """Dates to ISO strings; counts nodes so alias expansion stays bounded."""
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise ValueError("frontmatter expands past %d nodes (YAML alias bomb?)" % MAX_NODES)
+    if isinstance(value, dict):
+        return {_normalise(k, budget): _normalise(v, budget) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_normalise(v, budget) for v in value]
+    if isinstance(value, _dt.datetime):
+        if value.tzinfo is not None and value.utcoffset() == _dt.timedelta(0):
+            return value.replace(tzinfo=None).isoformat() + "Z"
+        return value.isoformat()
+    if isinstance(value, _dt.date):
+        return value.isoformat()
+    return value
+
+
+def parse_yaml(yaml_text: str, path: str = "<string>") -> dict:
+    if len(yaml_text.encode("utf-8", "surrogatepass")) > MAX_FRONTMATTER_BYTES:
+        raise FrontmatterError("%s: frontmatter is over %d bytes" % (path, MAX_FRONTMATTER_BYTES))
+    try:
+        data = yaml.load(yaml_text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = " (line %d)" % (mark.line + 2) if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise FrontmatterError("%s: frontmatter is not valid YAML%s: %s" % (path, where, problem)) from None
+    except RecursionError:
+        raise FrontmatterError("%s: frontmatter nests too deeply" % path) from None
+    except (ValueError, TypeError, OverflowError) as exc:
+        # PyYAML builds dates itself: "2026-02-30", "T25:00:00Z" or year 0 raise from datetime.
+        raise FrontmatterError("%s: frontmatter has an impossible value: %s" % (path, exc)) from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise FrontmatterError("%s: frontmatter is not a mapping" % path)
+    try:
+        return _normalise(data, [MAX_NODES])
+    except (ValueError, TypeError, OverflowError, RecursionError) as exc:
+        raise FrontmatterError("%s: %s" % (path, exc)) from None
+
+
+def parse(text: str, path: str = "<string>") -> Document:
+    """A document's frontmatter and body; FrontmatterError when it has no usable frontmatter."""
+    yaml_text, body = split(text)
+    if yaml_text is None:
+        raise FrontmatterError("%s: no frontmatter (the file must start with a '---' line)" % path)
+    return Document(parse_yaml(yaml_text, path), body)
+
+
+def load(path: str) -> Document:
+    """The document at ``path``; FrontmatterError (one line) for anything that is not one."""
+    path = os.fspath(path)
+    try:
+        data = statefiles.read_regular(path, MAX_FILE_BYTES)
+    except FileNotFoundError:
+        raise FrontmatterError("%s: no such file" % path) from None
+    except statefiles.NotRegularFile as exc:
+        raise FrontmatterError("%s: %s; not read" % (path, exc.strerror or "not a regular file")) from None
+    except ValueError:
+        raise FrontmatterError("%s: over %d bytes; not read" % (path, MAX_FILE_BYTES)) from None
+    except OSError as exc:
+        raise FrontmatterError("%s: %s" % (path, exc.strerror or exc)) from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise FrontmatterError("%s: not UTF-8 text" % path) from None
+    return parse(text, path)
+
+
+class _QuotingDumper(_Dumper):
+    """Writes every str so it reads back as the same str (never a date, bool or number)."""
+
+
+def _str_representer(dumper, value: str):
+    # Multi-line text reads best as a literal block; PyYAML's emitter itself falls back to a
+    # double-quoted scalar when a block cannot carry the value exactly (trailing spaces, ...).
+    # Single-line strings keep PyYAML's own choice, which quotes anything that would read back
+    # as another type (2026-01-02, yes, null, 1e3, '@x', '# y').
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_QuotingDumper.add_representer(str, _str_representer)
+
+
+def dumps_yaml(meta: dict) -> str:
+    return yaml.dump(
+        meta,
+        Dumper=_QuotingDumper,
+        sort_keys=False,
+        allow_unicode=True,
+        default_flow_style=False,
+        width=100_000,
+    )
+
+
+def dumps(meta: dict, body: str) -> str:
+    """``---`` / YAML / ``---`` / body. ``parse(dumps(m, b))`` gives back ``m`` and ``b``."""
+    return "%s\n%s%s\n%s" % (DELIMITER, dumps_yaml(meta), DELIMITER, body)

@@ -1,0 +1,256 @@
+"""``write-session``: from the model's draft (a `WriteRequest`) to ``docs/sessions/<id>.md``.
+
+Steps: resolve the operator; gather the session's telemetry (archived parts + live part, see
+lib/state/archive.py); pick the git window's start (`resolve_since`); collect git stats; then, under
+the operator's lock (lib/logs/log_alloc.py), find this session's log or allocate the next id, build
+the frontmatter, validate it against the schema (nothing is written when it fails) and write
+the file atomically.
+
+``since`` (the start of the git window), first match wins: the request's ``since``; the
+telemetry's ``started_at``; the ``started_at`` of this session's existing log (a retry); one
+second after the previous ``/handoff`` commit (the last commit touching the operator's logs);
+the first commit; none (a repository without commits). A ``since`` given in the request must
+lie between 1970-01-01 and now (a future one would make ``started_at`` later than ``ended_at``).
+
+Nothing is written that the readers would not read back: the rendered file is parsed again
+before the write and must give back exactly the frontmatter and the body that were meant
+(e.g. a frontmatter over frontmatter.MAX_FRONTMATTER_BYTES is refused here, not by the next
+reader, which would also make a retry allocate a second log instead of updating this one).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+from ..core import isotime
+from ..core.errors import HelperError
+from ..state import archive
+from ..state.locking import session_lock
+from . import frontmatter, gitstats, log_alloc
+from . import operator as operator_mod
+from .log_ids import LogId, day_of
+from .session_log import SCHEMA_VERSION, WriteRequest, ordered_meta, render_body, section_problems
+from .validation import check_session_meta
+
+MAX_PROBLEMS_SHOWN = 5
+
+
+@dataclass
+class WriteResult:
+    log_id: str
+    path: str  # relative to the project root
+    action: str  # "created" | "updated"
+    since: str | None
+    since_source: str
+    warnings: list = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return {
+            "id": self.log_id,
+            "path": self.path,
+            "action": self.action,
+            "since": self.since,
+            "since_source": self.since_source,
+            "warnings": self.warnings,
+        }
+
+
+def parse_time(value, what: str) -> float:
+    """isotime.parse_iso, with a date outside what an epoch can hold as one more HelperError."""
+    try:
+        return isotime.parse_iso(value, what)
+    except (OverflowError, ValueError, OSError):
+        raise HelperError(f"{what}: {value!r} is out of range") from None
+
+
+def check_since(value: str, epoch: float, now: float) -> float:
+    """``epoch`` when the requested ``since`` is usable as the start of this session."""
+    if epoch < 0:
+        raise HelperError(f"since: {value!r} is before 1970-01-01; give the session's start (ISO 8601, UTC)")
+    if epoch > now:
+        raise HelperError(
+            f"since: {value!r} is in the future (now is {isotime.iso_z(now)}); "
+            "it is the start of the session's git window"
+        )
+    return epoch
+
+
+def resolve_since(root: str, explicit, telemetry, existing_meta, operator: str, exclude_path):
+    """(epoch or None, source name); see the module docstring for the order."""
+    if explicit:
+        return parse_time(explicit, "since"), "argument"
+    if telemetry and telemetry.get("started_at"):
+        return parse_time(telemetry["started_at"], "telemetry started_at"), "telemetry"
+    if existing_meta and isinstance(existing_meta.get("started_at"), str):
+        try:
+            return parse_time(existing_meta["started_at"], "started_at"), "existing_log"
+        except HelperError:
+            pass
+    previous = gitstats.last_handoff_commit_epoch(root, operator, exclude_path)
+    if previous is not None:
+        return previous + 1, "previous_handoff"
+    first = gitstats.first_commit_epoch(root)
+    if first is not None:
+        return first, "first_commit"
+    return None, "none"
+
+
+def _telemetry_fields(telemetry) -> dict:
+    if not telemetry:
+        return {
+            "active_min_estimate": None,
+            "tool_calls_total": None,
+            "tool_calls": None,
+            "mcp": None,
+            "subagents": None,
+            "failures": None,
+            "interruptions_count": None,
+            "parallel_sessions": None,
+            "invariants": None,
+        }
+    subagents = telemetry.get("subagents")
+    if isinstance(subagents, dict):
+        subagents = {k: subagents[k] for k in ("total", "confirmed", "by_type") if k in subagents}
+    return {
+        "active_min_estimate": telemetry.get("active_min_estimate"),
+        "tool_calls_total": telemetry.get("tool_calls_total"),
+        "tool_calls": telemetry.get("tool_calls"),
+        "mcp": telemetry.get("mcp"),
+        "subagents": subagents,
+        "failures": telemetry.get("failures"),
+        "interruptions_count": telemetry.get("interruptions_count"),
+        "parallel_sessions": telemetry.get("parallel_sessions"),
+        "invariants": telemetry.get("invariants"),
+    }
+
+
+def build_meta(
+    log_id: LogId,
+    request: WriteRequest,
+    session_id,
+    started_at: float,
+    ended_at: float,
+    stats: gitstats.GitStats,
+    telemetry,
+    handoff_write_min,
+) -> dict:
+    meta = {
+        "schema_version": SCHEMA_VERSION,
+        "id": str(log_id),
+        "type": "session",
+        "operator": log_id.operator,
+        "title": request.title,
+        "date": log_id.iso_date,
+        "session_id": session_id,
+        "started_at": isotime.iso_z(started_at),
+        "ended_at": isotime.iso_z(ended_at),
+        "branch": stats.branch,
+        "head_commit": stats.head_commit,
+        "commits": stats.commits,
+        "files_changed": stats.files_changed,
+        "insertions": stats.insertions,
+        "deletions": stats.deletions,
+        "first_commit_at": stats.first_commit_at,
+        "last_commit_at": stats.last_commit_at,
+        "handoff_write_min": handoff_write_min,
+        "workstreams": list(request.workstreams),
+        "confidence": request.confidence,
+        "summary": request.summary,
+        "resume_prompt": request.resume_prompt,
+    }
+    meta.update(_telemetry_fields(telemetry))
+    return ordered_meta(meta)
+
+
+def invariant_warnings(meta: dict) -> list:
+    warnings = []
+    for name, value in sorted((meta.get("invariants") or {}).items()):
+        count = value.get("count") if isinstance(value, dict) else None
+        if count:
+            warnings.append(f"invariant {name}: count {count} (must stay 0); recorded in the log")
+    return warnings
+
+
+def _existing_meta(root: str, log_id):
+    if log_id is None:
+        return None
+    try:
+        return frontmatter.load(log_alloc.log_path(root, log_id)).meta
+    except frontmatter.FrontmatterError:
+        return None
+
+
+def rendered_log(log_id, meta: dict, body: str) -> bytes:
+    """The file's bytes; HelperError when a reader would not get ``meta`` and ``body`` back."""
+    text = frontmatter.dumps(meta, body)
+    try:
+        doc = frontmatter.parse(text, str(log_id))
+    except frontmatter.FrontmatterError as exc:
+        raise HelperError(f"{exc}; nothing written (shorten the summary or the resume prompt)") from None
+    if doc.meta != meta:
+        fields = [k for k in meta if doc.meta.get(k) != meta[k]] or sorted(set(doc.meta) ^ set(meta))
+        raise HelperError(f"{log_id}: {', '.join(map(str, fields))} would not read back as written; nothing written")
+    if doc.body != body:
+        raise HelperError(f"{log_id}: the body would not read back as written; nothing written")
+    return text.encode("utf-8")
+
+
+def write_session(root: str, state_dir: str, request: WriteRequest, env_session_id=None) -> WriteResult:
+    now = isotime.now()
+    op = operator_mod.resolve(root, state_dir).initials
+    gitstats.ensure_repo(root)
+    session_id = request.session_id or env_session_id or None
+    telemetry = archive.session_telemetry(state_dir, session_id) if session_id else None
+    today = isotime.utc_date(now)
+    days = [day_of(today), day_of(isotime.utc_date(now - 86400))]
+
+    # A first look for this session's log (outside the lock) only to choose the git window;
+    # the decision to update or create is taken again under the lock.
+    existing = log_alloc.find_session_log(root, state_dir, session_id, op, days) if session_id else None
+    exclude = f"{gitstats.SESSIONS_DIR}/{existing}.md".replace(os.sep, "/") if existing else None
+    since, since_source = resolve_since(root, request.since, telemetry, _existing_meta(root, existing), op, exclude)
+    if request.since:
+        check_since(request.since, since, now)
+    stats = gitstats.collect(root, since)
+    started_at = since if since is not None else now
+    if telemetry and telemetry.get("started_at"):
+        started_at = parse_time(telemetry["started_at"], "telemetry started_at")
+    handoff_write_min = None
+    if request.handoff_started_at:
+        handoff_write_min = isotime.minutes_between(parse_time(request.handoff_started_at, "handoff_started_at"), now)
+
+    log_alloc.ensure_state_subdir(state_dir, log_alloc.LOCKS_DIR)
+    with session_lock(log_alloc.operator_lock_path(state_dir, op)):
+        logs = log_alloc.operator_logs(root, op, days)  # one listing, taken under the lock
+        existing = log_alloc.find_session_log(root, state_dir, session_id, op, days, logs) if session_id else None
+        if existing is not None:
+            log_id, action = existing, "updated"
+        else:
+            log_id, action = LogId(day=days[0], seq=log_alloc.seq_after(logs[days[0]]), operator=op), "created"
+        meta = build_meta(log_id, request, session_id, started_at, now, stats, telemetry, handoff_write_min)
+        problems = check_session_meta(meta)
+        if problems:
+            shown = "; ".join(f"{f}: {m}" for f, m in problems[:MAX_PROBLEMS_SHOWN])
+            more = f" (+{len(problems) - MAX_PROBLEMS_SHOWN} more)" if len(problems) > MAX_PROBLEMS_SHOWN else ""
+            raise HelperError(f"{log_id}: frontmatter fails the schema, nothing written: {shown}{more}")
+        body = render_body(request)
+        body_problems = section_problems(body)
+        if body_problems:  # parse_request should make this impossible
+            raise HelperError(f"{log_id}: body: {body_problems[0]}; nothing written")
+        data = rendered_log(log_id, meta, body)
+        path = log_alloc.log_path(root, log_id)
+        try:
+            log_alloc.write_log_atomic(path, data)
+        except OSError as exc:
+            raise HelperError(f"{path}: cannot write ({exc.strerror or exc})") from None
+        if session_id:
+            log_alloc.remember_session_log(state_dir, session_id, str(log_id))
+    return WriteResult(
+        log_id=str(log_id),
+        path=log_alloc.relpath(root, path),
+        action=action,
+        since=isotime.iso_z(since) if since is not None else None,
+        since_source=since_source,
+        warnings=invariant_warnings(meta),
+    )
