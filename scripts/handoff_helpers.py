@@ -55,11 +55,31 @@ def _project(args):
     from lib.core.project import Unavailable, discover
 
     try:
-        return discover(args.root)
+        project = discover(args.root)
     except HelperError as exc:
         if getattr(args, "no_fail", False):  # the command reports it in its own format
             return Unavailable(exc)
         raise
+    _migrate_legacy_state(project)
+    return project
+
+
+def _migrate_legacy_state(project) -> None:
+    """Move a worktree's old ``.claude/state/`` into the shared state dir (lib/core/state_migration.py)
+    before any command reads state: every helper run picks up a count an old-code hook left there."""
+    from lib.core import state_migration, statefiles
+
+    if not state_migration.has_records(project):
+        return
+
+    def log(reason: str) -> None:
+        statefiles.append_error_log(project.state_dir, "%s migration %s" % (statefiles.now_iso(), reason))
+
+    try:
+        state_migration.migrate(project, log)
+    except OSError as exc:  # the state stays where it is; the commands still run
+        print("handoff: warning: %s: not moved to %s (%s)" % (
+            statefiles.legacy_state_dir(project.root), project.state_dir, exc.strerror or exc), file=sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -136,7 +136,9 @@ class Repo:
     # --- files -------------------------------------------------------------------------
     @property
     def state(self) -> Path:
-        return self.path / ".claude" / "state"
+        from hookutil import state_dir
+
+        return state_dir(self.path)
 
     @property
     def sessions(self) -> Path:

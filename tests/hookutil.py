@@ -84,7 +84,17 @@ def run_hook(
 
 
 def state_dir(project: Path) -> Path:
-    return project / ".claude" / "state"
+    """Where the hook and the helpers keep ``project``'s state: ``<git common dir>/handoff/state``
+    in a git repository (shared by its worktrees), else ``<project>/.claude/state``
+    (lib/core/statefiles.state_dir_for, without the ``$HANDOFF_STATE_DIR`` override: the tests'
+    environments drop it)."""
+    import sys
+
+    sys.path.insert(0, str(REPO / "scripts"))
+    from lib.core.project import git_dirs
+
+    common = git_dirs(str(project))[1]
+    return Path(common) / "handoff" / "state" if common else project / ".claude" / "state"
 
 
 def read_state(project: Path, session_id: str) -> dict:

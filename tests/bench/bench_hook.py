@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from hookutil import hook_env, init_git, install_bundle, payload, registered_command  # noqa: E402
+from hookutil import hook_env, init_git, install_bundle, payload, registered_command, state_dir  # noqa: E402
 
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "150"))
 
@@ -71,7 +71,7 @@ def main() -> None:
         for _ in range(ROUNDS):  # the floor gets the same stdin, so piping it costs both sides alike
             hook.append(timed(argv, data, project, env))
             floor.append(timed(floor_argv, data, project, env))
-        record = json.loads((project / ".claude/state/session-5b202bb5-80bb-4058-abbb-72dea469d588.json").read_text())
+        record = json.loads((state_dir(project) / "session-5b202bb5-80bb-4058-abbb-72dea469d588.json").read_text())
         assert record["tool_calls_total"] == ROUNDS + 10, record["tool_calls_total"]
         h, f = statistics.median(hook) * 1000, statistics.median(floor) * 1000
         print(

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 import hookutil
-from hookutil import error_log, install_bundle, payload
+from hookutil import error_log, install_bundle, payload, state_dir
 from logtree import NOW, team, write_log, write_ws
 
 
@@ -74,7 +74,7 @@ def test_context_added_on_startup_and_clear(tmp_path: Path, source: str) -> None
     assert not any(name == "yaml" or name.startswith("yaml.") for name in imported)
     assert error_log(project) == ""
     # the session's telemetry was recorded as usual
-    assert (project / ".claude" / "state" / "session-s1.json").exists()
+    assert (state_dir(project) / "session-s1.json").exists()
 
 
 def test_context_is_capped_at_40_lines(tmp_path: Path) -> None:

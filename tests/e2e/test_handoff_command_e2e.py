@@ -17,6 +17,7 @@ import subprocess
 import pytest
 
 from handoff_fixtures import PY, REPO, clean_env
+from hookutil import state_dir
 from lib.logs import frontmatter
 
 pytestmark = pytest.mark.e2e
@@ -210,8 +211,8 @@ def test_handoff_end_to_end(cli, tmp_path):
     tx = archived["transcript"]["to"]
     assert stat.S_IMODE(os.stat(tx).st_mode) == 0o600
     assert (
-        not (proj / ".claude" / "state" / f"session-{session_id}.json").exists()
-        or json.loads((proj / ".claude" / "state" / f"session-{session_id}.json").read_text())["tool_calls_total"] <= 2
+        not (state_dir(proj) / f"session-{session_id}.json").exists()
+        or json.loads((state_dir(proj) / f"session-{session_id}.json").read_text())["tool_calls_total"] <= 2
     )  # only what ran after the archive
 
     out = subprocess.run(

@@ -17,6 +17,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from hookutil import state_dir
+
 from .fake_api import message_text
 
 REPO = Path(__file__).resolve().parents[2]
@@ -92,7 +94,7 @@ def tool_results(requests) -> list[dict[str, Any]]:
 
 
 def hook_errors(project: Path) -> str:
-    path = project / ".claude" / "state" / "hook-errors.log"
+    path = state_dir(project) / "hook-errors.log"
     return path.read_text() if path.exists() else ""
 
 
@@ -133,7 +135,7 @@ def test_project_local_install_counts_a_session_and_its_continuation(run_claude,
     assert (rec["starts"], rec["resumes"], rec["ends"]) == (2, 1, 2)
     assert rec["started_at"] == first["started_at"] and rec["started_at_source"] == "session_start"
     assert rec["ended_at"] >= first["ended_at"]
-    records = sorted(p.name for p in (project / ".claude" / "state").glob("session-*.json"))
+    records = sorted(p.name for p in state_dir(project).glob("session-*.json"))
     assert records == [f"session-{session_id}.json"]  # one record, not one per run
     assert hook_errors(project) == ""
 
@@ -241,4 +243,4 @@ def test_installer_keeps_the_users_hooks_and_both_fire(run_claude, git_project: 
     result, requests, _ = run_claude(project, "after", [bash("echo after"), "ok"], env_extra=HELPERS_ENV)
     assert "after" in message_text(requests[-1].last_message("user"))
     assert (project / "user-hook.log").read_text().splitlines() == ["SessionStart -", "PostToolUse Bash"]
-    assert not (project / ".claude" / "state" / f"session-{result['session_id']}.json").exists()
+    assert not (state_dir(project) / f"session-{result['session_id']}.json").exists()

@@ -12,6 +12,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from hookutil import state_dir
+
 from .fake_api import cli_env, message_text
 from .test_install_e2e import (
     HELPERS_ENV,
@@ -38,7 +40,7 @@ def test_plugin_install_counts_into_the_users_bare_repo(run_claude, git_project:
 
     # The bare repo got state and nothing else of ours; the plugin directory got nothing.
     assert not (project / "scripts").exists() and not (project / ".claude" / "settings.json").exists()
-    assert (project / ".claude" / "state" / f"session-{session_id}.json").is_file()
+    assert (state_dir(project) / f"session-{session_id}.json").is_file()
     assert not (repo_state / f"session-{session_id}.json").exists()
     rec = telemetry(PLUGIN_LAUNCHER, project, session_id)
     assert rec["project_dir"] == str(project)

@@ -7,6 +7,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from hookutil import state_dir
 from logtree import backdate, run_helper, team, write_log, write_ws  # noqa: F401
 
 SESSIONS_INDEX = Path("docs/sessions/INDEX.md")
@@ -111,7 +112,7 @@ def test_index_cache_does_not_grow_the_resume_cache(repo: Path) -> None:  # noqa
     team(repo)
     backdate(repo)
     regen(repo)
-    state = repo / ".claude" / "state"
+    state = state_dir(repo)
     assert (state / "index-cache.json").exists() and not (state / "resume-cache.json").exists()
 
 

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from hookutil import state_dir
 from logtree import backdate, resume, resume_json, stats, team, write_log, write_ws  # noqa: F401
 
-CACHE = Path(".claude") / "state" / "resume-cache.json"
+CACHE = "resume-cache.json"
 
 
 def test_warm_run_parses_nothing(repo: Path) -> None:  # noqa: F811
@@ -83,7 +84,7 @@ def test_deleted_log_and_workstream_are_seen(repo: Path) -> None:  # noqa: F811
     (repo / "workstreams" / "auth.md").unlink()
     data = resume_json(repo, "RT")
     assert [w["slug"] for w in data["peer_workstreams"]] == ["billing"]
-    cache = json.loads((repo / CACHE).read_text())
+    cache = json.loads((state_dir(repo) / CACHE).read_text())
     assert "AB-261121-01.md" not in cache["logs"]["names"] and "auth.md" not in cache["workstreams"]
 
 
@@ -126,7 +127,7 @@ def test_corrupt_or_foreign_cache_is_discarded(repo: Path, content: bytes) -> No
     team(repo)
     backdate(repo)
     expected = resume_json(repo, "RT")
-    path = repo / CACHE
+    path = state_dir(repo) / CACHE
     path.write_bytes(content)
     data = resume_json(repo, "RT")
     assert data["warnings"] and "resume-cache.json: discarded" in data["warnings"][0]
@@ -138,7 +139,7 @@ def test_corrupt_or_foreign_cache_is_discarded(repo: Path, content: bytes) -> No
 
 
 def _doctor(repo: Path, change) -> dict:  # noqa: F811
-    path = repo / CACHE
+    path = state_dir(repo) / CACHE
     cache = json.loads(path.read_text())
     change(cache)
     path.write_text(json.dumps(cache))
@@ -206,7 +207,7 @@ def test_written_atomically_and_private(repo: Path) -> None:  # noqa: F811
     team(repo)
     backdate(repo)
     resume_json(repo, "RT")
-    state = repo / ".claude" / "state"
+    state = state_dir(repo)
     assert [p.name for p in state.iterdir()] == ["resume-cache.json"]  # no temp files left
     assert (state / "resume-cache.json").stat().st_mode & 0o077 == 0
     before = (state / "resume-cache.json").stat().st_mtime_ns
@@ -221,7 +222,7 @@ def test_state_dir_override(repo: Path, tmp_path: Path) -> None:  # noqa: F811
     elsewhere = tmp_path / "state"
     proc = resume(repo, "--operator", "RT", env={"HANDOFF_STATE_DIR": str(elsewhere)})
     assert proc.returncode == 0
-    assert (elsewhere / "resume-cache.json").exists() and not (repo / CACHE).exists()
+    assert (elsewhere / "resume-cache.json").exists() and not (state_dir(repo) / CACHE).exists()
 
 
 def test_unwritable_state_dir_is_a_warning_not_a_failure(repo: Path, tmp_path: Path) -> None:  # noqa: F811

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from hookutil import state_dir
 from logtree import (  # noqa: F401
     HELPERS,
     NOW,
@@ -204,9 +205,9 @@ def test_no_cache_option_writes_nothing(repo: Path) -> None:
     team(repo)
     backdate(repo)
     resume(repo, "--operator", "RT", "--no-cache")
-    assert not (repo / ".claude" / "state" / "resume-cache.json").exists()
+    assert not (state_dir(repo) / "resume-cache.json").exists()
     resume(repo, "--operator", "RT")
-    assert (repo / ".claude" / "state" / "resume-cache.json").exists()
+    assert (state_dir(repo) / "resume-cache.json").exists()
 
 
 def test_root_from_git_when_claude_project_dir_is_empty(repo: Path) -> None:

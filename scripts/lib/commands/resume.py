@@ -79,13 +79,17 @@ def run(args, project) -> int:
 def _run(args, project) -> int:
     from ..core import isotime
     from ..resume import dashboard as resume
-    from ..resume.cache import ResumeCache
+    from ..resume.cache import CACHE_NAME, ResumeCache
 
     root = project.root
     state_dir = project.state_dir
     operator = resolve_operator(args, root, state_dir)
     now = isotime.now()
-    cache = ResumeCache.disabled(root) if args.no_cache else ResumeCache.open(state_dir, root)
+    cache = (
+        ResumeCache.disabled(root)
+        if args.no_cache  # the state dir is shared by worktrees; this cache is keyed to one work tree
+        else ResumeCache.open(state_dir, root, project.per_worktree_name(CACHE_NAME))
+    )
     data = resume.build(root, operator, now, cache, compact=args.compact)
     stats = data.pop("stats")
     if args.stats:

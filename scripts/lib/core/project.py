@@ -39,11 +39,28 @@ class Project:
 
         root = os.path.abspath(root)
         git_dir, common_dir = git_dirs(root)
-        return cls(root, git_dir, common_dir, statefiles.state_dir_for(root))
+        return cls(root, git_dir, common_dir, statefiles.state_dir_for(root, common_dir or ""))
 
     @property
     def config_path(self) -> str:
         return os.path.join(self.root, CONFIG_RELPATH)
+
+    @property
+    def worktree_tag(self) -> str:
+        """"" in the main worktree (or outside git); else the linked worktree's name (the
+        basename of its git dir, ``.git/worktrees/<name>``, unique in the repository). Per
+        worktree files in the shared state dir (a cache keyed to one work tree) carry it."""
+        if not self.git_dir or self.git_dir == self.git_common_dir:
+            return ""
+        return os.path.basename(self.git_dir)
+
+    def per_worktree_name(self, name: str) -> str:
+        """``resume-cache.json`` -> ``resume-cache.<worktree>.json`` in a linked worktree."""
+        tag = self.worktree_tag
+        if not tag:
+            return name
+        stem, dot, ext = name.rpartition(".")
+        return "%s.%s.%s" % (stem, tag, ext) if dot else "%s.%s" % (name, tag)
 
     def path(self, *parts: str) -> str:
         """A path inside the work tree."""

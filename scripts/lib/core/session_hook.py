@@ -258,6 +258,10 @@ def main() -> int:
         if is_shadowed_plugin_copy(project, context["event"]):
             return 0
         statefiles.ensure_dir(state_dir)
+        if statefiles.legacy_state_pending(project):
+            from . import state_migration  # once per worktree: the old .claude/state/ moves here
+
+            state_migration.migrate(project, log)
         config = load_config(project, log)
         record_event(payload, project, config, log, deadline)
         if payload.get("hook_event_name") == "SessionStart":

@@ -98,10 +98,13 @@ def workstreams_index(root: str, cache: ResumeCache, warnings: list) -> str:
     return "\n".join(out) + "\n"
 
 
-def regenerate(root: str, check: bool = False) -> tuple:
+def regenerate(root: str, check: bool = False, project=None) -> tuple:
     """([(relative path, "wrote" | "unchanged" | "stale" | "skipped: ...")], [warnings])."""
-    state_dir = statefiles.state_dir_for(root)
-    cache = ResumeCache.open(state_dir, root, CACHE_NAME)
+    from ..core.project import Project
+
+    project = project or Project.at(root)
+    # The state dir is shared by worktrees: the cache (keyed to one work tree) is per worktree.
+    cache = ResumeCache.open(project.state_dir, root, project.per_worktree_name(CACHE_NAME))
     warnings: list = []
     results = []
     jobs = (
