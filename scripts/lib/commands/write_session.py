@@ -96,8 +96,12 @@ def run(args, project) -> int:
             if getattr(args, flag):
                 data[key] = getattr(args, flag)
     request = parse_request(data)
+    from ..store.id_registry import RepoIds
+    from ..store.remote_fetch import Fetcher
+
+    ids = RepoIds(project, Fetcher(project))  # every worktree, branch and (fetched) remote ref counts
     result = write_session(
-        root, project.state_dir, request, env_session_id=os.environ.get("CLAUDE_CODE_SESSION_ID")
+        root, project.state_dir, request, env_session_id=os.environ.get("CLAUDE_CODE_SESSION_ID"), ids=ids
     )
     if args.input:
         try:

@@ -196,7 +196,10 @@ def rendered_log(log_id, meta: dict, body: str) -> bytes:
     return text.encode("utf-8")
 
 
-def write_session(root: str, state_dir: str, request: WriteRequest, env_session_id=None) -> WriteResult:
+def write_session(root: str, state_dir: str, request: WriteRequest, env_session_id=None, ids=None) -> WriteResult:
+    """``ids``: where else ids are taken (injected by the command: store/id_registry.RepoIds,
+    every worktree and ref of the repository, plus a bounded fetch first); None: this
+    worktree's ``docs/sessions/`` only, under the state dir's operator lock."""
     now = isotime.now()
     op = operator_mod.resolve(root, state_dir).initials
     gitstats.ensure_repo(root)
@@ -220,14 +223,27 @@ def write_session(root: str, state_dir: str, request: WriteRequest, env_session_
     if request.handoff_started_at:
         handoff_write_min = isotime.minutes_between(parse_time(request.handoff_started_at, "handoff_started_at"), now)
 
-    log_alloc.ensure_state_subdir(state_dir, log_alloc.LOCKS_DIR)
-    with session_lock(log_alloc.operator_lock_path(state_dir, op)):
+    if ids is not None and existing is None:
+        ids.prepare()  # e.g. fetch the remote, so its ids count (before the lock: it may take seconds)
+    if ids is not None:
+        lock = ids.lock_path(op)
+        try:
+            os.makedirs(os.path.dirname(lock), mode=0o700, exist_ok=True)
+        except OSError as exc:
+            raise HelperError(f"{os.path.dirname(lock)}: cannot create ({exc.strerror or exc})") from None
+    else:
+        log_alloc.ensure_state_subdir(state_dir, log_alloc.LOCKS_DIR)
+        lock = log_alloc.operator_lock_path(state_dir, op)
+    with session_lock(lock):
         logs = log_alloc.operator_logs(root, op, days)  # one listing, taken under the lock
         existing = log_alloc.find_session_log(root, state_dir, session_id, op, days, logs) if session_id else None
         if existing is not None:
             log_id, action = existing, "updated"
         else:
-            log_id, action = LogId(day=days[0], seq=log_alloc.seq_after(logs[days[0]]), operator=op), "created"
+            seq = log_alloc.seq_after(logs[days[0]])
+            if ids is not None:  # other worktrees' and branches' logs of the day count too
+                seq = max(seq, ids.highest_seq(op, days[0]) + 1)
+            log_id, action = LogId(day=days[0], seq=seq, operator=op), "created"
         meta = build_meta(log_id, request, session_id, started_at, now, stats, telemetry, handoff_write_min)
         problems = check_session_meta(meta)
         if problems:
@@ -252,5 +268,5 @@ def write_session(root: str, state_dir: str, request: WriteRequest, env_session_
         action=action,
         since=isotime.iso_z(since) if since is not None else None,
         since_source=since_source,
-        warnings=invariant_warnings(meta),
+        warnings=invariant_warnings(meta) + (list(ids.warnings) if ids is not None else []),
     )
