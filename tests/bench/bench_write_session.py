@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""Benchmark: ``write-session`` end to end in a repo with 10 logs and with 10,000 logs.
+"""Benchmark: ``write-session`` end to end in a repo with 10 logs and with 10,000 logs, and
+(issue 9) with 10,000 logs and 50 branches against today's figure at 10,000 logs.
 
-    .venv/bin/python tests/bench/bench_write_session.py [--runs N] [--logs N]
+    .venv/bin/python tests/bench/bench_write_session.py [--runs N] [--logs N] [--branches N]
 
 Each run is the real thing: a new process of ``scripts/handoff_helpers.py write-session`` (as the
 launcher runs it) reading a draft on stdin, resolving the operator, collecting git stats,
@@ -10,7 +11,13 @@ are spread over 5 operators and 400 days and committed in one go. Id allocation 
 directory's names (one listing, ~4 ms at 10,000 names; no log of another day is opened), so the
 ratio between the two medians should stay near 1.
 
-Prints: ``write-session  10 logs: median X ms | 10,000 logs: median Y ms | ratio Z``.
+Issue 9 counts the ids of every worktree and branch (store/id_registry.py, cached by ref sha)
+and fetches first (no remote here: skipped). "Today's figure" is the allocation before that,
+measured in the same run: the same process, command and repo, but `write_session` called with
+``ids=None`` (this worktree's directory only), through `TODAY_DRIVER`. Goal: <= 1.3x.
+
+Prints: ``write-session  10 logs: median X ms | 10,000 logs: median Y ms | ratio Z`` and
+``write-session  10,000 logs + 50 branches: median B ms | today's 10,000 logs: median T ms | ratio R``.
 """
 
 from __future__ import annotations
@@ -126,12 +133,55 @@ def make_repo(root: Path, n_logs: int) -> Path:
     return repo
 
 
-def one_run(repo: Path, state_dir: Path, session_id: str) -> float:
+# write-session as it was before issue 9: the command's own steps with `ids=None` (no registry,
+# no fetch, the state dir's operator lock). Same interpreter, imports and repo as the real one.
+TODAY_DRIVER = r"""
+import os, sys
+sys.path.insert(0, sys.argv[1])
+from lib.commands import write_session as cmd
+from lib.core.project import discover
+from lib.logs.session_log import parse_request
+from lib.logs.write_session import write_session
+import json
+project = discover(sys.argv[2])
+request = parse_request(cmd.parse_input(sys.stdin.buffer.read()))
+sid = os.environ.get("CLAUDE_CODE_SESSION_ID")
+result = write_session(project.root, project.state_dir, request, env_session_id=sid)
+json.dump(result.to_json(), sys.stdout)
+"""
+
+
+def add_branches(repo: Path, n: int, state_dir: Path) -> None:
+    """``n`` branches off main, each one commit adding one more log (so each has its own tree)."""
+    env = env_for(state_dir)
+    index = repo / ".git" / "bench-index"
+    genv = dict(env, GIT_INDEX_FILE=str(index))
+
+    def git(*args, input=None, e=genv):
+        return subprocess.run(["git", "-C", str(repo), *args], input=input, capture_output=True, text=True,
+                              check=True, env=e).stdout.strip()
+
+    git("read-tree", "main")
+    for i in range(n):
+        log_id, text = log_text("ZZ", i, 1)
+        blob = git("hash-object", "-w", "--stdin", input=text)
+        git("update-index", "--add", "--cacheinfo", "100644,%s,docs/sessions/%s.md" % (blob, log_id))
+        tree = git("write-tree")
+        commit = git("commit-tree", tree, "-p", "main", "-m", "branch %d" % i)
+        git("update-ref", "refs/heads/branch-%02d" % i, commit)
+        git("read-tree", "main")
+    index.unlink()
+
+
+def one_run(repo: Path, state_dir: Path, session_id: str, today: bool = False) -> float:
     env = env_for(state_dir)
     env["CLAUDE_CODE_SESSION_ID"] = session_id
+    argv = [sys.executable, str(HELPERS), "write-session", "--root", str(repo)]
+    if today:
+        argv = [sys.executable, "-c", TODAY_DRIVER, str(REPO / "scripts"), str(repo)]
     started = time.perf_counter()
     out = subprocess.run(
-        [sys.executable, str(HELPERS), "write-session", "--root", str(repo)],
+        argv,
         input=json.dumps(DRAFT),
         capture_output=True,
         text=True,
@@ -147,20 +197,36 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--logs", type=int, default=10_000)
+    parser.add_argument("--branches", type=int, default=50)
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="bench-write-session-"))
     try:
         small, big = make_repo(root, 10), make_repo(root, args.logs)
-        one_run(small, root / "state-10", "warmup-small")  # warm caches (imports, page cache)
-        one_run(big, root / ("state-%d" % args.logs), "warmup-big")
-        times = {10: [], args.logs: []}
-        for i in range(args.runs):  # interleaved, so drift hits both alike
-            times[10].append(one_run(small, root / "state-10", "s-%d" % i))
-            times[args.logs].append(one_run(big, root / ("state-%d" % args.logs), "s-%d" % i))
-        small_ms, big_ms = statistics.median(times[10]), statistics.median(times[args.logs])
+        (root / "b").mkdir()
+        branched = make_repo(root / "b", args.logs)  # its own copy: the branches must not slow the others
+        add_branches(branched, args.branches, root / "b" / "state")
+        states = {"small": root / "state-10", "big": root / ("state-%d" % args.logs), "today": root / "state-today",
+                  "branched": root / "b" / "state"}
+        one_run(small, states["small"], "warmup-small")  # warm caches (imports, page cache)
+        one_run(big, states["big"], "warmup-big")
+        one_run(big, states["today"], "warmup-today", today=True)
+        one_run(branched, states["branched"], "warmup-branched")  # fills the id registry cache
+        times = {"small": [], "big": [], "today": [], "branched": []}
+        for i in range(args.runs):  # interleaved, so drift hits all alike
+            times["small"].append(one_run(small, states["small"], "s-%d" % i))
+            times["big"].append(one_run(big, states["big"], "s-%d" % i))
+            times["today"].append(one_run(big, states["today"], "t-%d" % i, today=True))
+            times["branched"].append(one_run(branched, states["branched"], "s-%d" % i))
+        med = {k: statistics.median(v) for k, v in times.items()}
         print(
             "write-session  10 logs: median %.1f ms | %s logs: median %.1f ms | ratio %.2f"
-            % (small_ms, format(args.logs, ","), big_ms, big_ms / small_ms)
+            % (med["small"], format(args.logs, ","), med["big"], med["big"] / med["small"])
+        )
+        print(
+            "write-session  %s logs + %d branches: median %.1f ms | today's %s logs: median %.1f ms | ratio %.2f"
+            " (goal <= 1.3)"
+            % (format(args.logs, ","), args.branches, med["branched"], format(args.logs, ","), med["today"],
+               med["branched"] / med["today"])
         )
     finally:
         shutil.rmtree(root, ignore_errors=True)

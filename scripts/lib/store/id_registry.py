@@ -15,9 +15,9 @@ Reading 50 branches' trees of 10,000 names on every ``/handoff`` would cost seco
 answer per tree is cached in ``<state dir>/id-registry.json`` (derived data: corrupt or foreign
 -> moved aside, rebuilt, warned about). A ref tip maps to the tree of its ``docs/sessions`` and
 a tree to ``{"OP-YYMMDD": highest seq}`` for the days from ``from`` on (a few days before the
-day asked: allocation only ever asks for today). Steady state: two git processes
-(``for-each-ref``, ``worktree list``), no tree read; a moved ref costs one ``cat-file --batch``
-for all new trees together.
+day asked: allocation only ever asks for today). Steady state: no git process at all (refs and
+worktrees are read from the common dir as git stores them), no tree read; moved refs cost one
+``cat-file --batch-check`` and one ``cat-file --batch`` for all of them together.
 """
 
 from __future__ import annotations
@@ -43,8 +43,47 @@ def _day_minus(day: str, days: int) -> str:
     return time.strftime("%y%m%d", time.gmtime(t))
 
 
-def ref_tips(root: str) -> list:
-    """[(commit sha, ref name)] of every local branch and remote-tracking ref."""
+def ref_tips(project) -> list:
+    """[(commit sha, ref name)] of every local branch and remote-tracking ref.
+
+    Read from the ref store the way git keeps it (loose files under ``refs/``, then
+    ``packed-refs``; a loose ref wins), without starting git: this runs on every ``/handoff``,
+    and a process start is 5-10 ms here. A repository using the reftable backend is asked
+    through ``git for-each-ref``. Annotated tags are not branches; symbolic refs
+    (``origin/HEAD``) are skipped (they name a ref listed anyway)."""
+    common = project.git_common_dir
+    if os.path.exists(os.path.join(common, "reftable")):
+        return _ref_tips_from_git(project.root)
+    tips: dict = {}
+    try:
+        with open(os.path.join(common, "packed-refs"), encoding="utf-8", errors="replace") as f:
+            for line in f:
+                if line.startswith(("#", "^")):
+                    continue
+                sha, _, name = line.strip().partition(" ")
+                if name.startswith(("refs/heads/", "refs/remotes/")):
+                    tips[name] = sha
+    except FileNotFoundError:
+        pass
+    for top in ("refs/heads", "refs/remotes"):
+        base = os.path.join(common, top)
+        for dirpath, _, files in os.walk(base):
+            for fname in files:
+                path = os.path.join(dirpath, fname)
+                try:
+                    with open(path, encoding="ascii", errors="replace") as f:
+                        value = f.read(200).strip()
+                except OSError:
+                    continue
+                name = top + "/" + os.path.relpath(path, base).replace(os.sep, "/")
+                if value.startswith("ref:"):
+                    tips.pop(name, None)
+                elif value and all(c in "0123456789abcdef" for c in value):
+                    tips[name] = value
+    return sorted((sha, name) for name, sha in tips.items())
+
+
+def _ref_tips_from_git(root: str) -> list:
     out = gitproc.text(root, ["for-each-ref", "--format=%(objectname) %(objecttype) %(refname)",
                               "refs/heads", "refs/remotes"])
     tips = []
@@ -55,8 +94,34 @@ def ref_tips(root: str) -> list:
     return tips
 
 
-def worktree_roots(root: str) -> list:
-    """Absolute paths of every worktree of the repository (the main one first), bare ones left out."""
+def worktree_roots(project) -> list:
+    """Absolute paths of the repository's non-bare worktrees.
+
+    Read as git keeps them, without starting git: the main worktree is the directory holding
+    the common dir when that is a ``.git`` dir (not a bare repository); each linked worktree has
+    ``<common>/worktrees/<name>/gitdir`` naming its ``.git`` file. Other layouts
+    (``--separate-git-dir``, ``$GIT_DIR``) ask ``git worktree list --porcelain``."""
+    common = project.git_common_dir
+    if os.path.basename(common) != ".git":
+        return _worktree_roots_from_git(project.root)
+    roots = [os.path.dirname(common)]
+    admin = os.path.join(common, "worktrees")
+    try:
+        names = sorted(os.listdir(admin))
+    except OSError:
+        names = []
+    for name in names:
+        try:
+            with open(os.path.join(admin, name, "gitdir"), encoding="utf-8", errors="surrogateescape") as f:
+                dot_git = f.read(4096).strip()
+        except OSError:
+            continue
+        if dot_git:
+            roots.append(os.path.dirname(os.path.join(admin, name, dot_git)))
+    return roots
+
+
+def _worktree_roots_from_git(root: str) -> list:
     out = gitproc.text(root, ["worktree", "list", "--porcelain"])
     roots, current, bare = [], None, False
     for line in out.splitlines() + [""]:
@@ -174,10 +239,10 @@ class RepoIds:
         root = self.project.root
         best = 0
         here = os.path.realpath(root)
-        for other in worktree_roots(root):
+        for other in worktree_roots(self.project):
             if os.path.realpath(other) != here:
                 best = max(best, listed_highest(os.path.join(other, SESSIONS), operator, day))
-        tips = ref_tips(root)
+        tips = ref_tips(self.project)
         summaries = self._summaries([sha for sha, _ in tips], day)
         key = "%s-%s" % (operator, day)
         for summary in summaries:

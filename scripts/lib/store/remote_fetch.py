@@ -43,8 +43,39 @@ def current_branch(git_dir) -> str | None:
     return head[len("ref: refs/heads/"):] if head.startswith("ref: refs/heads/") else None
 
 
-def choose_remote(project) -> str | None:
-    out = gitproc.run(project.root, ["config", "--get-regexp", r"^(remote\..*\.url|branch\..*\.remote)$"],
+def _config_from_file(common_dir: str):
+    """``(remotes, {branch: remote})`` from ``<common>/config``, or None when git must be asked
+    (the file has ``[include]``s, or cannot be read). Saves a process on every ``/handoff``."""
+    import re
+
+    try:
+        with open(os.path.join(common_dir, "config"), encoding="utf-8", errors="replace") as f:
+            text = f.read(1 << 20)
+    except OSError:
+        return None
+    if re.search(r"^\s*\[\s*include", text, re.MULTILINE | re.IGNORECASE):
+        return None
+    remotes, upstream, section = [], {}, None
+    for raw in text.splitlines():
+        line = raw.strip()
+        m = re.match(r'^\[\s*(remote|branch)\s+"((?:[^"\\]|\\.)*)"\s*\]', line, re.IGNORECASE)
+        if m:
+            section = (m.group(1).lower(), m.group(2))
+            continue
+        if line.startswith("["):
+            section = None
+            continue
+        key, _, value = line.partition("=")
+        key = key.strip().lower()
+        if section and section[0] == "remote" and key == "url" and section[1] not in remotes:
+            remotes.append(section[1])
+        elif section and section[0] == "branch" and key == "remote":
+            upstream[section[1]] = value.split("#")[0].split(";")[0].strip().strip('"')
+    return remotes, upstream
+
+
+def _config_from_git(root: str):
+    out = gitproc.run(root, ["config", "--get-regexp", r"^(remote\..*\.url|branch\..*\.remote)$"],
                       check=False).stdout.decode("utf-8", "replace")
     remotes, upstream = [], {}
     for line in out.splitlines():
@@ -53,6 +84,12 @@ def choose_remote(project) -> str | None:
             remotes.append(key[len("remote."):-len(".url")])
         elif key.startswith("branch.") and key.endswith(".remote"):
             upstream[key[len("branch."):-len(".remote")]] = value
+    return remotes, upstream
+
+
+def choose_remote(project) -> str | None:
+    found = _config_from_file(project.git_common_dir) if project.git_common_dir else None
+    remotes, upstream = found if found is not None else _config_from_git(project.root)
     if not remotes:
         return None
     branch = current_branch(project.git_dir)
