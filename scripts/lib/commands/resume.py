@@ -91,6 +91,7 @@ def _run(args, project) -> int:
         else ResumeCache.open(state_dir, root, project.per_worktree_name(CACHE_NAME))
     )
     data = resume.build(root, operator, now, cache, compact=args.compact)
+    data["warnings"][:0] = _collisions(project)
     stats = data.pop("stats")
     if args.stats:
         print("resume: " + json.dumps(stats, sort_keys=True), file=sys.stderr)
@@ -105,3 +106,13 @@ def _run(args, project) -> int:
     sys.stdout.flush()
     return 0
 
+
+def _collisions(project) -> list:
+    """Id collisions (lib/store/collisions.py; git runs only when HEAD, refs or the listing
+    changed); a failure to check is one more warning, never the end of the dashboard."""
+    try:
+        from ..store import collisions
+
+        return collisions.for_resume(project)
+    except Exception as exc:  # noqa: BLE001 - /resume must show the dashboard whatever happens here
+        return ["id collisions not checked: %s: %s" % (type(exc).__name__, str(exc)[:200])]

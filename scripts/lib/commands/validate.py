@@ -20,6 +20,13 @@ def add_arguments(parser) -> None:
 def run(args, project) -> int:
     root = project.root
     checked, problems = validate(root, args.paths, args.kind)
+    if not args.paths and project.git_common_dir:  # the whole store: ids colliding across files and clones
+        from ..logs.validation import Problem
+        from ..store import collisions
+
+        for c in collisions.find(project):
+            problems.append(Problem(c.path, "id", "collision (%s): %s; %s" % (c.kind, c.detail,
+                                                                             collisions.fix_hint(c.path))))
     for problem in problems:
         print(problem)
     if problems:

@@ -1,0 +1,238 @@
+"""``renumber <path>``: give a local, unpushed session log the next free id, in one step.
+
+What moves, for log ``OLD`` -> ``NEW`` (same operator and day, the next number free in every
+worktree, branch and fetched remote ref: store/id_registry.py, under the same lock as
+``write-session``): the file name, the ``id:`` line of its frontmatter (nothing else in the file
+changes), ``docs/sessions/INDEX.md`` (regenerated), the references to ``OLD`` in
+``CHANGELOG.md`` lines that the remote's changelog does not have (the remote's lines are about
+the remote's log), the session -> log map in the state dir, and the archived transcript
+``OLD.jsonl`` when it is this session's.
+
+Refused in one line, with nothing changed: a path that is not a session log; a target that
+exists (in the work tree or on any ref); a log already pushed (the same session's log is at
+that path on a remote-tracking ref: renumbering it would fork a published id).
+
+During a merge/rebase/cherry-pick stopped on an add/add conflict of the log, the side that is
+on a remote-tracking ref keeps the path; the other side is the local log and gets ``NEW``; both
+are staged, and the user concludes the merge. Otherwise, when the log was committed, the
+rename is committed alone (``git commit --only``), so the next pull is clean.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+from ..core import statefiles
+from ..core.errors import HelperError
+from ..logs import frontmatter, log_alloc
+from ..logs.log_ids import LogId, parse_log_id
+from ..state.locking import session_lock
+from . import collisions, gitproc
+from .id_registry import RepoIds
+
+COMMIT_PREFIX = "handoff: renumber"
+
+
+class Plan:
+    __slots__ = ("rel", "old", "local", "remote_blob", "conflict", "tracked", "in_head", "ref")
+
+    def __init__(self, rel, old, local, remote_blob=None, conflict=False, tracked=False, in_head=False, ref=None):
+        self.rel, self.old, self.local, self.remote_blob = rel, old, local, remote_blob
+        self.conflict, self.tracked, self.in_head, self.ref = conflict, tracked, in_head, ref
+
+
+def relative_log_path(project, given: str) -> str:
+    path = os.path.abspath(given if os.path.isabs(given) or os.path.exists(given) else project.path(given))
+    rel = os.path.relpath(path, project.root).replace(os.sep, "/")
+    name = os.path.basename(rel)
+    if os.path.dirname(rel) != collisions.SESSIONS or not name.endswith(".md") or not parse_log_id(name[:-3]):
+        raise HelperError("%s: not a session log (expected docs/sessions/<OP>-<YYMMDD>-<NN>.md); nothing changed"
+                          % given)
+    return rel
+
+
+def plan(project, rel: str) -> Plan:
+    root = project.root
+    old = parse_log_id(os.path.basename(rel)[:-3])
+    remote = collisions.remote_logs(project)
+    name = os.path.basename(rel)
+    on_remote = {ref: files[name] for ref, files in remote.items() if name in files}
+    stages = collisions.unmerged_logs(root).get(rel)
+    if stages:
+        if 2 not in stages or 3 not in stages:
+            raise HelperError("%s: unmerged, but not added on both sides; resolve it with git; nothing changed" % rel)
+        pushed = [s for s in (2, 3) if stages[s] in on_remote.values()]
+        if len(pushed) != 1:
+            raise HelperError("%s: cannot tell which side of the conflict is pushed (fetch first?); nothing changed"
+                              % rel)
+        local_stage = 5 - pushed[0]
+        content = collisions.blobs(root, [stages[local_stage]]).get(stages[local_stage])
+        ref = next(r for r, b in on_remote.items() if b == stages[pushed[0]])
+        return Plan(rel, old, content, stages[pushed[0]], conflict=True, ref=ref)
+    try:
+        with open(project.path(rel), "rb") as f:
+            local = f.read()
+    except FileNotFoundError:
+        raise HelperError("%s: no such file; nothing changed" % rel) from None
+    mine = collisions.identity(local)
+    blobs = collisions.blobs(root, sorted(set(on_remote.values())))
+    for ref, blob in sorted(on_remote.items()):
+        if blob in blobs and collisions.identity(blobs[blob]) == mine:
+            raise HelperError("%s: already pushed (on %s); renumber the other, unpushed log instead; nothing changed"
+                              % (rel, ref[len("refs/remotes/"):]))
+    tracked = bool(gitproc.text(root, ["ls-files", "--", rel]).strip())
+    in_head = gitproc.run(root, ["cat-file", "-e", "HEAD:" + rel], check=False).returncode == 0
+    return Plan(rel, old, local, tracked=tracked, in_head=in_head)
+
+
+_ID_LINE = re.compile(r"^id:[ \t]*['\"]?(?P<id>[A-Z]{2,4}-[0-9]{6}-[0-9]{2,})['\"]?[ \t]*$", re.MULTILINE)
+
+
+def with_new_id(data: bytes, old: str, new: str) -> bytes:
+    """The log's bytes with its frontmatter's ``id:`` line (only) changed; HelperError when the
+    result would not read back with ``id: NEW``."""
+    text = data.decode("utf-8")
+    end = text.find("\n---", 4)
+    head = text[: end if end > 0 else len(text)]
+    m = _ID_LINE.search(head)
+    if not m or m.group("id") != old:
+        raise HelperError("%s: no 'id: %s' line in its frontmatter; nothing changed" % (old, old))
+    out = text[: m.start()] + "id: " + new + text[m.end():]
+    try:
+        if frontmatter.parse(out, new).meta.get("id") != new:
+            raise frontmatter.FrontmatterError("id does not read back")
+    except frontmatter.FrontmatterError as exc:
+        raise HelperError("%s: renumbered log would not read back (%s); nothing changed" % (old, exc)) from None
+    return out.encode("utf-8")
+
+
+def _changelog_refs(project, p: Plan, new: str) -> bool:
+    path = project.path("CHANGELOG.md")
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except FileNotFoundError:
+        return False
+    old = str(p.old)
+    pattern = re.compile(re.escape(old) + r"(?![0-9])")
+    if not pattern.search(text):
+        return False
+    theirs = set()
+    if p.ref:
+        out = gitproc.run(project.root, ["show", "%s:CHANGELOG.md" % p.ref[len("refs/"):]], check=False)
+        theirs = set(out.stdout.decode("utf-8", "replace").splitlines()) if out.returncode == 0 else set()
+    else:
+        for _, ref in collisions.remote_tips(project):
+            out = gitproc.run(project.root, ["show", "%s:CHANGELOG.md" % ref], check=False)
+            if out.returncode == 0:
+                theirs |= set(out.stdout.decode("utf-8", "replace").splitlines())
+    lines = text.split("\n")
+    changed = [pattern.sub(new, line) if line not in theirs else line for line in lines]
+    if changed == lines:
+        return False
+    statefiles.write_atomic(path, "\n".join(changed).encode("utf-8"), mode=0o644)
+    return True
+
+
+def _move_transcript(local: bytes, old: str, new: str) -> bool:
+    from ..logs.transcripts import transcripts_dir
+
+    directory = transcripts_dir()
+    src, dst = os.path.join(directory, old + ".jsonl"), os.path.join(directory, new + ".jsonl")
+    kind, sid = collisions.identity(local)
+    if kind != "session" or not os.path.isfile(src) or os.path.lexists(dst):
+        return False
+    with open(src, "rb") as f:
+        head = f.read(256 * 1024)
+    if ('"sessionId":"%s"' % sid).encode() not in head.replace(b": ", b":"):
+        return False  # the other clone's transcript: leave it
+    os.rename(src, dst)
+    return True
+
+
+def _remap_session(project, local: bytes, new: str) -> None:
+    kind, sid = collisions.identity(local)
+    if kind == "session":
+        map_path = log_alloc._map_path(project.state_dir, sid)
+        if os.path.exists(map_path):
+            log_alloc.remember_session_log(project.state_dir, sid, new)
+
+
+def renumber(project, given: str, to: str | None = None, fetcher=None, commit: bool = True) -> dict:
+    if not project.git_common_dir:
+        raise HelperError("%s: not a git repository; renumber needs git; nothing changed" % project.root)
+    rel = relative_log_path(project, given)
+    ids = RepoIds(project, fetcher)
+    ids.prepare()
+    old = parse_log_id(os.path.basename(rel)[:-3])
+    lock = ids.lock_path(old.operator)
+    os.makedirs(os.path.dirname(lock), mode=0o700, exist_ok=True)
+    with session_lock(lock):
+        p = plan(project, rel)
+        taken = max(log_alloc.seq_after(log_alloc.day_logs(project.root, old.operator, old.day)) - 1,
+                    ids.highest_seq(old.operator, old.day))
+        if to:
+            new = parse_log_id(to)
+            if new is None or (new.operator, new.day) != (old.operator, old.day):
+                raise HelperError("--to %s: expected %s-%s-NN (same operator and day); nothing changed"
+                                  % (to, old.operator, old.day))
+            if new.seq <= taken and _taken(project, str(new)):
+                raise HelperError("%s: target %s already exists; nothing changed" % (rel, to))
+        else:
+            new = LogId(day=old.day, seq=taken + 1, operator=old.operator)
+        new_rel = "%s/%s.md" % (collisions.SESSIONS, new)
+        if os.path.lexists(project.path(new_rel)):
+            raise HelperError("%s: target %s already exists; nothing changed" % (rel, new_rel))
+        data = with_new_id(p.local, str(old), str(new))
+        return _apply(project, p, str(new), new_rel, data, commit) | {"warnings": ids.warnings}
+
+
+def _taken(project, log_id: str) -> bool:
+    name = log_id + ".md"
+    if os.path.lexists(project.path(collisions.SESSIONS, name)):
+        return True
+    return any(name in files for files in collisions.remote_logs(project).values())
+
+
+def _apply(project, p: Plan, new: str, new_rel: str, data: bytes, commit: bool) -> dict:
+    root = project.root
+    old = str(p.old)
+    log_alloc.write_log_atomic(project.path(new_rel), data)
+    staged = [new_rel]
+    if p.conflict:  # the pushed side keeps the path
+        remote = collisions.blobs(root, [p.remote_blob])[p.remote_blob]
+        statefiles.write_atomic(project.path(p.rel), remote, mode=0o644)
+        gitproc.run(root, ["add", "--", new_rel, p.rel])
+        staged.append(p.rel)
+    else:
+        os.unlink(project.path(p.rel))
+        if p.tracked:
+            gitproc.run(root, ["rm", "-q", "--cached", "--", p.rel])
+            gitproc.run(root, ["add", "--", new_rel])
+            staged.append(p.rel)
+    touched = ["file", "id"]
+    index_rel = collisions.SESSIONS + "/INDEX.md"
+    if os.path.exists(project.path(index_rel)):
+        from ..resume import indexes
+
+        indexes.regenerate(root, project=project)
+        touched.append("index")
+        if p.tracked or p.conflict:
+            gitproc.run(root, ["add", "--", index_rel])
+            staged.append(index_rel)
+    if _changelog_refs(project, p, new):
+        touched.append("changelog")
+        if p.tracked or p.conflict:
+            gitproc.run(root, ["add", "--", "CHANGELOG.md"])
+            staged.append("CHANGELOG.md")
+    _remap_session(project, p.local, new)
+    if _move_transcript(p.local, old, new):
+        touched.append("transcript")
+    committed = False
+    if commit and p.in_head and not p.conflict:
+        message = "%s %s -> %s (the id is taken by another log)" % (COMMIT_PREFIX, old, new)
+        gitproc.run(root, ["commit", "-q", "-m", message, "--", *staged])
+        committed = True
+    return {"from": p.rel, "to": new_rel, "id": new, "changed": touched, "committed": committed,
+            "conflict": p.conflict}
