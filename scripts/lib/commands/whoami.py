@@ -142,6 +142,7 @@ def run(args, project) -> int:
 def _run(args, project) -> int:
     if args.set is not None:
         path = operator_mod.write_cache(project.state_dir, args.set)
+        _warn_if_taken(project, args.set)
         print(json.dumps({"operator": args.set, "stored": path}) if args.json else args.set)
         return 0
     try:
@@ -160,3 +161,15 @@ def _run(args, project) -> int:
     else:
         print(report["operator"])
     return 0
+
+
+def _warn_if_taken(project, initials: str) -> None:
+    """``--set`` is the operator's explicit choice (kept), but a choice another person's logs
+    already carry is worth one line: their logs and ours would read as one person's."""
+    if not project.git_common_dir:
+        return
+    email = (operator_mod.git_user(project.root)[1] or "").lower()
+    others = operator_mod.initials_owners(project.root, project.state_dir, initials) - {email}
+    if others:
+        print("handoff: warning: %s" % operator_mod.clash_message(initials, others, "set with --set"),
+              file=sys.stderr)

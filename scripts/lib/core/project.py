@@ -109,6 +109,33 @@ def git_dirs(root: str) -> tuple:
     return git_dir, os.path.normpath(os.path.join(git_dir, common)) if common else git_dir
 
 
+def head_commit_sha(git_dir, common_dir):
+    """HEAD's commit read from disk as git keeps it (no process): a detached sha, else the
+    branch's loose ref, else its ``packed-refs`` line; None when unborn or unreadable. A cache
+    key for answers that depend on history (``whoami``'s initials check, /resume's collisions)."""
+    if not git_dir:
+        return None
+    try:
+        head = _read_small(os.path.join(git_dir, "HEAD"))
+    except OSError:
+        return None
+    if not head.startswith("ref:"):
+        return head or None
+    ref = head[4:].strip()
+    try:
+        return _read_small(os.path.join(common_dir or git_dir, ref)) or None
+    except OSError:
+        pass
+    try:
+        with open(os.path.join(common_dir or git_dir, "packed-refs"), encoding="utf-8", errors="replace") as f:
+            for line in f:
+                if line.rstrip("\n").endswith(" " + ref):
+                    return line.split(" ", 1)[0]
+    except OSError:
+        pass
+    return None
+
+
 def _git_toplevel_by_walking(start: str):
     """The nearest directory at or above ``start`` holding a ``.git`` entry (a dir, or the file
     a worktree or submodule has): what ``git rev-parse --show-toplevel`` answers, without

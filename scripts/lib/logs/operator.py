@@ -120,15 +120,71 @@ def write_cache(state_dir: str, initials: str) -> str:
     return path
 
 
-def git_user_name(root: str) -> str | None:
+def git_user(root: str) -> tuple:
+    """``(user.name, user.email)`` from git's config (None for a missing one), in one process."""
     import subprocess  # only when the name comes from git: keeps the env/cache path fast
 
     try:
-        out = subprocess.run(["git", "-C", root, "config", "user.name"], capture_output=True, text=True, check=False)
+        out = subprocess.run(["git", "-C", root, "config", "--get-regexp", r"^user\.(name|email)$"],
+                             capture_output=True, text=True, check=False)
     except FileNotFoundError:
-        return None
-    name = out.stdout.strip()
-    return name or None
+        return None, None
+    found = {}
+    for line in out.stdout.splitlines():
+        key, _, value = line.partition(" ")
+        found[key.lower()] = value.strip() or None
+    return found.get("user.name"), found.get("user.email")
+
+
+def git_user_name(root: str) -> str | None:
+    return git_user(root)[0]
+
+
+OWNERS_CACHE = "operator-owners.json"
+
+
+def initials_owners(root: str, state_dir: str, initials: str) -> set:
+    """Author emails of the commits that added ``docs/sessions/<initials>-*`` logs (lowercased).
+
+    ``git log`` walks the history, so the answer is kept in ``<state dir>/operator-owners.json``
+    keyed by HEAD's commit (read from disk, no process): only a new commit makes it run again.
+    The file is derived data: anything unexpected in it is ignored and rewritten."""
+    import json
+    import subprocess
+
+    from ..core.project import git_dirs, head_commit_sha
+
+    head = head_commit_sha(*git_dirs(root))
+    path = os.path.join(state_dir, OWNERS_CACHE)
+    try:
+        with open(path, encoding="utf-8") as f:
+            cached = json.load(f)
+        emails = cached[initials] if cached.get("head") == head and head else None
+        if isinstance(emails, list) and all(isinstance(e, str) for e in emails):
+            return set(emails)
+    except (OSError, ValueError, KeyError, AttributeError, TypeError):
+        cached = None
+    try:
+        out = subprocess.run(
+            ["git", "-C", root, "log", "--diff-filter=A", "--format=%ae", "--", "docs/sessions/%s-*" % initials],
+            capture_output=True, text=True, check=False)
+    except FileNotFoundError:
+        return set()
+    emails = {e.strip().lower() for e in out.stdout.splitlines() if e.strip()} if out.returncode == 0 else set()
+    keep = cached if isinstance(cached, dict) and cached.get("head") == head else {"head": head}
+    keep[initials] = sorted(emails)
+    try:
+        statefiles.ensure_dir(state_dir)
+        statefiles.write_atomic(path, json.dumps(keep).encode())
+    except OSError:
+        pass
+    return emails
+
+
+def clash_message(initials: str, others: set, how: str) -> str:
+    shown = ", ".join(sorted(others)[:3]) + (" and %d more" % (len(others) - 3) if len(others) > 3 else "")
+    return ("initials %s (%s) are already used by %s in this repo's session logs; one person, one set of "
+            "initials: choose yours with %s (or set $%s)" % (initials, how, shown, SET_HINT, ENV))
 
 
 def resolve(root: str, state_dir: str, environ=None) -> Operator:
@@ -141,10 +197,16 @@ def resolve(root: str, state_dir: str, environ=None) -> Operator:
     cached = read_cache(state_dir)
     if cached:
         return Operator(cached, "cache", cache_path(state_dir))
-    name = git_user_name(root)
+    name, email = git_user(root)
     if name:
         initials = initials_from_name(name)
         if initials:
+            # Derived initials are a guess: refuse one that another person's logs already carry
+            # (by the author email of the commits that added them), or /resume would show their
+            # work as ours and our ids would interleave with theirs.
+            others = initials_owners(root, state_dir, initials) - {(email or "").lower()}
+            if others:
+                raise HelperError(clash_message(initials, others, "derived from git user.name %r" % name))
             return Operator(initials, "git", "git config user.name %r" % name)
         raise HelperError("cannot derive initials from git user.name %r; run: %s (or set $%s)" % (name, SET_HINT, ENV))
     raise HelperError("no operator initials: set $%s, run: %s, or set git config user.name" % (ENV, SET_HINT))

@@ -24,6 +24,7 @@ import os
 from collections import namedtuple
 
 from ..core import statefiles
+from ..core.project import head_commit_sha
 from ..logs import frontmatter
 from ..logs.log_ids import is_legacy_name, parse_log_id
 from . import gitproc, id_registry
@@ -196,35 +197,10 @@ def _mtime(path: str):
         return None
 
 
-def _head_sha(project):
-    """HEAD's commit read from the git dir (no process): the branch's loose ref, else packed-refs."""
-    try:
-        with open(os.path.join(project.git_dir, "HEAD"), encoding="ascii", errors="replace") as f:
-            head = f.read(512).strip()
-    except OSError:
-        return None
-    if not head.startswith("ref:"):
-        return head
-    ref = head[4:].strip()
-    try:
-        with open(os.path.join(project.git_common_dir, ref), encoding="ascii", errors="replace") as f:
-            return f.read(100).strip()
-    except OSError:
-        pass
-    try:
-        with open(os.path.join(project.git_common_dir, "packed-refs"), encoding="ascii", errors="replace") as f:
-            for line in f:
-                if line.rstrip("\n").endswith(" " + ref):
-                    return line.split(" ", 1)[0]
-    except OSError:
-        pass
-    return None
-
-
 def _key(project) -> list:
     common = project.git_common_dir
     return [
-        _head_sha(project),
+        head_commit_sha(project.git_dir, project.git_common_dir),
         _mtime(os.path.join(project.root, SESSIONS)),
         _mtime(os.path.join(common, "FETCH_HEAD")),
         _mtime(os.path.join(common, "packed-refs")),
