@@ -13,8 +13,9 @@ import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from hookutil import install_bundle, payload, read_state, run_hook, state_dir
 from idsutil import commit_all, git, helper
+
+from hookutil import install_bundle, payload, read_state, run_hook, state_dir
 
 
 def _repo(tmp_path: Path) -> Path:
