@@ -79,3 +79,18 @@ def test_unavailable_raises_the_original_error_on_use():
     with pytest.raises(HelperError) as caught:
         stand_in.root  # noqa: B018
     assert caught.value is error
+
+
+def test_config_defaults_then_file_read_once(main_and_worktree):
+    main, _ = main_and_worktree
+    project = Project.at(str(main))
+    assert project.config()["invariants"] == {"notion_writes": ["mcp__notion*__*", "mcp__plugin_*notion*__*"]}
+    (main / ".claude").mkdir()
+    (main / ".claude" / "handoff.json").write_text('{"invariants": {"x": "mcp__x__*", "bad": 3}, "prices": {}}')
+    assert Project.at(str(main)).config()["invariants"] == {"x": ["mcp__x__*"]}
+    heard = []
+    fresh = Project.at(str(main))
+    assert fresh.config(heard.append)["prices"] == {}
+    assert heard == ["config invariant 'bad' ignored: patterns must be strings"]
+    (main / ".claude" / "handoff.json").write_text("{broken")
+    assert fresh.config()["prices"] == {}  # read once per run: the Project is built per run

@@ -12,7 +12,7 @@ import time
 from . import fastjson, statefiles
 from . import telemetry_record as tr
 from . import telemetry_store as store
-from .project import CONFIG_RELPATH, Project
+from .project import Project
 
 MAX_STDIN_BYTES = 64 * 1024 * 1024  # Claude Code payloads with a large tool_response reach 50 MB
 PARALLEL_WINDOW_S = 10 * 60
@@ -24,9 +24,6 @@ MIN_CONTEXT_TIME_S = 0.5
 # The C JSON scanner recurses per nesting level; 12000 levels parse on 3.9-3.13 with the
 # default 8 MB stack (100000 crashed 3.11), against ~990 by default (tests/test_hook_hostile.py).
 RECURSION_LIMIT = 12000
-# The repo, not Notion, is the canonical store; this counter makes that claim falsifiable.
-# Used when the project has no .claude/handoff.json (e.g. a plugin install).
-DEFAULT_INVARIANTS = {"notion_writes": ["mcp__notion*__*", "mcp__plugin_*notion*__*"]}
 HOOK_SCRIPT_RELPATH = "scripts/hooks/session_state.py"
 
 
@@ -92,34 +89,6 @@ def is_shadowed_plugin_copy(project: Project, event: str) -> bool:
         except (OSError, ValueError, RecursionError):
             continue
     return False
-
-
-def load_config(project: Project, log) -> dict:
-    """``.claude/handoff.json`` (JSON so the hook needs no YAML); defaults when absent."""
-    path = project.config_path
-    try:
-        config = fastjson.loads(statefiles.read_regular(path, MAX_CONFIG_BYTES).decode("utf-8"))
-        if not isinstance(config, dict):
-            raise ValueError("top level is not an object")
-    except FileNotFoundError:
-        return {"invariants": DEFAULT_INVARIANTS}
-    except (OSError, ValueError, RecursionError) as exc:
-        log("config %s unreadable (%s); using defaults" % (CONFIG_RELPATH, exc))
-        return {"invariants": DEFAULT_INVARIANTS}
-    invariants = {}
-    raw = config.get("invariants", {})
-    if isinstance(raw, dict):
-        for name, patterns in raw.items():
-            if isinstance(patterns, str):
-                patterns = [patterns]
-            if isinstance(patterns, list) and all(isinstance(p, str) for p in patterns):
-                invariants[name] = patterns
-            else:
-                log("config invariant %r ignored: patterns must be strings" % (name,))
-    else:
-        log("config 'invariants' ignored: not an object")
-    config["invariants"] = invariants
-    return config
 
 
 def scan_state_dir(state_dir: str, own_json: str, now: float) -> list:
@@ -258,7 +227,7 @@ def main() -> int:
         if is_shadowed_plugin_copy(project, context["event"]):
             return 0
         statefiles.ensure_dir(state_dir)
-        config = load_config(project, log)
+        config = project.config(log)
         record_event(payload, project, config, log, deadline)
         if payload.get("hook_event_name") == "SessionStart":
             try:
