@@ -146,7 +146,7 @@ import json
 project = discover(sys.argv[2])
 request = parse_request(cmd.parse_input(sys.stdin.buffer.read()))
 sid = os.environ.get("CLAUDE_CODE_SESSION_ID")
-result = write_session(project.root, project.state_dir, request, env_session_id=sid)
+result = write_session(project, request, env_session_id=sid)
 json.dump(result.to_json(), sys.stdout)
 """
 

@@ -86,7 +86,6 @@ def parse_input(raw: bytes, where: str = "stdin"):
 
 
 def run(args, project) -> int:
-    root = project.root
     if args.input:
         data = parse_input(read_input_file(args.input), f"--input {args.input!r}")
     else:
@@ -100,9 +99,7 @@ def run(args, project) -> int:
     from ..store.remote_fetch import Fetcher
 
     ids = RepoIds(project, Fetcher(project))  # every worktree, branch and (fetched) remote ref counts
-    result = write_session(
-        root, project.state_dir, request, env_session_id=os.environ.get("CLAUDE_CODE_SESSION_ID"), ids=ids
-    )
+    result = write_session(project, request, env_session_id=os.environ.get("CLAUDE_CODE_SESSION_ID"), ids=ids)
     if args.input:
         try:
             os.unlink(args.input)

@@ -12,21 +12,17 @@ import time
 from . import fastjson, statefiles
 from . import telemetry_record as tr
 from . import telemetry_store as store
-from .project import CONFIG_RELPATH, Project
+from .project import MAX_CONFIG_BYTES, Project
 
 MAX_STDIN_BYTES = 64 * 1024 * 1024  # Claude Code payloads with a large tool_response reach 50 MB
 PARALLEL_WINDOW_S = 10 * 60
 PARALLEL_SCAN_EVERY_S = 30.0
-MAX_CONFIG_BYTES = 1 << 20
 RUN_BUDGET_S = 4.5  # the registered hook timeout is 5 s
 SPILL_RESERVE_S = 0.25  # kept back from the lock wait to write a spill
 MIN_CONTEXT_TIME_S = 0.5
 # The C JSON scanner recurses per nesting level; 12000 levels parse on 3.9-3.13 with the
-# default 8 MB stack (100000 crashed 3.11), against ~990 by default (tests/test_hook_hostile.py).
+# default 8 MB stack (100000 crashed 3.11), against ~990 by default (tests/core/test_hook_hostile.py).
 RECURSION_LIMIT = 12000
-# The repo, not Notion, is the canonical store; this counter makes that claim falsifiable.
-# Used when the project has no .claude/handoff.json (e.g. a plugin install).
-DEFAULT_INVARIANTS = {"notion_writes": ["mcp__notion*__*", "mcp__plugin_*notion*__*"]}
 HOOK_SCRIPT_RELPATH = "scripts/hooks/session_state.py"
 
 
@@ -92,34 +88,6 @@ def is_shadowed_plugin_copy(project: Project, event: str) -> bool:
         except (OSError, ValueError, RecursionError):
             continue
     return False
-
-
-def load_config(project: Project, log) -> dict:
-    """``.claude/handoff.json`` (JSON so the hook needs no YAML); defaults when absent."""
-    path = project.config_path
-    try:
-        config = fastjson.loads(statefiles.read_regular(path, MAX_CONFIG_BYTES).decode("utf-8"))
-        if not isinstance(config, dict):
-            raise ValueError("top level is not an object")
-    except FileNotFoundError:
-        return {"invariants": DEFAULT_INVARIANTS}
-    except (OSError, ValueError, RecursionError) as exc:
-        log("config %s unreadable (%s); using defaults" % (CONFIG_RELPATH, exc))
-        return {"invariants": DEFAULT_INVARIANTS}
-    invariants = {}
-    raw = config.get("invariants", {})
-    if isinstance(raw, dict):
-        for name, patterns in raw.items():
-            if isinstance(patterns, str):
-                patterns = [patterns]
-            if isinstance(patterns, list) and all(isinstance(p, str) for p in patterns):
-                invariants[name] = patterns
-            else:
-                log("config invariant %r ignored: patterns must be strings" % (name,))
-    else:
-        log("config 'invariants' ignored: not an object")
-    config["invariants"] = invariants
-    return config
 
 
 def scan_state_dir(state_dir: str, own_json: str, now: float) -> list:
@@ -262,7 +230,7 @@ def main() -> int:
             from . import state_migration  # once per worktree: the old .claude/state/ moves here
 
             state_migration.migrate(project, log)
-        config = load_config(project, log)
+        config = project.config(log)
         record_event(payload, project, config, log, deadline)
         if payload.get("hook_event_name") == "SessionStart":
             try:

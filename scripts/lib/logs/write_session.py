@@ -196,10 +196,13 @@ def rendered_log(log_id, meta: dict, body: str) -> bytes:
     return text.encode("utf-8")
 
 
-def write_session(root: str, state_dir: str, request: WriteRequest, env_session_id=None, ids=None) -> WriteResult:
-    """``ids``: where else ids are taken (injected by the command: store/id_registry.RepoIds,
+def write_session(project, request: WriteRequest, env_session_id=None, ids=None) -> WriteResult:
+    """Write (or update) this session's log in ``project`` (a core.project.Project).
+
+    ``ids``: where else ids are taken (injected by the command: store/id_registry.RepoIds,
     every worktree and ref of the repository, plus a bounded fetch first); None: this
     worktree's ``docs/sessions/`` only, under the state dir's operator lock."""
+    root, state_dir = project.root, project.state_dir
     now = isotime.now()
     op = operator_mod.resolve(root, state_dir).initials
     gitstats.ensure_repo(root)

@@ -98,11 +98,9 @@ def workstreams_index(root: str, cache: ResumeCache, warnings: list) -> str:
     return "\n".join(out) + "\n"
 
 
-def regenerate(root: str, check: bool = False, project=None) -> tuple:
+def regenerate(project, check: bool = False) -> tuple:
     """([(relative path, "wrote" | "unchanged" | "stale" | "skipped: ...")], [warnings])."""
-    from ..core.project import Project
-
-    project = project or Project.at(root)
+    root = project.root
     # The state dir is shared by worktrees: the cache (keyed to one work tree) is per worktree.
     cache = ResumeCache.open(project.state_dir, root, project.per_worktree_name(CACHE_NAME))
     warnings: list = []

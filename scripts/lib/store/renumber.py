@@ -216,7 +216,7 @@ def _apply(project, p: Plan, new: str, new_rel: str, data: bytes, commit: bool) 
     if os.path.exists(project.path(index_rel)):
         from ..resume import indexes
 
-        indexes.regenerate(root, project=project)
+        indexes.regenerate(project)
         touched.append("index")
         if p.tracked or p.conflict:
             gitproc.run(root, ["add", "--", index_rel])
