@@ -85,9 +85,16 @@ def helper(root: Path, *args: str, stdin: str | None = None, **env) -> subproces
     return out
 
 
-def write_session(root: Path, session_id: str, operator: str = "RT", **env) -> dict:
-    out = helper(root, "write-session", stdin=json.dumps(DRAFT), HANDOFF_OPERATOR=operator,
-                 CLAUDE_CODE_SESSION_ID=session_id, **env)
+def try_write_session(root: Path, session_id: str, operator: str | None = "RT", **env) -> subprocess.CompletedProcess:
+    """``write-session`` of `DRAFT` (title overridable with ``title=``) as ``operator`` (None: whoami's)."""
+    draft = dict(DRAFT, title=env.pop("title", DRAFT["title"]))
+    if operator:
+        env["HANDOFF_OPERATOR"] = operator
+    return helper(root, "write-session", stdin=json.dumps(draft), CLAUDE_CODE_SESSION_ID=session_id, **env)
+
+
+def write_session(root: Path, session_id: str, operator: str | None = "RT", **env) -> dict:
+    out = try_write_session(root, session_id, operator, **env)
     assert out.returncode == 0, out.stderr
     return json.loads(out.stdout)
 

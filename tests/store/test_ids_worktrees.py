@@ -8,7 +8,16 @@ from __future__ import annotations
 
 import json
 
-from idsutil import clone, commit_all, git, helper, log_names, make_remote, start_write_session, write_session
+from idsutil import (
+    clone,
+    commit_all,
+    git,
+    log_names,
+    make_remote,
+    start_write_session,
+    try_write_session,
+    write_session,
+)
 
 
 def _repo_with_worktree(tmp_path):
@@ -74,9 +83,7 @@ def test_corrupt_registry_cache_is_moved_aside_and_rebuilt(tmp_path):
     cache = state_dir(main) / "id-registry.json"
     assert json.loads(cache.read_text())["format"] == "handoff-id-registry"
     cache.write_text("{not json")
-    out = helper(main, "write-session", stdin=json.dumps({"title": "t", "summary": "s", "resume_prompt": "r",
-                 "confidence": "M", "workstreams": [], "body": {}}), HANDOFF_OPERATOR="RT",
-                 CLAUDE_CODE_SESSION_ID="s2")
+    out = try_write_session(main, "s2")
     assert out.returncode == 0, out.stderr
     assert "id-registry.json: unreadable" in out.stderr and "moved aside" in out.stderr
     assert json.loads(cache.read_text())["format"] == "handoff-id-registry"

@@ -12,7 +12,7 @@ import json
 import subprocess
 
 import pytest
-from idsutil import clone, commit_all, env_for, git, helper, log_names, make_remote, write_session
+from idsutil import clone, commit_all, env_for, git, helper, log_names, make_remote, try_write_session, write_session
 
 
 def _offline(path):
@@ -30,9 +30,7 @@ def _two_clones_same_id(tmp_path):
     commit_all(a, "handoff: A")
     git(a, "push", "-q", "origin", "main")
     url = _offline(b)
-    out = helper(b, "write-session", stdin=json.dumps({"title": "B's work", "summary": "s", "resume_prompt": "r",
-                 "confidence": "M", "workstreams": [], "body": {}}), HANDOFF_OPERATOR="RT",
-                 CLAUDE_CODE_SESSION_ID="session-b")
+    out = try_write_session(b, "session-b", title="B's work")
     assert out.returncode == 0, out.stderr
     assert "fetch origin failed" in out.stderr and "ids of other clones not checked" in out.stderr
     second = json.loads(out.stdout)
@@ -140,9 +138,7 @@ def test_fetch_of_a_hanging_remote_is_bounded_and_killed(tmp_path):
     import time
 
     started = time.monotonic()
-    out = helper(a, "write-session", stdin=json.dumps({"title": "t", "summary": "s", "resume_prompt": "r",
-                 "confidence": "M", "workstreams": [], "body": {}}), HANDOFF_OPERATOR="RT",
-                 CLAUDE_CODE_SESSION_ID="s1", HANDOFF_FETCH_TIMEOUT="1")
+    out = try_write_session(a, "s1", HANDOFF_FETCH_TIMEOUT="1")
     elapsed = time.monotonic() - started
     assert out.returncode == 0, out.stderr
     assert "fetch origin: no answer within 1 s" in out.stderr
@@ -172,9 +168,7 @@ def test_no_remote_detached_head_and_shallow_clone(tmp_path):
     bare = make_remote(tmp_path)
     solo = tmp_path / "solo"
     subprocess.run(["git", "init", "-q", "-b", "main", str(solo)], check=True)
-    out = helper(solo, "write-session", stdin=json.dumps({"title": "t", "summary": "s", "resume_prompt": "r",
-                 "confidence": "M", "workstreams": [], "body": {}}), HANDOFF_OPERATOR="RT",
-                 CLAUDE_CODE_SESSION_ID="s1")
+    out = try_write_session(solo, "s1")
     assert out.returncode == 0 and out.stderr == "", out.stderr  # no remote: nothing to fetch, quietly
 
     a = clone(bare, tmp_path / "a")

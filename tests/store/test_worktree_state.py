@@ -13,7 +13,7 @@ import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from idsutil import commit_all, git, helper
+from idsutil import commit_all, git, helper, try_write_session
 
 from hookutil import install_bundle, payload, read_state, run_hook, state_dir
 
@@ -95,8 +95,7 @@ def test_old_and_new_record_of_one_session_add_up(tmp_path):
     assert run_hook(root, payload("PostToolUse", session_id="s1")).returncode == 0
     parts = list((state_dir(root) / "archive").glob("session-s1.migrated.*.json"))
     assert len(parts) == 1
-    out = helper(root, "write-session", stdin=json.dumps({"title": "t", "summary": "s", "resume_prompt": "r",
-                 "confidence": "M", "workstreams": [], "body": {}}), CLAUDE_CODE_SESSION_ID="s1")
+    out = try_write_session(root, "s1")
     assert out.returncode == 0, out.stderr
     log = (root / json.loads(out.stdout)["path"]).read_text()
     assert "\ntool_calls_total: 9\n" in log
@@ -119,8 +118,7 @@ def test_hooks_racing_the_migration_lose_no_count(tmp_path):
     # A hook that found the migration busy counted in a fresh live record; the old one then
     # became an archived part. Either way the session's total (what its log says) is exact.
     for sid, total in (("s1", 10 + 24), ("s2", 4 + 12)):
-        out = helper(root, "write-session", stdin=json.dumps({"title": "t", "summary": "s", "resume_prompt": "r",
-                     "confidence": "M", "workstreams": [], "body": {}}), CLAUDE_CODE_SESSION_ID=sid)
+        out = try_write_session(root, sid)
         assert out.returncode == 0, out.stderr
         assert "\ntool_calls_total: %d\n" % total in (root / json.loads(out.stdout)["path"]).read_text()
     assert not (root / ".claude" / "state" / "session-s1.json").exists()

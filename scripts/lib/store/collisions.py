@@ -85,19 +85,7 @@ def remote_logs(project) -> dict:
 
 def blobs(root: str, shas: list) -> dict:
     """{blob sha: bytes} in one ``cat-file --batch``."""
-    if not shas:
-        return {}
-    out = gitproc.run(root, ["cat-file", "--batch"], input="".join(s + "\n" for s in shas).encode()).stdout
-    found, pos = {}, 0
-    for sha in shas:
-        eol = out.index(b"\n", pos)
-        header = out[pos:eol].split()
-        pos = eol + 1
-        if len(header) == 3 and header[1] == b"blob":
-            size = int(header[2])
-            found[sha] = out[pos:pos + size]
-            pos += size + 1
-    return found
+    return gitproc.cat_file_batch(root, shas, b"blob")
 
 
 def index_blobs(root: str) -> dict:

@@ -9,7 +9,6 @@ would keep the pipes open and the caller waiting.
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 
 from ..core.errors import HelperError
@@ -46,14 +45,9 @@ def run(root: str, args: list, input: bytes | None = None, timeout: float | None
     try:
         out, err = proc.communicate(input, timeout=timeout)
     except subprocess.TimeoutExpired:
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except OSError:
-            pass
-        try:
-            proc.communicate(timeout=1.0)
-        except subprocess.TimeoutExpired:
-            pass
+        from ..core.session_start_context import _kill_group  # the hook's: the whole group, never waits
+
+        _kill_group(proc)
         raise GitTimeout("git %s: no answer within %.1f s" % (args[0], timeout)) from None
     result = subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
     if check and proc.returncode != 0:
@@ -65,3 +59,23 @@ def run(root: str, args: list, input: bytes | None = None, timeout: float | None
 
 def text(root: str, args: list, **kwargs) -> str:
     return run(root, args, **kwargs).stdout.decode("utf-8", "surrogateescape")
+
+
+def cat_file_batch(root: str, shas: list, kind: bytes) -> dict:
+    """{sha: content} of the objects of type ``kind`` (b"tree", b"blob") among ``shas``, in one
+    ``git cat-file --batch``; a missing object (shallow or partial clone) or another type is
+    left out."""
+    if not shas:
+        return {}
+    out = run(root, ["cat-file", "--batch"], input="".join(s + "\n" for s in shas).encode()).stdout
+    found, pos = {}, 0
+    for sha in shas:
+        eol = out.index(b"\n", pos)
+        header = out[pos:eol].split()
+        pos = eol + 1
+        if len(header) == 3 and header[1] in (b"tree", b"blob", b"commit", b"tag"):
+            size = int(header[2])
+            if header[1] == kind:
+                found[sha] = out[pos:pos + size]
+            pos += size + 1
+    return found

@@ -153,19 +153,8 @@ def sessions_trees(root: str, commits: list) -> dict:
 def tree_entries(root: str, trees: list) -> dict:
     """{tree sha: [(name, blob sha)]} in one ``cat-file --batch`` (binary tree objects parsed
     here: ``<mode> <name>\\0<raw hash>`` per entry; the hash is 20 bytes, 32 in SHA-256 repos)."""
-    if not trees:
-        return {}
-    out = gitproc.run(root, ["cat-file", "--batch"], input="".join(t + "\n" for t in trees).encode()).stdout
-    found, pos = {}, 0
-    for tree in trees:
-        eol = out.index(b"\n", pos)
-        header = out[pos:eol].split()
-        pos = eol + 1
-        if len(header) != 3 or header[1] != b"tree":
-            found[tree] = []
-            continue
-        size = int(header[2])
-        body, pos = out[pos:pos + size], pos + size + 1
+    found = {}
+    for tree, body in gitproc.cat_file_batch(root, trees, b"tree").items():
         raw_len = len(tree) // 2
         entries, i = [], 0
         while i < len(body):
