@@ -49,7 +49,7 @@ PLUGIN_LAUNCHER_RULE = "${CLAUDE_PLUGIN_ROOT}/scripts/handoff"
 _CALL = re.compile(r"(?<![\w./$}-])scripts/handoff(?![\w./-])")
 _RULE = re.compile(r"Bash\(\s*scripts/handoff(?=[\s:*)])")
 _LEFTOVER = re.compile(r"(?<![\w.-])(?:\./)?scripts/handoff(?![\w.-])")
-HOOKS_DESCRIPTION = "handoff: per-session telemetry in the user's project (.claude/state/), standard library only"
+HOOKS_DESCRIPTION = "handoff: per-session telemetry in <git common dir>/handoff/state/, standard library only"
 
 
 class BuildError(Exception):

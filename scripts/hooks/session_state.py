@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Claude Code hook: exact per-session telemetry in ``<project>/.claude/state/``.
+"""Claude Code hook: exact per-session telemetry in the state dir (``<git common dir>/handoff/state/``,
+shared by the repository's worktrees; ``<project>/.claude/state/`` outside git: lib/core/statefiles.py).
 
 Registered (``.claude/settings.json``, or ``hooks/hooks.json`` for the plugin) for
 PostToolUse (matcher ``*``), PostToolUseFailure, PreToolUse (matcher ``Task|Agent``),
