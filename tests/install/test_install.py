@@ -226,7 +226,8 @@ def test_install_into_a_bare_repo_and_out_again(tmp_path):
 
     _install(target, "--uninstall")
     leftover = sorted(p.relative_to(target).as_posix() for p in target.rglob("*") if ".git" not in p.parts)
-    assert leftover == [".claude", ".claude/state", ".claude/state/session-s1.json", ".claude/state/session-s1.lock"]
+    assert leftover == []  # the state lives under the git dir (never committed) and is kept: it is the user's
+    assert (target / ".git" / "handoff" / "state" / "session-s1.json").is_file()
 
 
 def test_malformed_settings_is_a_clear_error_and_nothing_changes(tmp_path):
