@@ -33,6 +33,7 @@ COMMANDS = {
     "resume": ("lib.commands.resume", "the /resume dashboard"),
     "backfill": ("lib.commands.backfill", "add operator: to legacy CONV-*.md logs"),
     "regen-indexes": ("lib.commands.regen_indexes", "regenerate docs/sessions/INDEX.md and workstreams/INDEX.md"),
+    "merge-driver": ("lib.commands.merge_driver", "git's merge driver for CHANGELOG.md and the indexes (--configure)"),
 }
 THIRD_PARTY = {"yaml": "pyyaml", "jsonschema": "jsonschema", "filelock": "filelock"}
 
