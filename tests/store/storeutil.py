@@ -44,7 +44,7 @@ def iso(epoch: float) -> str:
 
 
 class Actor:
-    def __init__(self, team: "Team", name: str, path: Path, operator: str, push_ref: str = "main"):
+    def __init__(self, team: Team, name: str, path: Path, operator: str, push_ref: str = "main"):
         self.team, self.name, self.path, self.operator, self.push_ref = team, name, path, operator, push_ref
         self.env = dict(team.env, HANDOFF_OPERATOR=operator)
         self.rounds = 0

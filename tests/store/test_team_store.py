@@ -17,8 +17,8 @@ Two clones (and the worktree, which shares its clone's config) have the ``handof
 from __future__ import annotations
 
 import random
-import pytest
 
+import pytest
 from storeutil import Team
 
 ROUNDS = 3
@@ -100,7 +100,8 @@ def test_union_alone_never_conflicts_where_the_text_merge_does(tmp_path):
     # the same two rounds with the attribute switched off conflict (the test can fail)
     for actor in (a, b):
         (actor.path / ".git" / "info").mkdir(exist_ok=True)
-        (actor.path / ".git" / "info" / "attributes").write_text("CHANGELOG.md -merge\n/docs/sessions/INDEX.md -merge\n")
+        no_driver = "CHANGELOG.md -merge\n/docs/sessions/INDEX.md -merge\n"
+        (actor.path / ".git" / "info" / "attributes").write_text(no_driver)
     a.pull("merge")
     a.handoff_round()
     a.sync("merge")
@@ -151,7 +152,8 @@ def test_driver_missing_falls_back_to_union(tmp_path):
     a = team.clone("c1", "AB")
     b = team.clone("c2", "CD")
     team.configure_driver(b)
-    b.git("config", "merge.handoff.driver", "/nonexistent/handoff merge-driver %O %A %B %P || git merge-file --union %A %O %B")
+    moved = "/nonexistent/handoff merge-driver %O %A %B %P || git merge-file --union %A %O %B"
+    b.git("config", "merge.handoff.driver", moved)
     team.check_after_merge = False
     a.handoff_round()
     a.sync("merge")
