@@ -216,29 +216,15 @@ def _ignore_key(line: str) -> str:
 
 def gitignore_add(text: str | None, lines: list[str]) -> tuple[str, dict]:
     """``(new text, record)``: ``lines`` appended unless an equivalent line is there."""
-    text = text or ""
-    have = {_ignore_key(line) for line in text.splitlines() if line.strip() and not line.startswith("#")}
-    wanted = [line for line in lines if _ignore_key(line) not in have]
-    record = {"lines": wanted, "added_newline": False}
-    if not wanted:
-        return text, record
-    if text and not text.endswith("\n"):
-        text += "\n"
-        record["added_newline"] = True
-    return text + "".join(line + "\n" for line in wanted), record
+    from ..store.attributes import add_lines
+
+    return add_lines(text, lines, key=_ignore_key)
 
 
 def gitignore_remove(text: str, record: dict) -> str:
-    lines = text.splitlines(keepends=True)
-    for wanted in reversed(record.get("lines", [])):
-        for i in range(len(lines) - 1, -1, -1):
-            if lines[i].rstrip("\r\n") == wanted:
-                del lines[i]
-                break
-    out = "".join(lines)
-    if record.get("added_newline") and out.endswith("\n"):
-        out = out[:-1]
-    return out
+    from ..store.attributes import remove_lines
+
+    return remove_lines(text, record)
 
 
 # -- files --------------------------------------------------------------------------------------

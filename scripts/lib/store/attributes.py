@@ -30,12 +30,13 @@ def _norm(line: str) -> str:
     return " ".join(line.split())
 
 
-def add_lines(text: str | None, lines: list) -> tuple:
-    """``(new text, record)``: ``lines`` that are not there yet appended (in order). ``record``
-    is what `remove_lines` needs: the lines added and whether a final newline was added."""
+def add_lines(text: str | None, lines: list, key=_norm) -> tuple:
+    """``(new text, record)``: ``lines`` that are not there yet (equal under ``key``) appended,
+    in order. ``record`` is what `remove_lines` needs: the lines added and whether a final
+    newline was added. Also the installer's ``.gitignore`` merge (with its own ``key``)."""
     text = text or ""
-    have = {_norm(line) for line in text.splitlines()}
-    wanted = [line for line in lines if _norm(line) not in have]
+    have = {key(line) for line in text.splitlines()}
+    wanted = [line for line in lines if key(line) not in have]
     record = {"lines": wanted, "added_newline": False}
     if not wanted:
         return text, record
