@@ -34,6 +34,7 @@ COMMANDS = {
     "backfill": ("lib.commands.backfill", "add operator: to legacy CONV-*.md logs"),
     "regen-indexes": ("lib.commands.regen_indexes", "regenerate docs/sessions/INDEX.md and workstreams/INDEX.md"),
     "renumber": ("lib.commands.renumber", "give a local, unpushed session log the next free id"),
+    "merge-driver": ("lib.commands.merge_driver", "git's merge driver for CHANGELOG.md and the indexes (--configure)"),
 }
 THIRD_PARTY = {"yaml": "pyyaml", "jsonschema": "jsonschema", "filelock": "filelock"}
 

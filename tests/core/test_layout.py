@@ -30,7 +30,7 @@ ALLOWED = {
     "state": {"core"},
     "logs": {"core", "state"},
     "resume": {"core", "logs"},
-    "install": {"core"},
+    "install": {"core", "store"},  # store's standard-library modules only: tests/store/test_store_layout.py
     "store": {"core", "state", "logs", "resume"},  # state: renumber takes write-session's id lock
     "commands": {"core", "state", "logs", "resume", "install", "store"},
 }

@@ -1,4 +1,4 @@
-"""changelog: the session's commits under a dated heading, once."""
+"""changelog: the session's commits, one canonical line each, once (format: lib/logs/changelog.py)."""
 
 from __future__ import annotations
 
@@ -20,30 +20,44 @@ def run(repo, *args):
     return json.loads(repo.helper_ok("changelog", *args, env=NOW).stdout)
 
 
-def test_appends_commits_under_a_dated_heading_once(repo):
+def test_adds_commits_one_line_each_once(repo):
+    from lib.logs import changelog
+
     a = repo.commit("feat: parse dates", when="2026-11-21T09:00:00Z")
     b = repo.commit("fix: `quotes` and *stars*", when="2026-11-21T10:00:00Z")
     out = run(repo, "--since", "2026-11-21T08:00:00Z")
-    assert out["added"] == [a[:12], b[:12]] and out["heading"] == "## 2026-11-21"  # oldest first
+    assert out["added"] == [a[:12], b[:12]]  # oldest first
     text = (repo.path / "CHANGELOG.md").read_text()
     assert text == (
-        f"# Changelog\n\n## 2026-11-21\n\n- feat: parse dates (`{a[:12]}`)\n- fix: `quotes` and *stars* (`{b[:12]}`)\n"
+        f"# Changelog\n\n{changelog.MARKER}\n\n- 2026-11-21 09:00 feat: parse dates (`{a[:12]}`)\n"
+        f"- 2026-11-21 10:00 fix: `quotes` and *stars* (`{b[:12]}`)\n"
     )
     again = run(repo, "--since", "2026-11-21T08:00:00Z")
     assert again["added"] == [] and sorted(again["skipped"]) == sorted([a[:12], b[:12]])
     assert (repo.path / "CHANGELOG.md").read_text() == text
 
 
-def test_same_day_joins_the_heading_and_other_days_get_their_own(repo):
+def test_v1_file_is_kept_readable_and_rewritten_canonically(repo):
     (repo.path / "CHANGELOG.md").write_text("# Changelog\n\nHand-written intro.\n\n## 2026-11-20\n\n- old\n")
     repo.commit("one", when="2026-11-21T09:00:00Z")
     run(repo, "--since", "2026-11-21T08:00:00Z")
     repo.commit("two", when="2026-11-21T11:00:00Z")
     run(repo, "--since", "2026-11-21T10:00:00Z")
-    text = (repo.path / "CHANGELOG.md").read_text()
-    assert text.startswith("# Changelog\n\nHand-written intro.\n\n## 2026-11-20\n\n- old\n\n## 2026-11-21\n\n- one (")
-    assert text.count("## 2026-11-21") == 1
-    assert text.splitlines()[-1].startswith("- two (")
+    lines = (repo.path / "CHANGELOG.md").read_text().splitlines()
+    assert lines[:3] == ["# Changelog", "", "Hand-written intro."]
+    entries = [x for x in lines if x.startswith("- ")]
+    assert entries[0] == "- 2026-11-20 old"
+    assert entries[1].startswith("- 2026-11-21 09:00 one (") and entries[2].startswith("- 2026-11-21 11:00 two (")
+
+
+def test_a_merged_file_out_of_order_is_put_back_in_order(repo):
+    a = repo.commit("first", when="2026-11-21T09:00:00Z")
+    run(repo, "--since", "2026-11-21T08:00:00Z")
+    path = repo.path / "CHANGELOG.md"
+    entry = [x for x in path.read_text().splitlines() if x.startswith("- ")][0]
+    path.write_text(path.read_text() + entry + "\n")  # what a union merge can leave
+    out = run(repo, "--since", "2026-11-21T10:00:00Z")
+    assert out["canonicalized"] and path.read_text().count(a[:12]) == 1
 
 
 def test_leaves_out_handoff_commits_and_merges(repo):
@@ -56,7 +70,7 @@ def test_leaves_out_handoff_commits_and_merges(repo):
     out = run(repo, "--since", "2026-11-21T08:00:00Z")
     text = (repo.path / "CHANGELOG.md").read_text()
     assert len(out["added"]) == 2
-    assert "- work (" in text and "- side work (" in text
+    assert " work (" in text and " side work (" in text
     assert "handoff:" not in text and "Merge side" not in text
 
 
@@ -72,4 +86,4 @@ def test_default_window_is_the_session(repo):
     repo.commit("during")
     out = json.loads(repo.helper_ok("changelog", env={"CLAUDE_CODE_SESSION_ID": "cl-1"}).stdout)
     assert out["since_source"] == "telemetry" and len(out["added"]) == 1
-    assert "- during (" in (repo.path / "CHANGELOG.md").read_text()
+    assert " during (" in (repo.path / "CHANGELOG.md").read_text()

@@ -1,7 +1,9 @@
-"""``changelog [--since ISO] [--session-id ID]``: append the session's commits to CHANGELOG.md.
+"""``changelog [--since ISO] [--session-id ID]``: add the session's commits to CHANGELOG.md.
 
-The window is the one ``write-session`` uses (lib/write_session.resolve_since); entries and
-idempotence are described in lib/logs/changelog.py. Prints ``{"path", "added", "skipped", ...}``.
+The window is the one ``write-session`` uses (lib/write_session.resolve_since); entries, their
+order and idempotence are described in lib/logs/changelog.py. The file is written back in its
+canonical form even when no commit is new (a merge may have left it out of order, or in the v1
+format). Prints ``{"path", "added", "skipped", "canonicalized", ...}``.
 """
 
 from __future__ import annotations
@@ -48,8 +50,8 @@ def run(args, project) -> int:
             existing = None
         except (OSError, UnicodeDecodeError) as exc:
             raise HelperError(f"{path}: unreadable ({exc})") from None
-        update = changelog.update(existing, commits, isotime.utc_date(isotime.now()))
-        if update.added:
+        update = changelog.update(existing, commits)
+        if update.changed:
             try:
                 log_alloc.write_log_atomic(path, update.text.encode("utf-8"))
             except OSError as exc:
@@ -58,7 +60,7 @@ def run(args, project) -> int:
         "path": changelog.NAME,
         "since": isotime.iso_z(since) if since is not None else None,
         "since_source": source,
-        "heading": update.heading if update.added else None,
+        "canonicalized": bool(update.changed and not update.added),
         "added": [c.sha[: changelog.SHORT] for c in update.added],
         "skipped": [c.sha[: changelog.SHORT] for c in update.skipped],
     }

@@ -1,6 +1,8 @@
 """``validate [PATHS...] [--kind session|workstream]``: check documents against their schemas.
 
-Without paths: every ``docs/sessions/*.md`` and (once its schema exists) ``workstreams/*.md``.
+Without paths: every ``docs/sessions/*.md`` and (once its schema exists) ``workstreams/*.md``,
+then the store as a whole (lib/store/consistency.py: a stale index, a changelog entry listed
+twice or missing). ``--staged``: only the staged documents, as staged (the pre-commit hook).
 Prints one ``path: field: problem`` line per problem and exits 1 if there is any; else prints
 how many files were checked and exits 0.
 """
@@ -15,12 +17,23 @@ from ..logs.validation import validate
 def add_arguments(parser) -> None:
     parser.add_argument("paths", nargs="*", help="files or directories (default: all documents)")
     parser.add_argument("--kind", choices=("session", "workstream"), help="validate PATHS as this kind")
+    parser.add_argument("--staged", action="store_true", help="only the staged documents, as staged (pre-commit)")
 
 
 def run(args, project) -> int:
     root = project.root
-    checked, problems = validate(root, args.paths, args.kind)
-    if not args.paths and project.git_common_dir:  # the whole store: ids colliding across files and clones
+    if args.staged:
+        from ..store.staged import validate_staged
+
+        checked, problems = validate_staged(root)
+    else:
+        checked, problems = validate(root, args.paths, args.kind)
+    if not args.paths and not args.staged:
+        from ..store.consistency import store_problems
+
+        problems = problems + store_problems(root, project.state_dir)
+    if not args.paths and not args.staged and project.git_common_dir:
+        # the whole store: ids colliding across files and clones (lib/store/collisions.py)
         from ..logs.validation import Problem
         from ..store import collisions
 

@@ -20,6 +20,10 @@ manifest, so that ``--uninstall`` removes exactly that):
   written.
 - ``.claude/state/`` and ``scripts/**/__pycache__/`` in ``.gitignore`` (and ``.venv/`` when the
   install creates the venv).
+- the team store (scripts/lib/store/): the ``union`` lines in ``.gitattributes`` (merged into
+  the user's file, never rewriting their lines), and in a git repository the ``handoff`` merge
+  driver (git config + ``info/attributes``) and the ``pre-commit`` hook that validates staged
+  logs (chaining the user's hook). Each is recorded and undone exactly by ``--uninstall``.
 - the helpers' Python: ``<target>/.venv`` (where ``scripts/handoff`` looks) with the packages of
   ``handoff-requirements.txt``; created if absent, left alone if it is the user's, and when it
   cannot be set up, one line with the command that does it.
@@ -212,29 +216,15 @@ def _ignore_key(line: str) -> str:
 
 def gitignore_add(text: str | None, lines: list[str]) -> tuple[str, dict]:
     """``(new text, record)``: ``lines`` appended unless an equivalent line is there."""
-    text = text or ""
-    have = {_ignore_key(line) for line in text.splitlines() if line.strip() and not line.startswith("#")}
-    wanted = [line for line in lines if _ignore_key(line) not in have]
-    record = {"lines": wanted, "added_newline": False}
-    if not wanted:
-        return text, record
-    if text and not text.endswith("\n"):
-        text += "\n"
-        record["added_newline"] = True
-    return text + "".join(line + "\n" for line in wanted), record
+    from ..store.attributes import add_lines
+
+    return add_lines(text, lines, key=_ignore_key)
 
 
 def gitignore_remove(text: str, record: dict) -> str:
-    lines = text.splitlines(keepends=True)
-    for wanted in reversed(record.get("lines", [])):
-        for i in range(len(lines) - 1, -1, -1):
-            if lines[i].rstrip("\r\n") == wanted:
-                del lines[i]
-                break
-    out = "".join(lines)
-    if record.get("added_newline") and out.endswith("\n"):
-        out = out[:-1]
-    return out
+    from ..store.attributes import remove_lines
+
+    return remove_lines(text, record)
 
 
 # -- files --------------------------------------------------------------------------------------
@@ -588,6 +578,10 @@ def install(bundle: Path, target: Path, venv_mode: str = "auto", base_python: st
         "gitignore": gi_record,
         "venv": venv_record,
     }
+    store_record, store_notes = install_store(target, manifest.get("store") or {})
+    new_manifest["store"] = store_record
+    for note in store_notes:
+        say(f"  ~ {note}")
     manifest_text = dump_json(new_manifest)
     if _read(target / MANIFEST) != manifest_text.encode():
         write_atomic(target / MANIFEST, manifest_text.encode())
@@ -608,13 +602,105 @@ def install(bundle: Path, target: Path, venv_mode: str = "auto", base_python: st
         say(f"  ~ {GITIGNORE}: {', '.join(gi_added['lines'])} added")
     if venv_record and venv_record.get("created") and not manifest.get("venv"):
         say(f"  + {VENV} with the helpers' packages")
-    if created or updated or stale or settings_changed or gi_added["lines"]:
+    if created or updated or stale or settings_changed or gi_added["lines"] or store_notes:
         say(f"handoff install: done ({target}); commit the result, then start Claude Code there")
     else:
         say(f"handoff install: {target} is up to date (handoff {new_manifest['version']})")
     if python_note:
         say(f"handoff install: {python_note}")
     return 0
+
+
+# -- the team store: .gitattributes, merge driver, pre-commit hook (lib/store/) -----------------
+
+GITATTRIBUTES = ".gitattributes"
+
+
+def _is_git_work_tree(target: Path) -> bool:
+    from ..store import gitsetup
+
+    try:
+        return gitsetup.common_dir(str(target)) is not None
+    except gitsetup.SetupError:
+        return False
+
+
+def install_store(target: Path, old: dict) -> tuple[dict, list[str]]:
+    """Add what makes the store team-safe; returns (manifest record, lines to report).
+
+    Re-running keeps the first install's record (what to undo) and adds only what is missing."""
+    from ..store import attributes, gitsetup, precommit
+
+    notes = []
+    record = dict(old)
+    path = target / GITATTRIBUTES
+    raw = _read(path)
+    text = raw.decode("utf-8", "surrogateescape") if raw is not None else None
+    new, added = attributes.add_lines(text, attributes.UNION_LINES)
+    if added["lines"]:
+        write_atomic(path, new.encode("utf-8", "surrogateescape"))
+        notes.append(f"{GITATTRIBUTES}: union merges for CHANGELOG.md and the indexes ({len(added['lines'])} lines)")
+    prev = old.get("gitattributes") or {"lines": [], "added_newline": False, "file_created": raw is None}
+    record["gitattributes"] = {
+        "lines": prev.get("lines", []) + added["lines"],
+        "added_newline": prev.get("added_newline", False) or added["added_newline"],
+        "file_created": prev.get("file_created", raw is None),
+    }
+    for p in attributes.PATHS:
+        theirs = attributes.merge_attribute(text or "", p)
+        if theirs not in (None, "union"):
+            notes.append(f"{GITATTRIBUTES}: your merge={theirs} for {p} is overridden by handoff's union line")
+    if not _is_git_work_tree(target):
+        notes.append("not a git repository: merge driver and pre-commit hook not set up (run the install again)")
+        return record, notes
+    try:
+        command = gitsetup.driver_command(str(target), str(target / "scripts" / "handoff_helpers.py"))
+        driver = gitsetup.configure(str(target), command)
+        prev = old.get("merge_driver") or {}
+        first = prev if (prev.get("attributes") or {}).get("lines") else driver  # what to undo: the first run's
+        record["merge_driver"] = {
+            "config": {**driver["config"], **prev.get("config", {})},
+            "attributes": first["attributes"],
+            "file_created": first.get("file_created", False),
+        }
+        if driver["changed"]:
+            notes.append("git config: merge driver 'handoff' (canonical CHANGELOG.md and indexes after a merge)")
+        hook = precommit.install(str(target))
+        if not old.get("pre_commit") or hook["sha256"] != old["pre_commit"].get("sha256"):
+            chained = " (yours chained after it)" if hook["chained"] else ""
+            notes.append(f"git pre-commit hook: validates staged session logs and workstreams{chained}")
+        if old.get("pre_commit") and old["pre_commit"].get("dir") == hook["dir"]:
+            hook["chained"] = old["pre_commit"].get("chained") or hook["chained"]
+            hook["dir_created"] = old["pre_commit"].get("dir_created", False)
+        record["pre_commit"] = hook
+    except (gitsetup.SetupError, OSError) as exc:
+        raise InstallError(f"git set-up: {exc}") from None
+    return record, notes
+
+
+def uninstall_store(target: Path, record: dict) -> list[str]:
+    from ..store import attributes, gitsetup, precommit
+
+    notes = []
+    gi = record.get("gitattributes") or {}
+    path = target / GITATTRIBUTES
+    raw = _read(path)
+    if raw is not None and gi.get("lines"):
+        text = attributes.remove_lines(raw.decode("utf-8", "surrogateescape"), gi)
+        if gi.get("file_created") and not text.strip():
+            path.unlink()
+        elif text.encode("utf-8", "surrogateescape") != raw:
+            write_atomic(path, text.encode("utf-8", "surrogateescape"))
+    if record.get("merge_driver"):
+        try:
+            gitsetup.unconfigure(str(target), record["merge_driver"])
+        except gitsetup.SetupError as exc:
+            notes.append(f"merge driver not removed ({exc})")
+    if record.get("pre_commit"):
+        note = precommit.uninstall(record["pre_commit"])
+        if note:
+            notes.append(note)
+    return notes
 
 
 def _names(requirements: Path) -> list[str]:
@@ -690,6 +776,9 @@ def uninstall(target: Path, say=print) -> int:
             gi_path.unlink()
         elif text.encode("utf-8", "surrogateescape") != gi_raw:
             write_atomic(gi_path, text.encode("utf-8", "surrogateescape"))
+
+    for note in uninstall_store(target, manifest.get("store") or {}):
+        say(f"handoff uninstall: {note}")
 
     venv = manifest.get("venv")
     if venv and venv.get("created"):

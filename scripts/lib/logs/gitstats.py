@@ -24,8 +24,9 @@ HANDOFF_SUBJECT_PREFIX = "handoff: "  # the /handoff commit: `handoff: <LOGID> <
 @dataclass
 class Commit:
     sha: str
-    at: str  # UTC, 2026-11-21T04:27:22Z
+    at: str  # UTC, 2026-11-21T04:27:22Z (committer date: the window is by committer date)
     subject: str
+    authored_at: str = ""  # UTC author date: kept by rebase and cherry-pick (CHANGELOG.md lines)
 
 
 @dataclass
@@ -92,7 +93,7 @@ def _iso(git_iso: str) -> str:
 
 def commits_since(root: str, since_epoch: float | None, no_merges: bool = False) -> list:
     """[Commit] on HEAD with committer date >= since (all commits when None), newest first."""
-    args = ["log", "-z", "--format=%H%x1f%cI%x1f%s"]
+    args = ["log", "-z", "--format=%H%x1f%cI%x1f%aI%x1f%s"]
     if no_merges:
         args.append("--no-merges")
     if since_epoch is not None:
@@ -104,8 +105,8 @@ def commits_since(root: str, since_epoch: float | None, no_merges: bool = False)
         record = record.strip("\n")
         if not record:
             continue
-        sha, at, subject = (record.split("\x1f", 2) + ["", ""])[:3]
-        commits.append(Commit(sha=sha, at=_iso(at), subject=subject))
+        sha, at, authored, subject = (record.split("\x1f", 3) + ["", "", ""])[:4]
+        commits.append(Commit(sha=sha, at=_iso(at), subject=subject, authored_at=_iso(authored)))
     return commits
 
 

@@ -1,0 +1,117 @@
+"""What ``validate`` checks across files of the store (beyond each document's schema).
+
+- A stale index: ``docs/sessions/INDEX.md`` or ``workstreams/INDEX.md`` differs from what
+  ``regen-indexes`` makes from the files (resume/indexes.py's generator, the same function):
+  named with the first rows that differ.
+- ``CHANGELOG.md``: an entry listed more than once (a merge without the ``handoff`` driver keeps
+  both copies until the next ``changelog`` run), a file out of canonical order, and an entry
+  missing: a commit hash that a commit on HEAD added to the file and that is no longer in it
+  (the file is append-only; a merge resolved by hand that dropped a side's lines shows here).
+  The history is read once (``git log -p -U0`` of the file), so a shallow clone checks the
+  history it has.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+
+from ..logs import changelog
+from ..logs.validation import Problem
+from ..resume import indexes, sessionlogs
+from ..resume import workstreams as ws_mod
+from ..resume.cache import ResumeCache
+
+_ADDED_ENTRY_RE = re.compile(r"^\+- .*\(`([0-9a-f]{7,64})`\)\s*$")
+
+
+def _rows(text: str) -> dict:
+    out = {}
+    for line in text.splitlines():
+        if line.startswith("| ["):
+            out[line.split("](", 1)[0][3:]] = line
+    return out
+
+
+def _index_problem(rel: str, current: str | None, wanted: str) -> Problem | None:
+    if current == wanted:
+        return None
+    if current is None:
+        return Problem(rel, "(index)", "missing; run: scripts/handoff regen-indexes")
+    have, want = _rows(current), _rows(wanted)
+    differ = sorted(k for k in set(have) | set(want) if have.get(k) != want.get(k))
+    what = ", ".join(differ[:3]) + (" and %d more" % (len(differ) - 3) if len(differ) > 3 else "")
+    detail = "rows differ for %s" % what if differ else "layout differs"
+    return Problem(rel, "(index)", "out of date (%s); run: scripts/handoff regen-indexes" % detail)
+
+
+def index_problems(root: str, state_dir: str) -> list:
+    cache = ResumeCache.open(state_dir, root, indexes.CACHE_NAME)
+    warnings: list = []
+    problems = []
+    for directory, build in (
+        (sessionlogs.SESSIONS_DIR, indexes.sessions_index),
+        (ws_mod.WORKSTREAMS_DIR, indexes.workstreams_index),
+    ):
+        path = os.path.join(root, directory, indexes.INDEX_NAME)
+        if not os.path.isdir(os.path.join(root, directory)) or not os.path.exists(path):
+            continue  # no index yet: nothing to be stale (regen-indexes creates it)
+        with open(path, encoding="utf-8", errors="replace") as f:
+            current = f.read()
+        problem = _index_problem(directory + "/" + indexes.INDEX_NAME, current, build(root, cache, warnings))
+        if problem:
+            problems.append(problem)
+    cache.save()
+    return problems
+
+
+def history_hashes(root: str) -> dict:
+    """{abbreviated hash: commit that added its entry} over HEAD's history of CHANGELOG.md."""
+    env = {k: v for k, v in os.environ.items() if k not in ("GIT_DIR", "GIT_WORK_TREE")}
+    env["LC_ALL"] = "C"
+    args = ["git", "-C", root, "log", "--format=commit %H", "-p", "-U0", "--no-color", "--no-ext-diff"]
+    args += ["--no-renames", "HEAD", "--", changelog.NAME]
+    try:
+        out = subprocess.run(args, capture_output=True, env=env, timeout=120)
+    except (OSError, subprocess.TimeoutExpired):
+        return {}
+    if out.returncode != 0:
+        return {}  # no commits yet, or not a repository: no history to compare with
+    found: dict = {}
+    commit = None
+    for raw in out.stdout.decode("utf-8", "replace").splitlines():
+        if raw.startswith("commit "):
+            commit = raw[7:19]
+            continue
+        m = _ADDED_ENTRY_RE.match(raw)
+        if m:
+            found[m.group(1)] = commit  # oldest last: keeps the commit that first added it
+    return found
+
+
+def changelog_problems(root: str) -> list:
+    path = changelog.path_in(root)
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except FileNotFoundError:
+        return []
+    except (OSError, UnicodeDecodeError) as exc:
+        return [Problem(changelog.NAME, "(file)", "unreadable (%s)" % exc)]
+    parsed = changelog.parse(text)
+    problems = []
+    for entry, count in sorted(changelog.duplicates(parsed.entries), key=lambda d: d[0].sort_key()):
+        what = "`%s`" % entry.sha if entry.sha else entry.render()
+        problems.append(Problem(changelog.NAME, what, "listed %d times; run: scripts/handoff changelog" % count))
+    have = {e.sha for e in parsed.entries if e.sha}
+    for sha, commit in sorted(history_hashes(root).items()):
+        if sha not in have:
+            problems.append(Problem(changelog.NAME, "`%s`" % sha, "missing (added by commit %s)" % commit))
+    if not problems and changelog.canonical(text) != text:
+        problems.append(Problem(changelog.NAME, "(order)", "not in canonical order; run: scripts/handoff changelog"))
+    return problems
+
+
+def store_problems(root: str, state_dir: str) -> list:
+    return index_problems(root, state_dir) + changelog_problems(root)

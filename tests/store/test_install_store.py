@@ -1,0 +1,156 @@
+"""Issue 9 item 6 and the installer's part of item 1: .gitattributes merged (never clobbered),
+the merge driver configured, a pre-commit hook that refuses a hand-broken log while chaining the
+user's own hook, all removed exactly by uninstall; plus the CI workflow file."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import yaml
+from storeutil import REPO, Team, base_env
+
+from lib.store import attributes
+
+INSTALL = REPO / "scripts" / "install.py"
+USER_ATTRS = "*.png binary\nCHANGELOG.md text eol=lf"  # no final newline: kept exactly
+USER_HOOK = "#!/bin/sh\necho ran > \"$(git rev-parse --show-toplevel)/user-hook-ran\"\nexit 0\n"
+
+
+def git(path, *args, env=None, check=True):
+    out = subprocess.run(["git", "-C", str(path), *args], capture_output=True, text=True, env=env)
+    assert not check or out.returncode == 0, out.stderr
+    return out
+
+
+def install_py(target, env, *flags):
+    argv = [sys.executable, str(INSTALL), *(flags or ("--no-venv",)), str(target)]
+    return subprocess.run(argv, capture_output=True, text=True, env=env)
+
+
+def installed(tmp_path, hooks_path=None):
+    (tmp_path / "home").mkdir()
+    env = dict(base_env(tmp_path / "home"), HANDOFF_PYTHON=sys.executable)
+    target = tmp_path / "proj"
+    target.mkdir()
+    git(target, "init", "-q", "-b", "main", env=env)
+    for k, v in (("user.name", "Ann Bee"), ("user.email", "ab@example.com"), ("commit.gpgsign", "false")):
+        git(target, "config", k, v, env=env)
+    (target / ".gitattributes").write_text(USER_ATTRS)
+    hooks = target / (hooks_path or ".git/hooks")
+    if hooks_path:
+        git(target, "config", "core.hooksPath", hooks_path, env=env)
+    hooks.mkdir(parents=True, exist_ok=True)
+    (hooks / "pre-commit").write_text(USER_HOOK)
+    (hooks / "pre-commit").chmod(0o755)
+    out = install_py(target, env)
+    assert out.returncode == 0, out.stderr
+    git(target, "add", "-A", env=env)
+    git(target, "commit", "-q", "-m", "install handoff", env=env)  # what a user does next (and our hook passes it)
+    assert (target / "user-hook-ran").exists()  # ... and then runs the user's own hook
+    (target / "user-hook-ran").unlink()
+    return target, hooks, env, out.stdout
+
+
+def commit_log(target, env, text, name="AB-261121-01"):
+    log = target / "docs" / "sessions" / (name + ".md")
+    log.parent.mkdir(parents=True, exist_ok=True)
+    log.write_text(text)
+    git(target, "add", "--", str(log), env=env)
+    return git(target, "commit", "-q", "-m", "log", "--", str(log), env=env, check=False)
+
+
+def test_install_merges_gitattributes_hook_and_driver_and_uninstall_restores_them(tmp_path):
+    target, hooks, env, said = installed(tmp_path)
+    text = (target / ".gitattributes").read_text()
+    assert text.startswith(USER_ATTRS + "\n") and text.endswith("".join(x + "\n" for x in attributes.UNION_LINES))
+    assert "your merge=" not in said
+    assert (hooks / "pre-commit.handoff-chained").read_text() == USER_HOOK
+    driver = git(target, "config", "merge.handoff.driver").stdout
+    assert driver.startswith("python3 scripts/handoff_helpers.py merge-driver")
+    assert "merge=handoff" in (target / ".git" / "info" / "attributes").read_text()
+    # a second install changes nothing
+    again = install_py(target, env)
+    assert again.returncode == 0 and "up to date" in again.stdout, again.stdout
+    assert (target / ".gitattributes").read_text() == text
+
+    # a hand-broken log cannot be committed; the user's hook does not run for a refused commit
+    bad = commit_log(target, env, "---\nid: AB-261121-01\ntitle: [broken\n---\n")
+    assert bad.returncode == 1
+    assert "docs/sessions/AB-261121-01.md: (frontmatter)" in bad.stdout + bad.stderr
+    assert "commit refused" in bad.stderr and not (target / "user-hook-ran").exists()
+    # what is checked is the staged version: fixing the work tree alone does not help
+    (target / "docs" / "sessions" / "AB-261121-01.md").write_text("fine now?\n")
+    assert git(target, "commit", "-q", "-m", "x", env=env, check=False).returncode == 1
+    git(target, "reset", "-q", env=env)
+    # a valid document passes and the user's hook runs after ours
+    (target / "docs" / "sessions" / "AB-261121-01.md").unlink()
+    (target / "workstreams" / "ok.md").write_text("---\ntitle: Fine\nowner: AB\nstatus: active\n---\n\n## Phases\n")
+    git(target, "add", "workstreams/ok.md", env=env)
+    ok = git(target, "commit", "-q", "-m", "ok", env=env, check=False)
+    assert ok.returncode == 0, ok.stderr
+    assert (target / "user-hook-ran").exists()
+    (target / "user-hook-ran").unlink()
+
+    # a worktree shares the hook
+    wt = tmp_path / "wt"
+    git(target, "worktree", "add", "-q", "-b", "side", str(wt), env=env)
+    bad_wt = commit_log(wt, env, "---\nid: nope\n---\n", "AB-261121-02")
+    assert bad_wt.returncode == 1 and "AB-261121-02.md" in bad_wt.stderr
+
+    out = install_py(target, env, "--uninstall")
+    assert out.returncode == 0, out.stderr
+    assert (target / ".gitattributes").read_text() == USER_ATTRS
+    assert (hooks / "pre-commit").read_text() == USER_HOOK and not (hooks / "pre-commit.handoff-chained").exists()
+    assert git(target, "config", "--get-regexp", "merge.handoff", check=False).stdout == ""
+    assert not (target / ".git" / "info" / "attributes").exists() or "handoff" not in (
+        target / ".git" / "info" / "attributes"
+    ).read_text()
+
+
+def test_core_hooks_path_is_respected(tmp_path):
+    target, hooks, env, _ = installed(tmp_path, hooks_path=".githooks")
+    assert "handoff" in (hooks / "pre-commit").read_text()
+    assert not (target / ".git" / "hooks" / "pre-commit").exists()
+    assert commit_log(target, env, "---\ntitle: x\n---\n").returncode == 1
+    subprocess.run([sys.executable, str(INSTALL), "--uninstall", str(target)], check=True, capture_output=True, env=env)
+    assert (hooks / "pre-commit").read_text() == USER_HOOK
+
+
+def test_ci_workflow_is_valid_yaml_and_runs_validate(tmp_path):
+    workflow = yaml.load((REPO / "docs" / "ci" / "handoff-validate.yml").read_text(), Loader=yaml.CSafeLoader)
+    steps = workflow["jobs"]["validate"]["steps"]
+    runs = [s["run"] for s in steps if "run" in s]
+    assert runs[-1] == "scripts/handoff validate"
+    assert "scripts/handoff-requirements.txt" in runs[0]
+    # run exactly those commands in an installed project (pip replaced by the test's venv)
+    target, _, env, _ = installed(tmp_path)
+    assert (target / "scripts" / "handoff-requirements.txt").is_file()
+    out = subprocess.run(["sh", "-c", runs[-1]], cwd=target, capture_output=True, text=True, env=env)
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_validate_names_a_stale_index_and_changelog_duplicates_and_missing_entries(tmp_path):
+    team = Team(tmp_path)
+    a = team.clone("c1", "AB")
+    log_id = a.handoff_round()
+    a.handoff_round()
+    assert a.helper("validate").returncode == 0
+    index = a.path / "docs" / "sessions" / "INDEX.md"
+    index.write_text(index.read_text().replace("c1 round 1", "edited by hand"))
+    out = a.helper("validate")
+    assert out.returncode == 1
+    assert "docs/sessions/INDEX.md: (index): out of date (rows differ for %s)" % log_id in out.stdout
+    a.helper_ok("regen-indexes")
+
+    path = a.path / "CHANGELOG.md"
+    text = path.read_text()
+    entry = [x for x in text.splitlines() if "step 1" in x][0]
+    sha = entry.split("(`")[1][:12]
+    path.write_text(text + entry + "\n")
+    out = a.helper("validate")
+    assert "CHANGELOG.md: `%s`: listed 2 times" % sha in out.stdout and out.returncode == 1
+    path.write_text(text.replace(entry + "\n", ""))  # a merge resolved by hand that lost a line
+    a.git("commit", "-q", "-am", "lose an entry")
+    out = a.helper("validate")
+    assert out.returncode == 1 and "CHANGELOG.md: `%s`: missing (added by commit" % sha in out.stdout
