@@ -15,7 +15,10 @@ that path on a remote-tracking ref: renumbering it would fork a published id).
 During a merge/rebase/cherry-pick stopped on an add/add conflict of the log, the side that is
 on a remote-tracking ref keeps the path; the other side is the local log and gets ``NEW``; both
 are staged, and the user concludes the merge. Otherwise, when the log was committed, the
-rename is committed alone (``git commit --only``), so the next pull is clean.
+rename is committed alone (``git commit --only``), so the next ``git pull`` (merge) is clean.
+A ``pull --rebase`` after that would replay the commit that added the old id first and stop on
+an add/add conflict: there, run ``renumber`` in the stopped rebase (the case above) and continue
+(tests/store/test_ids_team_rounds.py does both).
 """
 
 from __future__ import annotations
