@@ -184,3 +184,24 @@ def test_no_remote_detached_head_and_shallow_clone(tmp_path):
     third = write_session(shallow, "s3")
     assert third["id"] not in (first["id"],)
     assert helper(shallow, "validate").returncode == 0
+
+
+def test_two_files_with_one_id_after_a_hand_resolution(tmp_path):
+    """The conflict resolved by keeping both, the local one under another name: same id twice."""
+    bare, a, b, log_id = _two_clones_same_id(tmp_path)
+    rel = "docs/sessions/%s.md" % log_id
+    git(b, "pull", "-q", "--no-rebase", "origin", "main", check=False)
+    mine = b / "docs" / "sessions" / ("%s (mine).md" % log_id)
+    mine.write_text(git(b, "show", ":2:" + rel))
+    git(b, "checkout", "-q", "--theirs", "--", rel)
+    git(b, "add", "-A")
+    git(b, "commit", "-q", "--no-edit")
+    out = helper(b, "validate")
+    assert out.returncode == 1
+    assert ("docs/sessions/%s (mine).md: id: collision (same id): %s and docs/sessions/%s (mine).md all have id %s"
+            % (log_id, rel, log_id, log_id)) in out.stdout
+    out = helper(b, "renumber", str(mine))
+    assert out.returncode == 0, out.stderr
+    assert not mine.exists() and "session_id: session-b" in (b / ("docs/sessions/%s02.md" % log_id[:-2])).read_text()
+    assert helper(b, "validate").returncode == 0
+    assert helper(b, "renumber", rel).returncode == 1  # the remote's log: already pushed

@@ -122,6 +122,7 @@ def _same_id_files(root: str) -> list:
     found = []
     for log_id, paths in sorted(by_id.items()):
         if len(paths) > 1:
+            paths.sort(key=lambda p: (os.path.basename(p) != log_id + ".md", p))  # the id's own path first
             odd = [p for p in paths if os.path.basename(p) != log_id + ".md"] or paths[1:]
             found.append(Collision(log_id, "same id", odd[0], "%s all have id %s" % (" and ".join(paths), log_id)))
     return found

@@ -45,22 +45,31 @@ class Plan:
         self.conflict, self.tracked, self.in_head, self.ref = conflict, tracked, in_head, ref
 
 
-def relative_log_path(project, given: str) -> str:
+def relative_log_path(project, given: str) -> tuple:
+    """``(path relative to the root, LogId)`` of a log in docs/sessions/: its name is its id, or
+    (a copy kept under another name when a collision was resolved by hand) its ``id:`` is."""
     path = os.path.abspath(given if os.path.isabs(given) or os.path.exists(given) else project.path(given))
     rel = os.path.relpath(path, project.root).replace(os.sep, "/")
     name = os.path.basename(rel)
-    if os.path.dirname(rel) != collisions.SESSIONS or not name.endswith(".md") or not parse_log_id(name[:-3]):
+    log_id = parse_log_id(name[:-3]) if name.endswith(".md") else None
+    if log_id is None and os.path.dirname(rel) == collisions.SESSIONS and os.path.isfile(path):
+        try:
+            meta_id = frontmatter.load(path).meta.get("id")
+        except frontmatter.FrontmatterError:
+            meta_id = None
+        log_id = parse_log_id(meta_id) if isinstance(meta_id, str) else None
+    if os.path.dirname(rel) != collisions.SESSIONS or log_id is None:
         raise HelperError("%s: not a session log (expected docs/sessions/<OP>-<YYMMDD>-<NN>.md); nothing changed"
                           % given)
-    return rel
+    return rel, log_id
 
 
-def plan(project, rel: str) -> Plan:
+def plan(project, rel: str, old) -> Plan:
     root = project.root
-    old = parse_log_id(os.path.basename(rel)[:-3])
     remote = collisions.remote_logs(project)
     name = os.path.basename(rel)
-    on_remote = {ref: files[name] for ref, files in remote.items() if name in files}
+    names = (name, "%s.md" % old)  # a renamed copy is checked against its id's path too
+    on_remote = {ref: files[n] for ref, files in remote.items() for n in names if n in files}
     stages = collisions.unmerged_logs(root).get(rel)
     if stages:
         if 2 not in stages or 3 not in stages:
@@ -165,14 +174,13 @@ def _remap_session(project, local: bytes, new: str) -> None:
 def renumber(project, given: str, to: str | None = None, fetcher=None, commit: bool = True) -> dict:
     if not project.git_common_dir:
         raise HelperError("%s: not a git repository; renumber needs git; nothing changed" % project.root)
-    rel = relative_log_path(project, given)
+    rel, old = relative_log_path(project, given)
     ids = RepoIds(project, fetcher)
     ids.prepare()
-    old = parse_log_id(os.path.basename(rel)[:-3])
     lock = ids.lock_path(old.operator)
     os.makedirs(os.path.dirname(lock), mode=0o700, exist_ok=True)
     with session_lock(lock):
-        p = plan(project, rel)
+        p = plan(project, rel, old)
         taken = max(log_alloc.seq_after(log_alloc.day_logs(project.root, old.operator, old.day)) - 1,
                     ids.highest_seq(old.operator, old.day))
         if to:
