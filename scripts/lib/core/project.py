@@ -142,6 +142,8 @@ def git_dirs(root: str) -> tuple:
             git_dir = os.path.normpath(os.path.join(root, line[len("gitdir:"):].strip()))
             if "\0" in git_dir:  # a corrupt .git file: not a repository we can read
                 return None, None
+            if not os.path.isdir(git_dir):  # dangling (a moved or deleted worktree admin dir): the
+                return None, None  # state must not land wherever it points (tests/core/test_hook_hostile.py)
         else:
             return None, None
     env_common = os.environ.get("GIT_COMMON_DIR")
