@@ -65,8 +65,8 @@ def test_one_operator_in_a_worktree_and_two_clones_same_day(tmp_path, seed, back
     peer = team.clone("c2", "CD")
     wt = team.worktree(home, "wt", "AB")  # the same operator's second worktree
     laptop = team.clone("laptop", "AB")  # the same operator's second clone
-    team.configure_driver(home)
-    team.configure_driver(laptop)
+    for actor in (home, peer, laptop):  # union-only clones are test_team_store.py's subject, not this one's
+        team.configure_driver(actor)
     team.driver[wt.name] = True
     url = laptop.git("remote", "get-url", "origin").stdout.strip()
     renumbered = []
