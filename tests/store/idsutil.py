@@ -7,7 +7,6 @@ launcher runs it (``scripts/handoff_helpers.py <command> --root <dir>``), in its
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -16,20 +15,15 @@ REPO = Path(__file__).resolve().parents[2]
 HELPERS = REPO / "scripts" / "handoff_helpers.py"
 sys.path.insert(0, str(REPO / "scripts"))
 
-DRAFT = {
-    "title": "A session",
-    "summary": "Worked on ids.",
-    "resume_prompt": "Continue with ids.",
-    "confidence": "M",
-    "workstreams": [],
-    "body": {"What I Did": ["A step"]},
-}
+from storeutil import DRAFT as TEAM_DRAFT  # noqa: E402
+from storeutil import base_env  # noqa: E402
+
+DRAFT = dict(TEAM_DRAFT, title="A session", workstreams=[])
 
 
 def env_for(home: Path, **extra) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("CLAUDE", "HANDOFF_", "GIT_"))}
-    env.update(GIT_CONFIG_NOSYSTEM="1", GIT_CONFIG_GLOBAL=os.devnull, LC_ALL="C", HOME=str(home),
-               HANDOFF_DRAFT_DIR=str(home / "drafts"), HANDOFF_FETCH_TIMEOUT="5")
+    env = base_env(home)
+    env["HANDOFF_FETCH_TIMEOUT"] = "5"
     env.update({k: str(v) for k, v in extra.items()})
     return env
 
@@ -110,3 +104,15 @@ def start_write_session(root: Path, session_id: str, operator: str = "RT", **env
 def log_names(root: Path) -> list:
     d = root / "docs" / "sessions"
     return sorted(p.name for p in d.glob("*-*-*.md")) if d.is_dir() else []
+
+
+def one_log_pushed(tmp_path: Path, session_id: str = "s-a"):
+    """A bare remote, clones ``a`` and ``b`` of one person, and a log ``a`` wrote, committed and
+    pushed (``b`` has not fetched it): ``(bare, a, b, that log's write-session result)``."""
+    bare = make_remote(tmp_path)
+    a = clone(bare, tmp_path / "a")
+    b = clone(bare, tmp_path / "b")
+    first = write_session(a, session_id)
+    commit_all(a, "handoff: a")
+    git(a, "push", "-q", "origin", "main")
+    return bare, a, b, first

@@ -14,6 +14,7 @@ from idsutil import (
     git,
     log_names,
     make_remote,
+    one_log_pushed,
     start_write_session,
     try_write_session,
     write_session,
@@ -64,12 +65,7 @@ def test_a_log_committed_on_another_branch_counts(tmp_path):
 
 
 def test_a_log_on_a_remote_tracking_ref_counts(tmp_path):
-    bare = make_remote(tmp_path)
-    a = clone(bare, tmp_path / "a")
-    b = clone(bare, tmp_path / "b")
-    first = write_session(a, "s-a")
-    commit_all(a, "handoff: a")
-    git(a, "push", "-q", "origin", "main")
+    _, a, b, first = one_log_pushed(tmp_path)
     git(b, "fetch", "-q", "origin")
     second = write_session(b, "s-b", HANDOFF_FETCH_TIMEOUT="0")  # no fetch: the ref already has it
     assert second["id"] != first["id"]

@@ -12,7 +12,18 @@ import json
 import subprocess
 
 import pytest
-from idsutil import clone, commit_all, env_for, git, helper, log_names, make_remote, try_write_session, write_session
+from idsutil import (
+    clone,
+    commit_all,
+    env_for,
+    git,
+    helper,
+    log_names,
+    make_remote,
+    one_log_pushed,
+    try_write_session,
+    write_session,
+)
 
 
 def _offline(path):
@@ -23,12 +34,7 @@ def _offline(path):
 
 
 def _two_clones_same_id(tmp_path):
-    bare = make_remote(tmp_path)
-    a = clone(bare, tmp_path / "a")
-    b = clone(bare, tmp_path / "b")
-    first = write_session(a, "session-a")
-    commit_all(a, "handoff: A")
-    git(a, "push", "-q", "origin", "main")
+    bare, a, b, first = one_log_pushed(tmp_path, "session-a")
     url = _offline(b)
     out = try_write_session(b, "session-b", title="B's work")
     assert out.returncode == 0, out.stderr
