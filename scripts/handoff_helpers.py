@@ -33,6 +33,9 @@ COMMANDS = {
     "resume": ("lib.commands.resume", "the /resume dashboard"),
     "backfill": ("lib.commands.backfill", "add operator: to legacy CONV-*.md logs"),
     "regen-indexes": ("lib.commands.regen_indexes", "regenerate docs/sessions/INDEX.md and workstreams/INDEX.md"),
+    "search": ("lib.commands.search", "ranked search over every session log and workstream (/recall)"),
+    "learnings": ("lib.commands.learnings", "every Learnings item of every log, newest first"),
+    "decisions": ("lib.commands.decisions", "every Decisions Made item of every log, newest first"),
 }
 THIRD_PARTY = {"yaml": "pyyaml", "jsonschema": "jsonschema", "filelock": "filelock"}
 
