@@ -1,7 +1,8 @@
 """Ranked search and section items over the index (lib/recall/index.py keeps it current).
 
 Ranking: FTS5 ``bm25`` with per-column weights (`WEIGHTS`): a word in a title counts ten times
-a word in a body section, in the summary five times. Each hit reports the section its match is
+a word in a body section, in the summary five times, in Decisions Made or Learnings twice (what
+/recall is asked about: "what did we decide", "what did we learn"). Each hit reports the section its match is
 in (the most heavily weighted column with a match; among body sections, the one with most
 matches) and a snippet of that section with every match between ``**``.
 
@@ -18,7 +19,7 @@ from ..core.errors import HelperError
 from . import query as fts_query
 from .columns import COLUMNS
 
-WEIGHTS = {"title": 10.0, "summary": 5.0}
+WEIGHTS = {"title": 10.0, "summary": 5.0, "decisions": 2.0, "learnings": 2.0}
 MARK_OPEN, MARK_CLOSE = "\x01", "\x02"  # control characters never indexed (documents._clean)
 SNIPPET_TOKENS = 24
 
