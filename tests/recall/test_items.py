@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 
-from logtree import run_helper, write_log
 from recalltree import log
+
+from logtree import run_helper, write_log
 
 
 def _items(root, command, *args):

@@ -157,3 +157,17 @@ def test_text_output(tree) -> None:
     assert lines[0] == "1 hit for 'lockfiles' (best first):"
     assert lines[2].startswith("RT-261105-02  2026-11-05  RT  Storage work  [decisions]  docs/sessions/RT-261105-02.md")
     assert "**lockfiles**" in lines[3]
+
+
+def test_query_from_stdin_keeps_quotes_and_dollars(tree) -> None:
+    """What /recall sends: $ARGUMENTS through a quoted heredoc, so nothing is shell-parsed."""
+    import subprocess
+    import sys
+
+    from logtree import HELPERS, clean_env
+
+    log(tree, "RT-261101-09", "Grebe", decisions="- what's the grebe: $HOME stays text")
+    proc = subprocess.run([sys.executable, str(HELPERS), "search", "--root", str(tree), "--json", "--query-stdin"],
+                          input="what's the \"grebe\" $HOME `x`\n", capture_output=True, text=True, env=clean_env())
+    assert proc.returncode == 0, proc.stderr
+    assert ids(json.loads(proc.stdout))[0] == "RT-261101-09"

@@ -7,8 +7,9 @@ import os
 import subprocess
 import sys
 
-from logtree import HELPERS, clean_env
 from recalltree import log, noise
+
+from logtree import HELPERS, clean_env
 
 PROBE = r"""
 import json, runpy, sys

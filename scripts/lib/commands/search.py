@@ -15,12 +15,17 @@ import sys
 
 from ..core.errors import HelperError
 
+MAX_STDIN_BYTES = 1 << 20
 SECTIONS = ("title", "summary", "did", "decisions", "future", "learnings", "questions", "resume")
 
 
 def add_arguments(parser) -> None:
     parser.add_argument("query", nargs="*", help="words to find (quoted text is a phrase)")
-    parser.add_argument("--query-arg", metavar="TEXT", help="the query as one string (the slash command's $ARGUMENTS)")
+    parser.add_argument("--query-arg", metavar="TEXT", help="the query as one string")
+    parser.add_argument(
+        "--query-stdin", action="store_true",
+        help="read the query from stdin (/recall passes $ARGUMENTS in a quoted heredoc: no shell quoting to break)",
+    )
     parser.add_argument("--operator", help="only logs by these initials (e.g. RT)")
     parser.add_argument("--workstream", metavar="SLUG", help="only logs touching this workstream")
     parser.add_argument("--since", metavar="YYYY-MM-DD", help="only logs of this day or later")
@@ -59,7 +64,10 @@ def _run(args, project) -> int:
     from ..recall.search import Filters, search
     from ..resume.sessionlogs import is_operator
 
-    text = args.query_arg if args.query_arg is not None else " ".join(args.query)
+    if args.query_stdin:
+        text = sys.stdin.buffer.read(MAX_STDIN_BYTES).decode("utf-8", "replace")
+    else:
+        text = args.query_arg if args.query_arg is not None else " ".join(args.query)
     if args.operator is not None and not is_operator(args.operator):
         raise HelperError("--operator %r: expected 2-4 capital letters (e.g. RT)" % args.operator[:60])
     if not 1 <= args.limit <= 1000:
