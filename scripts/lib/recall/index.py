@@ -140,7 +140,6 @@ def apply(conn, root: str, found: Scan) -> dict:
 
     stats = {"read": 0, "parsed": 0, "removed": 0}
     conn.execute("BEGIN IMMEDIATE")
-    fts = _FtsWriter(conn)
     try:
         known = {
             row[0]: row[1:]
@@ -157,10 +156,10 @@ def apply(conn, root: str, found: Scan) -> dict:
             old = known.get(rel)
             if old is None or old[0] != size or old[1] != mtime or old[2] != ino or mtime < 0 or old[1] < 0:
                 to_read.append((rel, kind, name, size, mtime, ino))
-        many = len(to_read) >= _FtsWriter.THREAD_AFTER
+        many = len(to_read) >= 64  # then one query for every key beats one query per file
         have_keys = {row[0] for row in conn.execute("SELECT key FROM docs")} if many else None
         next_id = (conn.execute("SELECT max(docid) FROM docs").fetchone()[0] or 0) + 1
-        docs_rows, file_rows, dropped_keys = [], [], []
+        docs_rows, fts_rows, file_rows, dropped_keys = [], [], [], []
         now_ns = time.time_ns()
         for rel, kind, name, size, mtime, ino in to_read:
             got = _read(os.path.join(root, rel))
@@ -193,16 +192,16 @@ def apply(conn, root: str, found: Scan) -> dict:
                 "," + ",".join(doc.workstreams) + "," if doc.workstreams else "", doc.sort_key, doc.warning,
             ))
             cols = doc.columns
-            fts.add((
+            fts_rows.append((
                 docid, doc.title, cols.get("summary", ""), cols.get("did", ""), cols.get("decisions", ""),
                 cols.get("future", ""), cols.get("learnings", ""), cols.get("questions", ""), cols.get("resume", ""),
             ))
-        fts.finish()  # from here on, this thread alone uses the connection
         gone = [rel for rel in known if rel not in on_disk]
         stats["removed"] = len(gone)
         dropped_keys += [known[rel][3] for rel in gone]
         conn.executemany("DELETE FROM files WHERE root = ? AND path = ?", [(root, rel) for rel in gone])
         conn.executemany(_INSERT_DOC, docs_rows)
+        conn.executemany(_INSERT_FTS, fts_rows)
         conn.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?)", file_rows)
         # Worktrees that no longer exist keep no rows.
         for (other,) in conn.execute("SELECT root FROM roots WHERE root != ?", (root,)).fetchall():
@@ -221,66 +220,10 @@ def apply(conn, root: str, found: Scan) -> dict:
         conn.execute("INSERT OR REPLACE INTO roots (root, signature) VALUES (?, ?)", (root, signature))
         conn.execute("COMMIT")
     except BaseException:
-        fts.finish(failed=True)
         if conn.in_transaction:
             conn.execute("ROLLBACK")
         raise
     return stats
-
-
-class _FtsWriter:
-    """Inserts FTS rows on a second thread while the caller reads and parses the next files.
-
-    Why: tokenizing and indexing is SQLite's C code, which runs without the GIL; parsing is
-    Python. Overlapped, a cold build costs about the larger of the two instead of their sum.
-    The connection is used by one thread at a time for the FTS table only until `finish`
-    joins it (sqlite3 objects are safe across threads when not used concurrently; the caller
-    touches ``conn`` again only after `finish`). A thread starts only once there is enough
-    work (`THREAD_AFTER` rows): an incremental update inserts a row or two inline."""
-
-    THREAD_AFTER = 64
-
-    def __init__(self, conn):
-        self.conn = conn
-        self.rows: list = []
-        self.queue = None
-        self.thread = None
-        self.error = None
-
-    def add(self, row) -> None:
-        if self.queue is not None:
-            self.queue.put(row)
-            return
-        self.rows.append(row)
-        if len(self.rows) >= self.THREAD_AFTER:
-            import queue
-            import threading
-
-            self.queue = queue.SimpleQueue()
-            for r in self.rows:
-                self.queue.put(r)
-            self.rows = []
-            self.thread = threading.Thread(target=self._run, daemon=True)
-            self.thread.start()
-
-    def _run(self) -> None:
-        try:
-            self.conn.executemany(_INSERT_FTS, iter(self.queue.get, None))
-        except BaseException as exc:  # re-raised by finish() in the caller's thread
-            self.error = exc
-            while self.queue.get() is not None:  # drain so the producer never blocks
-                pass
-
-    def finish(self, failed: bool = False) -> None:
-        if self.thread is not None:
-            self.queue.put(None)
-            self.thread.join()
-            self.thread = None
-            if self.error is not None and not failed:
-                raise self.error
-        elif self.rows and not failed:
-            self.conn.executemany(_INSERT_FTS, self.rows)
-        self.rows = []
 
 
 def _current(conn, root: str, found: Scan) -> bool:
@@ -293,7 +236,7 @@ def _build_fresh(path: str, root: str, found: Scan) -> dict:
     yet, and a crash leaves only a ``.build-*`` file the next writer deletes), switched to WAL,
     then renamed into place. The caller holds the writer lock."""
     tmp = "%s.build-%d" % (path, os.getpid())
-    conn = sqlite3.connect(tmp, isolation_level=None, check_same_thread=False)
+    conn = sqlite3.connect(tmp, isolation_level=None)
     try:
         conn.execute("PRAGMA journal_mode = OFF")
         conn.execute("PRAGMA synchronous = OFF")

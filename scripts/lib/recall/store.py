@@ -65,8 +65,7 @@ def _configure(conn) -> None:
 
 
 def connect(path: str, uri: bool = False):
-    # check_same_thread=False: index._FtsWriter hands the connection to one helper thread
-    conn = sqlite3.connect(path, isolation_level=None, uri=uri, check_same_thread=False)
+    conn = sqlite3.connect(path, isolation_level=None, uri=uri)
     try:
         _configure(conn)
     except BaseException:
