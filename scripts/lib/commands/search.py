@@ -59,16 +59,21 @@ def run(args, project) -> int:
         return 0
 
 
+def _is_operator(value: str) -> bool:
+    from ..resume.sessionlogs import is_operator  # only with --operator: the warm path skips it
+
+    return is_operator(value)
+
+
 def _run(args, project) -> int:
     from ..recall import cli
     from ..recall.search import Filters, search
-    from ..resume.sessionlogs import is_operator
 
     if args.query_stdin:
         text = sys.stdin.buffer.read(MAX_STDIN_BYTES).decode("utf-8", "replace")
     else:
         text = args.query_arg if args.query_arg is not None else " ".join(args.query)
-    if args.operator is not None and not is_operator(args.operator):
+    if args.operator is not None and not _is_operator(args.operator):
         raise HelperError("--operator %r: expected 2-4 capital letters (e.g. RT)" % args.operator[:60])
     if not 1 <= args.limit <= 1000:
         raise HelperError("--limit %d: expected 1 to 1000" % args.limit)
