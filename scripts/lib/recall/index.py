@@ -221,14 +221,16 @@ def apply(conn, root: str, found: Scan) -> dict:
         on_disk = set()
         to_read = []
         for (rel, kind, name), (size, mtime, ino, mode) in zip(found.files, found.stats):
+            old = known.get(rel)
+            if old is not None and old[0] == size and old[1] == mtime and old[2] == ino:
+                on_disk.add(rel)  # unchanged (a racy entry is stored with mtime -1: never equal)
+                continue
             if not stat.S_ISREG(mode):
                 continue  # a link, FIFO or directory named like a log is not one
             if kind == "log" and not is_log_name(name):
                 continue  # docs/sessions/INDEX.md, README.md, notes
             on_disk.add(rel)
-            old = known.get(rel)
-            if old is None or old[0] != size or old[1] != mtime or old[2] != ino or mtime < 0 or old[1] < 0:
-                to_read.append((rel, kind, name, size, mtime, ino))
+            to_read.append((rel, kind, name, size, mtime, ino))
         if len(to_read) >= 64:  # one query for every key beats one query per file
             have_keys = {row[0] for row in conn.execute("SELECT key FROM docs")}
 
