@@ -52,7 +52,8 @@ def _timed(cmd: list, env: dict, cwd: str, wall: list, cpu: list) -> None:
     wall.append(_time(cmd, env, cwd))
     cpu.append(CPU[-1])
 
-QUERY = "webhooks ledger"
+QUERY = "webhooks ledger"  # two of the generator's 26 words: in most logs (the worst case for ranking)
+RARE = "kestrel"  # planted in 10 logs: a typical /recall query (ranking 10 candidates, not 8,000)
 NEW_LOG = """---
 schema_version: 1
 id: {id}
@@ -95,6 +96,10 @@ def main() -> int:
         facts = generate(root, args.logs, args.workstreams)
         print("generated %d logs, %d workstreams in %.1f s" % (facts["logs"], facts["workstreams"],
                                                               time.perf_counter() - t0))
+        sessions = os.path.join(root, "docs", "sessions")
+        for name in sorted(os.listdir(sessions))[::1000]:
+            with open(os.path.join(sessions, name), "a") as f:
+                f.write("\n- Decided on the kestrel layout.\n")
         subprocess.run(["git", "init", "-q", root], check=True)
         env = {k: v for k, v in os.environ.items()
                if not k.startswith(("CLAUDE", "HANDOFF_")) and k != "PYTHONDONTWRITEBYTECODE"}
@@ -111,7 +116,7 @@ def main() -> int:
                     os.unlink(index + suffix)
 
         _time(cmd, env, root)  # page cache and .pyc files
-        wall = {k: [] for k in ("cold", "cold_floor", "warm", "warm_floor", "new", "warm_pair")}
+        wall = {k: [] for k in ("cold", "cold_floor", "warm", "warm_floor", "rare", "new", "warm_pair")}
         cpu = {k: [] for k in wall}
         for _ in range(runs):
             drop_index()
@@ -121,6 +126,7 @@ def main() -> int:
         for _ in range(runs):
             _timed(cmd, env, root, wall["warm"], cpu["warm"])
             _timed([sys.executable, "-c", "import sqlite3"], env, root, wall["warm_floor"], cpu["warm_floor"])
+            _timed(["sh", launcher, "search", RARE], env, root, wall["rare"], cpu["rare"])
         past = time.time() - 86400
         for n in range(runs):
             log_id = "RT-261119-%02d" % (90 + n)
@@ -141,14 +147,16 @@ def main() -> int:
         rows = (
             ("recall cold build (%s logs, %d workstreams)" % (format(facts["logs"], ","), facts["workstreams"]),
              "cold", "cold_floor", "read every file once", "<= 4, stretch 3"),
-            ("recall warm query", "warm", "warm_floor", 'python3 -c "import sqlite3"', "<= 2"),
+            ("recall warm query (words in most logs)", "warm", "warm_floor", 'python3 -c "import sqlite3"', "<= 2"),
+            ("recall warm query (a word in 10 logs)", "rare", "warm_floor", 'python3 -c "import sqlite3"', "<= 2"),
             ("recall first search after one new log", "new", "warm_pair", "warm query", "<= 1.5"),
         )
         for label, mine, floor, floor_name, target in rows:
             print("%s: median %.0f ms | floor (%s) %.0f ms | ratio %.2f (target %s); CPU time %.0f ms vs %.0f ms,"
                   " ratio %.2f" % (label, ms(wall[mine]), floor_name, ms(wall[floor]), ms(wall[mine]) / ms(wall[floor]),
                                    target, ms(cpu[mine]), ms(cpu[floor]), ms(cpu[mine]) / ms(cpu[floor])))
-        print("index size: %.1f MB" % (size / 1e6))
+        print("index size: %.1f MB; load average during the run: %s" % (size / 1e6, " ".join(
+            "%.1f" % x for x in os.getloadavg())))
     finally:
         if not args.keep:
             shutil.rmtree(root, ignore_errors=True)

@@ -13,7 +13,7 @@ from logtree import run_helper, write_log, write_ws
 
 @pytest.fixture
 def tree(repo):
-    noise(repo, 30)
+    noise(repo, 15)
     return repo
 
 
