@@ -241,3 +241,23 @@ def test_the_index_is_in_the_state_dir_and_never_committed(tmp_path) -> None:
     status = subprocess.run(["git", "-C", str(r.path), "status", "--porcelain", "--ignored"], capture_output=True,
                             text=True, check=True).stdout
     assert "recall" not in status.replace("!! .claude/state/", "")
+
+
+def test_damage_found_only_by_the_query_is_moved_aside_and_rebuilt(repo) -> None:
+    noise(repo, 40)
+    log(repo, "RT-261120-06", "Tern", decisions="- tern")
+    search(repo, "tern")
+    path = repo / INDEX
+    con = sqlite3.connect(path)
+    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    con.close()
+    data = bytearray(path.read_bytes())
+    for i in range(len(data) * 2 // 5, len(data) * 9 // 10):
+        data[i] = (data[i] * 7 + 13) % 256
+    path.write_bytes(bytes(data))
+    result = search(repo, "tern")
+    assert ids(result) == ["RT-261120-06"], result
+    assert any("malformed" in w and "moved aside" in w for w in result["warnings"]), result["warnings"]
+    assert ids(search(repo, "--section", "decisions", "tern")) == ["RT-261120-06"]
+    proc = run_helper(repo, "decisions", "--json")
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr

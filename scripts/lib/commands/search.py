@@ -86,8 +86,9 @@ def _run(args, project) -> int:
         raise HelperError("search: empty query; give words to search for")
     warnings: list = []
     stats: dict = {}
-    conn = cli.open_index(project, warnings, stats)
-    hits = search(conn, project.root, text, filters, args.limit, args.fts, warnings)
+    conn, hits = cli.answer(
+        project, warnings, lambda conn: search(conn, project.root, text, filters, args.limit, args.fts, warnings), stats
+    )
     warnings += cli.document_warnings(conn, project.root)
     if args.stats:
         import json

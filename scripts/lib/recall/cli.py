@@ -34,6 +34,27 @@ def open_index(project, warnings: list, stats: dict | None = None):
     return index.open_current(project, warnings, stats)
 
 
+def answer(project, warnings: list, ask, stats: dict | None = None):
+    """``ask(conn)`` on a current index. Damage found only while reading (a corrupt page deep in
+    the FTS b-tree) moves the index aside and asks again on a rebuilt one, once; any other
+    SQLite failure is one line, never a traceback."""
+    import sqlite3
+
+    from . import index, store
+
+    for attempt in (1, 2):
+        conn = open_index(project, warnings, stats)
+        try:
+            return conn, ask(conn)
+        except sqlite3.Error as exc:
+            conn.close()
+            if attempt == 1 and store.is_corruption(exc):
+                index.discard(project, warnings, exc)
+                continue
+            raise HelperError("recall index: %s" % exc) from None
+    raise AssertionError("unreachable")
+
+
 def document_warnings(conn, root: str) -> list:
     from . import search
 
@@ -62,8 +83,7 @@ def run_items(args, project, column: str, heading: str) -> int:
 
     since = day("--since", getattr(args, "since", None))
     warnings: list = []
-    conn = open_index(project, warnings)
-    found = items.collect(conn, project.root, column, since)
+    conn, found = answer(project, warnings, lambda conn: items.collect(conn, project.root, column, since))
     warnings += document_warnings(conn, project.root)
     if args.json:
         write(json.dumps({"items": found, "warnings": warnings}, ensure_ascii=False, indent=1) + "\n")

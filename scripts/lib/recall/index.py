@@ -405,6 +405,14 @@ def open_current(project, warnings: list, stats: dict | None = None):
     return conn
 
 
+def discard(project, warnings: list, exc: BaseException) -> None:
+    """Move a damaged index aside (under the lock) so the next open rebuilds it."""
+    path = os.path.join(project.state_dir, store.INDEX_NAME)
+    with store.WriterLock(project.state_dir):
+        moved = store.move_aside(path)
+    warnings.append("%s: %s; moved aside to %s and rebuilt" % (path, exc, os.path.basename(moved)))
+
+
 def _is_unwritable(exc: BaseException) -> bool:
     text = str(exc).lower()
     return "readonly" in text or "read-only" in text or "unable to open" in text or "disk i/o" in text
