@@ -31,7 +31,8 @@ ALLOWED = {
     "logs": {"core", "state"},
     "resume": {"core", "logs"},
     "install": {"core"},
-    "commands": {"core", "state", "logs", "resume", "install"},
+    "recall": {"core", "logs", "resume"},
+    "commands": {"core", "state", "logs", "resume", "install", "recall"},
 }
 
 
