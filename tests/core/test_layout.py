@@ -32,7 +32,8 @@ ALLOWED = {
     "resume": {"core", "logs"},
     "install": {"core", "store"},  # store's standard-library modules only: tests/store/test_store_layout.py
     "store": {"core", "logs", "resume"},
-    "commands": {"core", "state", "logs", "resume", "install", "store"},
+    "recall": {"core", "logs", "resume"},
+    "commands": {"core", "state", "logs", "resume", "install", "store", "recall"},
 }
 
 
