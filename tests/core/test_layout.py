@@ -32,7 +32,8 @@ ALLOWED = {
     "resume": {"core", "logs"},
     "install": {"core", "store"},  # store's standard-library modules only: tests/store/test_store_layout.py
     "store": {"core", "state", "logs", "resume"},  # state: renumber takes write-session's id lock
-    "commands": {"core", "state", "logs", "resume", "install", "store"},
+    "recall": {"core", "logs", "resume"},
+    "commands": {"core", "state", "logs", "resume", "install", "store", "recall"},
 }
 
 

@@ -161,7 +161,12 @@ class Team:
 
     def configure_driver(self, actor: Actor) -> None:
         out = actor.helper_ok("merge-driver", "--configure", "--no-fail")
-        assert out.stdout.startswith("merge driver: "), out.stdout
+        assert out.stdout.startswith("merge driver: configured"), out.stdout
+        # the helpers live outside this clone (as a plugin's do): the driver names them absolutely
+        driver = actor.git("config", "merge.handoff.driver").stdout
+        assert driver.startswith("python3 %s merge-driver " % HELPERS), driver
+        again = actor.helper_ok("merge-driver", "--configure", "--no-fail")
+        assert again.stdout == "merge driver: up to date\n"  # idempotent: /handoff runs it every time
         self.driver[actor.name] = True
 
     def assert_changelog_canonical(self, actor: Actor) -> None:

@@ -154,3 +154,22 @@ def test_validate_names_a_stale_index_and_changelog_duplicates_and_missing_entri
     a.git("commit", "-q", "-am", "lose an entry")
     out = a.helper("validate")
     assert out.returncode == 1 and "CHANGELOG.md: `%s`: missing (added by commit" % sha in out.stdout
+
+
+def test_an_older_version_of_our_hook_is_upgraded_in_place_keeping_the_chained_one(tmp_path):
+    from lib.store import precommit
+
+    repo = tmp_path / "r"
+    git(tmp_path, "init", "-q", str(repo))
+    hooks = repo / ".git" / "hooks"
+    hooks.mkdir(exist_ok=True)
+    (hooks / "pre-commit").write_text(USER_HOOK)
+    first = precommit.install(str(repo))
+    assert first["chained"] and (hooks / precommit.CHAINED).read_text() == USER_HOOK
+    old = precommit.SCRIPT.replace("exit 0\n", "true\nexit 0\n")  # what an older bundle installed
+    (hooks / "pre-commit").write_text(old)
+    again = precommit.install(str(repo))
+    assert (hooks / "pre-commit").read_text() == precommit.SCRIPT and again["chained"]
+    assert (hooks / precommit.CHAINED).read_text() == USER_HOOK  # not chained twice, not lost
+    assert precommit.uninstall(again) is None
+    assert (hooks / "pre-commit").read_text() == USER_HOOK and not (hooks / precommit.CHAINED).exists()

@@ -31,7 +31,9 @@ def run(args, project) -> int:
     if not args.paths and not args.staged:
         from ..store.consistency import store_problems
 
-        problems = problems + store_problems(root, project.state_dir)
+        store_checked, store_found = store_problems(root, project.state_dir)
+    else:
+        store_checked, store_found = 0, []
     if not args.paths and not args.staged and project.git_common_dir:
         # the whole store: ids colliding across files and clones (lib/store/collisions.py)
         from ..logs.validation import Problem
@@ -40,12 +42,16 @@ def run(args, project) -> int:
         for c in collisions.find(project):
             problems.append(Problem(c.path, "id", "collision (%s): %s; %s" % (c.kind, c.detail,
                                                                              collisions.fix_hint(c.path))))
-    for problem in problems:
+    for problem in problems + store_found:
         print(problem)
-    if problems:
+    if problems or store_found:
         sys.stdout.flush()  # the lines first, then the summary on stderr
         bad = len({p.path for p in problems})
-        print(f"handoff: {bad} of {checked} file(s) invalid", file=sys.stderr)
+        summary = f"handoff: {bad} of {checked} file(s) invalid"
+        if store_found:
+            stale = len({p.path for p in store_found})
+            summary += f"; {stale} of {store_checked} index/changelog file(s) out of order, stale or incomplete"
+        print(summary, file=sys.stderr)
         return 1
     print(f"validate: {checked} file(s) ok")
     return 0

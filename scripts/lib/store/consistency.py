@@ -113,5 +113,13 @@ def changelog_problems(root: str) -> list:
     return problems
 
 
-def store_problems(root: str, state_dir: str) -> list:
-    return index_problems(root, state_dir) + changelog_problems(root)
+def store_files(root: str) -> int:
+    """How many of the store's generated files exist (what the summary line counts)."""
+    rels = (changelog.NAME, sessionlogs.SESSIONS_DIR + "/" + indexes.INDEX_NAME)
+    rels += (ws_mod.WORKSTREAMS_DIR + "/" + indexes.INDEX_NAME,)
+    return sum(1 for rel in rels if os.path.isfile(os.path.join(root, rel)))
+
+
+def store_problems(root: str, state_dir: str) -> tuple:
+    """(files checked, [Problem]) for the store as a whole."""
+    return store_files(root), index_problems(root, state_dir) + changelog_problems(root)

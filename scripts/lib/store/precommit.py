@@ -25,6 +25,7 @@ from .gitsetup import SetupError, git
 
 HOOK = "pre-commit"
 CHAINED = "pre-commit.handoff-chained"
+_SIGNATURE = b"# handoff: validate the staged session logs"  # the second line of every version of ours
 
 SCRIPT = """#!/bin/sh
 # handoff: validate the staged session logs and workstreams (scripts/lib/store/precommit.py).
@@ -73,7 +74,10 @@ def install(root: str) -> dict:
     if current == data:
         record["chained"] = os.path.lexists(os.path.join(directory, CHAINED))
         return record
-    if current is not None or os.path.islink(path):
+    ours_before = current is not None and current.startswith(SCRIPT.split("\n", 2)[0].encode() + b"\n" + _SIGNATURE)
+    if ours_before:  # an older version of our hook (an upgrade): replaced, its chained hook kept
+        record["chained"] = os.path.lexists(os.path.join(directory, CHAINED))
+    elif current is not None or os.path.islink(path):
         chained = os.path.join(directory, CHAINED)
         if os.path.lexists(chained):
             raise SetupError("%s: exists already; move it away and run the install again" % chained)
