@@ -15,11 +15,12 @@ import pytest
 from recalltree import ids, log, noise, search
 
 from handoff_fixtures import make_repo, request
+from hookutil import state_dir
 from lib.core.errors import HelperError
 from lib.recall import schema, store
 from logtree import clean_env, run_helper
 
-INDEX = Path(".claude/state/recall.sqlite3")
+INDEX = "recall.sqlite3"  # in the state dir (hookutil.state_dir: under the git common dir)
 
 
 def stats(root: Path, *words: str, env: dict | None = None) -> dict:
@@ -56,7 +57,7 @@ def test_incremental_new_changed_and_deleted_logs(repo) -> None:
     assert ids(search(repo, "walrus")) == ["RT-261120-01"] and search(repo, "narwhal")["hits"] == []
     new.unlink()
     assert search(repo, "walrus")["hits"] == []
-    con = sqlite3.connect(repo / INDEX)
+    con = sqlite3.connect(state_dir(repo) / INDEX)
     assert con.execute("SELECT count(*) FROM docs WHERE id = 'RT-261120-01'").fetchone() == (0,)
     docs, fts = (con.execute("SELECT count(*) FROM %s" % t).fetchone() for t in ("docs", "docs_fts"))
     assert docs == fts
@@ -89,16 +90,16 @@ def test_write_session_updates_an_existing_index(tmp_path) -> None:
     r.write_ok(request(title="First"), "s1", {"HANDOFF_NOW": "2026-11-21T10:00:00Z"})
     assert search(r.path, "First")["hits"]  # builds the index
     out = r.write_ok(request(title="Albatross landing"), "s2", {"HANDOFF_NOW": "2026-11-21T11:00:00Z"})
-    con = sqlite3.connect(r.path / INDEX)
+    con = sqlite3.connect(state_dir(r.path) / INDEX)
     assert con.execute("SELECT title FROM docs WHERE id = ?", (out["id"],)).fetchone() == ("Albatross landing",)
 
 
 def test_write_session_never_fails_because_of_the_index(tmp_path) -> None:
     r = make_repo(tmp_path)
     r.commit("feat: one", {"a.py": "1\n"}, when="2026-11-21T09:00:00Z")
-    (r.path / ".claude" / "state").mkdir(parents=True, exist_ok=True)
-    (r.path / INDEX).write_bytes(b"garbage, not a database" * 100)
-    (r.path / ".claude" / "state" / "recall.lock").mkdir()  # the lock cannot even be opened
+    state_dir(r.path).mkdir(parents=True, exist_ok=True)
+    (state_dir(r.path) / INDEX).write_bytes(b"garbage, not a database" * 100)
+    (state_dir(r.path) / "recall.lock").mkdir()  # the lock cannot even be opened
     out = r.write_ok(request(title="Still written"), "s1", {"HANDOFF_NOW": "2026-11-21T10:00:00Z"})
     assert (r.path / out["path"]).is_file()
 
@@ -127,7 +128,7 @@ def test_worktrees_sharing_a_state_dir_share_one_index(tmp_path) -> None:
 @pytest.mark.parametrize("kind", ["garbage", "foreign", "future", "truncated"])
 def test_a_bad_index_is_moved_aside_and_rebuilt(repo, kind) -> None:
     log(repo, "RT-261120-04", "Skua", did="- skua")
-    path = repo / INDEX
+    path = state_dir(repo) / INDEX
     path.parent.mkdir(parents=True)
     if kind == "garbage":
         path.write_bytes(os.urandom(8192))
@@ -174,7 +175,7 @@ def test_read_only_state_dir_answers_from_a_temporary_index(repo, existing) -> N
     log(repo, "RT-261120-05", "Gull", did="- gull")
     if existing:
         search(repo, "gull")
-    state = repo / ".claude" / "state"
+    state = state_dir(repo)
     state.mkdir(parents=True, exist_ok=True)
     helpers = Path(__file__).resolve().parents[2] / "scripts" / "handoff_helpers.py"
     argv = _read_only(state, [sys.executable, str(helpers), "search", "--root", str(repo), "--json", "gull"])
@@ -237,7 +238,7 @@ def test_the_index_is_in_the_state_dir_and_never_committed(tmp_path) -> None:
     r = make_repo(tmp_path)
     noise(r.path, 2)
     search(r.path, "queue")
-    assert (r.path / INDEX).is_file()
+    assert (state_dir(r.path) / INDEX).is_file()
     status = subprocess.run(["git", "-C", str(r.path), "status", "--porcelain", "--ignored"], capture_output=True,
                             text=True, check=True).stdout
     assert "recall" not in status.replace("!! .claude/state/", "")
@@ -247,7 +248,7 @@ def test_damage_found_only_by_the_query_is_moved_aside_and_rebuilt(repo) -> None
     noise(repo, 40)
     log(repo, "RT-261120-06", "Tern", decisions="- tern")
     search(repo, "tern")
-    path = repo / INDEX
+    path = state_dir(repo) / INDEX
     con = sqlite3.connect(path)
     con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     con.close()

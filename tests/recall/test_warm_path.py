@@ -9,6 +9,7 @@ import sys
 
 from recalltree import log, noise
 
+from hookutil import state_dir
 from logtree import HELPERS, clean_env
 
 PROBE = r"""
@@ -37,7 +38,7 @@ def test_warm_search_imports_no_yaml_or_jsonschema_and_writes_nothing(repo) -> N
     for p in (repo / "docs" / "sessions").iterdir():
         os.utime(p, (old, old))  # out of the racy window, as after a checkout
     cold = _modules(repo)
-    index = repo / ".claude" / "state" / "recall.sqlite3"
+    index = state_dir(repo) / "recall.sqlite3"
     before = {p.name: p.stat().st_mtime_ns for p in index.parent.iterdir()}
     warm = _modules(repo)
     assert "yaml" not in warm and "jsonschema" not in warm, [m for m in warm if "yaml" in m or "jsonschema" in m]
