@@ -172,7 +172,7 @@ def main() -> int:
         # As the slash command runs it: from the project dir, $CLAUDE_PROJECT_DIR empty (so the
         # root comes from git), the operator from whoami (cached in the state dir by --set).
         subprocess.run(["git", "init", "-q", root], check=True)
-        state = os.path.join(root, ".claude", "state")
+        state = os.path.join(root, ".git", "handoff", "state")  # the state dir of a git repo (core/statefiles.py)
         # Byte-code caching on, as on a user's machine (PYTHONDONTWRITEBYTECODE would recompile
         # every helper module on every run); the .pyc files go to the temp dir, not the repo.
         env = {k: v for k, v in os.environ.items()

@@ -25,11 +25,11 @@ from collections import namedtuple
 
 from ..core import statefiles
 from ..core.project import head_commit_sha
-from ..logs import frontmatter
 from ..logs.log_ids import is_legacy_name, parse_log_id
-from . import gitproc, id_registry
 
-SESSIONS = id_registry.SESSIONS
+# /resume imports this module on its warm path (`for_resume`, answered from the cache): yaml
+# (logs/frontmatter.py), subprocess and the registry are imported only where a check runs.
+SESSIONS = "docs/sessions"
 CACHE_NAME = "collisions.json"
 NOT_LOGS = ("README.md", "INDEX.md")
 IN_PROGRESS = ("MERGE_HEAD", "CHERRY_PICK_HEAD", "REVERT_HEAD", "rebase-merge", "rebase-apply")
@@ -48,6 +48,8 @@ def describe(c: Collision) -> str:
 
 def identity(data: bytes):
     """What makes a log *this* session's log: its ``session_id``, else its bytes."""
+    from ..logs import frontmatter
+
     try:
         meta = frontmatter.parse(data.decode("utf-8"), "log").meta
     except (UnicodeDecodeError, frontmatter.FrontmatterError):
@@ -58,6 +60,8 @@ def identity(data: bytes):
 
 def unmerged_logs(root: str) -> dict:
     """{path: {stage: blob sha}} of unmerged entries under docs/sessions/."""
+    from . import gitproc
+
     out = gitproc.run(root, ["ls-files", "-u", "-z", "--", SESSIONS]).stdout.decode("utf-8", "surrogateescape")
     found: dict = {}
     for item in out.split("\0"):
@@ -71,12 +75,16 @@ def unmerged_logs(root: str) -> dict:
 
 
 def remote_tips(project) -> list:
+    from . import id_registry
+
     return [(sha, name) for sha, name in id_registry.ref_tips(project)
             if name.startswith("refs/remotes/") and not name.endswith("/HEAD")]
 
 
 def remote_logs(project) -> dict:
     """{ref name: {file name: blob sha}} of docs/sessions/ on every remote-tracking ref."""
+    from . import id_registry
+
     tips = remote_tips(project)
     trees = id_registry.sessions_trees(project.root, [sha for sha, _ in tips])
     entries = id_registry.tree_entries(project.root, sorted({t for t in trees.values() if t}))
@@ -85,11 +93,15 @@ def remote_logs(project) -> dict:
 
 def blobs(root: str, shas: list) -> dict:
     """{blob sha: bytes} in one ``cat-file --batch``."""
+    from . import gitproc
+
     return gitproc.cat_file_batch(root, shas, b"blob")
 
 
 def index_blobs(root: str) -> dict:
     """{file name: blob sha} of docs/sessions/ in the index (stage 0)."""
+    from . import gitproc
+
     out = gitproc.run(root, ["ls-files", "-s", "-z", "--", SESSIONS]).stdout.decode("utf-8", "surrogateescape")
     found = {}
     for item in out.split("\0"):
@@ -101,6 +113,8 @@ def index_blobs(root: str) -> dict:
 
 
 def _same_id_files(root: str) -> list:
+    from ..logs import frontmatter
+
     directory = os.path.join(root, SESSIONS)
     try:
         names = sorted(os.listdir(directory))
