@@ -26,6 +26,11 @@ def add_arguments(parser) -> None:
         metavar="TEXT",
         help="the slash command's $ARGUMENTS: initials, or empty for whoami",
     )
+    parser.add_argument(
+        "--operator-stdin",
+        action="store_true",
+        help="read --operator-arg's text from stdin (the slash command's heredoc: $ARGUMENTS is raw text there)",
+    )
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--json", action="store_true", help="print the dashboard as one JSON object")
     mode.add_argument(
@@ -57,7 +62,10 @@ def resolve_operator(args, root: str, state_dir: str) -> str:
         if not is_operator(args.operator):
             raise HelperError("--operator %r: expected 2-4 capital letters (e.g. RT)" % args.operator[:60])
         return args.operator
-    from_arg = _operator_from_arg(args.operator_arg or "")
+    text = args.operator_arg or ""
+    if args.operator_stdin:  # /resume: `$ARGUMENTS` arrives through a quoted heredoc (FINDINGS 29)
+        text = sys.stdin.buffer.read(4096).decode("utf-8", "replace")
+    from_arg = _operator_from_arg(text)
     if from_arg:
         return from_arg
     from ..logs import operator as operator_mod
