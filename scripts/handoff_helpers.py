@@ -33,6 +33,8 @@ COMMANDS = {
     "resume": ("lib.commands.resume", "the /resume dashboard"),
     "backfill": ("lib.commands.backfill", "add operator: to legacy CONV-*.md logs"),
     "regen-indexes": ("lib.commands.regen_indexes", "regenerate docs/sessions/INDEX.md and workstreams/INDEX.md"),
+    "digest": ("lib.commands.digest", "the week in numbers: a week and the week before, side by side"),
+    "reflect-write": ("lib.commands.reflect_write", "write docs/reflections/<week>.md and its charts from a draft"),
 }
 THIRD_PARTY = {"yaml": "pyyaml", "jsonschema": "jsonschema", "filelock": "filelock"}
 

@@ -14,7 +14,7 @@ from ..logs.validation import validate
 
 def add_arguments(parser) -> None:
     parser.add_argument("paths", nargs="*", help="files or directories (default: all documents)")
-    parser.add_argument("--kind", choices=("session", "workstream"), help="validate PATHS as this kind")
+    parser.add_argument("--kind", choices=("session", "workstream", "reflection"), help="validate PATHS as this kind")
 
 
 def run(args, project) -> int:
