@@ -47,7 +47,8 @@ def render(svgs: list, out: Path) -> list:
             page.as_uri()]
     if os.geteuid() == 0:
         argv.insert(1, "--no-sandbox")  # Chromium refuses to run as root with its sandbox
-    proc = subprocess.run(argv, capture_output=True, text=True, timeout=120, env={**os.environ, "HOME": str(out.parent)})
+    env = {**os.environ, "HOME": str(out.parent)}
+    proc = subprocess.run(argv, capture_output=True, text=True, timeout=120, env=env)
     assert out.is_file(), proc.stderr[-2000:]
     width, height, rows = decode(out.read_bytes())
     assert (width, height) == (charts.WIDTH, sum(heights))
@@ -75,8 +76,8 @@ def bars(image: list, colour: str, categories: int) -> list:
         else:
             runs.append([x])
     group = (charts.WIDTH - charts.MARGIN_LEFT - charts.MARGIN_RIGHT) // categories
-    return [((run[len(run) // 2] - charts.MARGIN_LEFT) // group, sum(1 for row in image if row[run[len(run) // 2]] == target))
-            for run in runs]
+    middles = [run[len(run) // 2] for run in runs]
+    return [((x - charts.MARGIN_LEFT) // group, sum(1 for row in image if row[x] == target)) for x in middles]
 
 
 def expected(values: list) -> list:

@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
-from digestutil import NOW, body, commit_file, digest, digest_json, git, session
+from digestutil import body, commit_file, digest, digest_json, git, session
 
 from logtree import backdate
 
@@ -22,7 +22,8 @@ def week_repo(repo: Path) -> Path:
     git(repo, "config", "user.name", "R T")
     commit_file(repo, "a.txt", 3, "2026-11-16T09:00:00Z", "a")
     commit_file(repo, "workstreams/auth.md", 0, "2026-11-17T09:00:00Z", "ws")
-    (repo / "workstreams" / "auth.md").write_text("---\ntitle: Auth\n---\n## Phases\n\n- [ ] P1 tokens\n- [ ] P2 refresh\n")
+    phases = "---\ntitle: Auth\n---\n## Phases\n\n- [ ] P1 tokens\n- [ ] P2 refresh\n"
+    (repo / "workstreams" / "auth.md").write_text(phases)
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", "ws phases", at="2026-11-17T10:00:00Z")
     commit_file(repo, "b.txt", 5, "2026-11-24T10:00:00Z", "b1")

@@ -101,7 +101,8 @@ def test_validate_catches_a_reflection_filed_under_the_wrong_week(small_repo: Pa
     bad.write_text((reflections / "2026-W48.md").read_text().replace("  commits: 1\n", "  commits: -1\n", 1))
     proc = run_helper(small_repo, "validate")
     assert proc.returncode == 1
-    assert "docs/reflections/2026-W47.md: week: week '2026-W48' and scope 'team' mean the file 2026-W48.md" in proc.stdout
+    wrong = "docs/reflections/2026-W47.md: week: week '2026-W48' and scope 'team' mean the file 2026-W48.md"
+    assert wrong in proc.stdout
     assert "docs/reflections/2026-W46.md: figures.commits: must be >= 0, not -1" in proc.stdout
 
 
