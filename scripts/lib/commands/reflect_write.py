@@ -12,7 +12,7 @@ import json
 import os
 import sys
 
-from .write_session import parse_input, read_input_file
+from ..logs.drafts import MAX_STDIN_BYTES, parse_input, read_input_file
 
 
 def add_arguments(parser) -> None:
@@ -28,7 +28,7 @@ def run(args, project) -> int:
     if args.input:
         data = parse_input(read_input_file(args.input), f"--input {args.input!r}")
     else:
-        data = parse_input(sys.stdin.buffer.read(4 * 1024 * 1024 + 1))
+        data = parse_input(sys.stdin.buffer.read(MAX_STDIN_BYTES + 1))
     draft = parse_draft(data)
     cache = DigestCache.disabled(project.root) if args.no_cache else DigestCache.open(project.state_dir, project.root)
     result = write_reflection(project, draft, cache, github=not args.no_github)

@@ -44,12 +44,12 @@ def target(root: str, week: str, operator: str | None) -> dict:
 
 
 def draft_file() -> tuple:
-    """(path of /reflect's draft, problem or None): in /handoff's draft dir (commands/whoami.py)."""
-    from ..commands import whoami
+    """(path of /reflect's draft, problem or None): in /handoff's draft dir (lib/logs/drafts.py)."""
+    from ..logs import drafts
 
     session = os.environ.get("CLAUDE_CODE_SESSION_ID")
     name = "reflect-" + (statefiles.session_stem(session) if session else "session-unknown") + ".json"
-    return os.path.join(whoami.draft_dir(), name), whoami.prepare_draft_dir()
+    return os.path.join(drafts.draft_dir(), name), drafts.prepare_draft_dir()
 
 
 def _text(where: str, value) -> str:
