@@ -28,7 +28,6 @@ def add_arguments(parser) -> None:
 
 
 def run(args, project) -> int:
-    root = project.root
     if args.input:
         data = parse_input(read_input_file(args.input), f"--input {args.input!r}")
     else:
@@ -38,9 +37,7 @@ def run(args, project) -> int:
             if getattr(args, flag):
                 data[key] = getattr(args, flag)
     request = parse_request(data)
-    result = write_session(
-        root, project.state_dir, request, env_session_id=os.environ.get("CLAUDE_CODE_SESSION_ID")
-    )
+    result = write_session(project, request, env_session_id=os.environ.get("CLAUDE_CODE_SESSION_ID"))
     if args.input:
         try:
             os.unlink(args.input)

@@ -13,9 +13,13 @@ submodule; a worktree's git dir holds ``commondir`` naming the shared one).
 
 import os
 
-from .errors import HelperError
-
+# HelperError (core/errors.py) is imported where it is raised: the hook never raises it, and
+# importing it on every tool call would cost ~0.15 ms (tests/bench/bench_hook.py).
 CONFIG_RELPATH = os.path.join(".claude", "handoff.json")
+MAX_CONFIG_BYTES = 1 << 20
+# The repo, not Notion, is the canonical store; this counter makes that claim falsifiable.
+# Used when the project has no .claude/handoff.json (e.g. a plugin install).
+DEFAULT_INVARIANTS = {"notion_writes": ["mcp__notion*__*", "mcp__plugin_*notion*__*"]}
 
 
 class Project:
@@ -24,13 +28,14 @@ class Project:
     hooks; equal to ``git_dir`` in a main checkout); ``state_dir``: where telemetry, caches and
     locks live (never committed)."""
 
-    __slots__ = ("root", "git_dir", "git_common_dir", "state_dir")
+    __slots__ = ("root", "git_dir", "git_common_dir", "state_dir", "_config")
 
     def __init__(self, root: str, git_dir, git_common_dir, state_dir: str):
         self.root = root
         self.git_dir = git_dir
         self.git_common_dir = git_common_dir
         self.state_dir = state_dir
+        self._config = None
 
     @classmethod
     def at(cls, root: str) -> "Project":
@@ -45,12 +50,49 @@ class Project:
     def config_path(self) -> str:
         return os.path.join(self.root, CONFIG_RELPATH)
 
+    def config(self, log=None) -> dict:
+        """``.claude/handoff.json``, read once per run (JSON, so the hook needs no YAML); the
+        defaults when it is absent or unreadable. ``log(reason)`` hears what was ignored and why:
+        the hook sends it to its error log, helpers may print it as a warning."""
+        if self._config is None:
+            self._config = load_config(self.config_path, log or (lambda reason: None))
+        return self._config
+
     def path(self, *parts: str) -> str:
         """A path inside the work tree."""
         return os.path.join(self.root, *parts)
 
     def __repr__(self) -> str:
         return "Project(root=%r, git_common_dir=%r, state_dir=%r)" % (self.root, self.git_common_dir, self.state_dir)
+
+
+def load_config(path: str, log) -> dict:
+    """The config at ``path`` with ``invariants`` normalized to ``{name: [glob, ...]}``."""
+    from . import fastjson, statefiles
+
+    try:
+        config = fastjson.loads(statefiles.read_regular(path, MAX_CONFIG_BYTES).decode("utf-8"))
+        if not isinstance(config, dict):
+            raise ValueError("top level is not an object")
+    except FileNotFoundError:
+        return {"invariants": DEFAULT_INVARIANTS}
+    except (OSError, ValueError, RecursionError) as exc:
+        log("config %s unreadable (%s); using defaults" % (CONFIG_RELPATH, exc))
+        return {"invariants": DEFAULT_INVARIANTS}
+    invariants = {}
+    raw = config.get("invariants", {})
+    if isinstance(raw, dict):
+        for name, patterns in raw.items():
+            if isinstance(patterns, str):
+                patterns = [patterns]
+            if isinstance(patterns, list) and all(isinstance(p, str) for p in patterns):
+                invariants[name] = patterns
+            else:
+                log("config invariant %r ignored: patterns must be strings" % (name,))
+    else:
+        log("config 'invariants' ignored: not an object")
+    config["invariants"] = invariants
+    return config
 
 
 def _read_small(path: str) -> str:
@@ -109,6 +151,8 @@ def _git_toplevel_by_walking(start: str):
 def _git_toplevel_by_asking_git():
     import subprocess
 
+    from .errors import HelperError
+
     try:
         out = subprocess.run(["git", "rev-parse", "--show-toplevel"], capture_output=True, text=True, check=False)
     except FileNotFoundError:
@@ -123,6 +167,8 @@ def find_root(explicit=None) -> str:
     empty value falls through to git (tests/e2e/FINDINGS.md). With ``GIT_DIR``/``GIT_WORK_TREE``
     set, only git itself knows the answer, so it is asked.
     """
+    from .errors import HelperError
+
     if explicit:
         if not os.path.isdir(explicit):
             raise HelperError("--root %s: not a directory" % explicit)
@@ -160,7 +206,7 @@ class Unavailable:
 
     __slots__ = ("error",)
 
-    def __init__(self, error: HelperError):
+    def __init__(self, error):
         self.error = error
 
     def __getattr__(self, name):

@@ -196,7 +196,9 @@ def rendered_log(log_id, meta: dict, body: str) -> bytes:
     return text.encode("utf-8")
 
 
-def write_session(root: str, state_dir: str, request: WriteRequest, env_session_id=None) -> WriteResult:
+def write_session(project, request: WriteRequest, env_session_id=None) -> WriteResult:
+    """Write (or update) this session's log in ``project`` (a core.project.Project)."""
+    root, state_dir = project.root, project.state_dir
     now = isotime.now()
     op = operator_mod.resolve(root, state_dir).initials
     gitstats.ensure_repo(root)
