@@ -31,7 +31,8 @@ ALLOWED = {
     "logs": {"core", "state"},
     "resume": {"core", "state", "logs"},
     "install": {"core"},
-    "commands": {"core", "state", "logs", "resume", "install"},
+    "digest": {"core", "state", "logs", "resume"},
+    "commands": {"core", "state", "logs", "resume", "install", "digest"},
 }
 
 
