@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import sys
 
-from ..core.errors import HelperError
+from ..core.errors import HelperError, text_or_error
 
 
 def add_arguments(parser) -> None:
@@ -67,14 +67,8 @@ def open_cache(args, project):
 
 
 def run(args, project) -> int:
-    try:
-        return _run(args, project)
-    except HelperError as exc:
-        if not args.no_fail:
-            raise
-        text = "handoff: %s\n(digest could not run; see `scripts/handoff digest --help`.)\n" % exc
-        sys.stdout.buffer.write(text.encode("utf-8", "backslashreplace"))
-        return 0
+    hint = "digest could not run; see `scripts/handoff digest --help`."
+    return text_or_error(lambda: _run(args, project), args.no_fail, hint)
 
 
 def _run(args, project) -> int:

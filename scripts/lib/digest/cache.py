@@ -21,8 +21,7 @@ import json
 import os
 import time
 
-from ..core import statefiles
-from ..resume.cache import RACY_WINDOW_NS
+from ..resume.cache import RACY_WINDOW_NS, entry_data, prune_entries, settled_entries, write_cache
 
 CACHE_NAME = "digest-cache.json"
 FORMAT = "handoff-digest-cache"
@@ -81,18 +80,10 @@ class DigestCache:
         self.logs = logs
 
     def get(self, name: str, size: int, mtime_ns: int) -> dict | None:
-        entry = self.logs.get(name)
-        if (
-            type(entry) is list
-            and len(entry) == 3
-            and entry[0] == size
-            and entry[1] == mtime_ns
-            and type(entry[0]) is int
-            and type(entry[1]) is int
-            and type(entry[2]) is dict
-        ):
+        data = entry_data(self.logs.get(name), size, mtime_ns)
+        if data is not None:
             self.hits += 1
-            return entry[2]
+            return data
         self.misses += 1
         return None
 
@@ -101,25 +92,16 @@ class DigestCache:
         self.dirty = True
 
     def prune(self, existing: set) -> None:
-        gone = [n for n in self.logs if n not in existing]
-        for name in gone:
-            del self.logs[name]
-        if gone:
+        if prune_entries(self.logs, existing):
             self.dirty = True
 
     def save(self) -> str | None:
         """Write the cache if it changed; a warning on failure, else None."""
         if not self.path or not self.dirty:
             return None
-        fresh = time.time_ns() - RACY_WINDOW_NS
-        logs = {k: v for k, v in self.logs.items() if type(v) is list and len(v) == 3 and type(v[1]) is int
-                and v[1] < fresh}
-        data = {"format": FORMAT, "version": VERSION, "root": self.root, "logs": logs}
-        try:
-            statefiles.ensure_dir(os.path.dirname(self.path))
-            blob = json.dumps(data, separators=(",", ":")).encode("ascii")
-            statefiles.write_atomic(self.path, blob)
-        except (OSError, UnicodeEncodeError) as exc:
-            return "%s: cache not saved (%s)" % (self.path, getattr(exc, "strerror", None) or exc)
+        logs = settled_entries(self.logs, time.time_ns() - RACY_WINDOW_NS)
+        problem = write_cache(self.path, {"format": FORMAT, "version": VERSION, "root": self.root, "logs": logs})
+        if problem:
+            return problem
         self.dirty = False
         return None
