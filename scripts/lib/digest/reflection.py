@@ -159,12 +159,10 @@ def render(meta: dict, digest: dict, sections: dict, chart_names: dict) -> str:
     return frontmatter.dumps(meta, "\n".join(lines))
 
 
-def trend_rows(project, current, operator, cache, material=None) -> list:
+def trend_rows(current, material: dict) -> list:
     """[(week label, {commits, sessions, tool_calls})] for the `TREND_WEEKS` weeks up to ``current``."""
-    windows = weeks.weeks_before(current, TREND_WEEKS)
-    material = material or report.collect(project, windows, operator, cache, github=False)
     rows = []
-    for w in windows:
+    for w in weeks.weeks_before(current, TREND_WEEKS):
         fig = report.window_figures(material, w)
         rows.append((w.label, {k: fig[k] for k in ("commits", "sessions", "tool_calls")}))
     return rows
@@ -187,8 +185,10 @@ def write_reflection(project, draft: dict, cache, github: bool = True) -> dict:
 
         if not is_operator(operator):
             raise HelperError(f"input: operator: {operator[:60]!r} is not 2-4 capital letters")
-    digest = report.build(project, current, previous, operator, cache, github=github)
-    trend = trend_rows(project, current, operator, cache)
+    windows = weeks.weeks_before(current, TREND_WEEKS)  # the last one is `current`, the one before `previous`
+    material = report.collect(project, windows, operator, cache, github)
+    digest = report.assemble(material, current, previous, operator)
+    trend = trend_rows(current, material)
     base = stem(current.label, operator)
     chart_names = {"week": base + "-week.svg", "trend": base + "-trend.svg"}
     scope = operator or "team"

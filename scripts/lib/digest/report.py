@@ -174,7 +174,11 @@ def window_figures(material: dict, window) -> dict:
 
 
 def build(project, current, previous, operator: str | None, cache, github: bool = True) -> dict:
-    material = collect(project, [previous, current], operator, cache, github)
+    return assemble(collect(project, [previous, current], operator, cache, github), current, previous, operator)
+
+
+def assemble(material: dict, current, previous, operator: str | None) -> dict:
+    """The digest of ``current`` against ``previous`` from material `collect` read for both (and more)."""
     cur = window_figures(material, current)
     prev = window_figures(material, previous)
     notes = []
