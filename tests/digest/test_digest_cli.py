@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
-from digestutil import body, commit_file, digest, digest_json, git, session
+from digestutil import NOW, body, commit_file, digest, digest_json, git, session
 
-from logtree import backdate
+from logtree import HELPERS, backdate, write_log
 
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 USAGE = {"input_tokens": 1000, "output_tokens": 200, "cache_creation_tokens": 50, "cache_read_tokens": 5000,
@@ -221,3 +223,45 @@ def test_corrupt_cache_is_moved_aside(week_repo: Path) -> None:
     assert any("digest-cache.json: not valid JSON; moved to digest-cache.json.corrupt" in w for w in d["warnings"])
     assert d["current"]["sessions"] == 3
     assert json.loads(state.read_text())["format"] == "handoff-digest-cache"
+
+
+def test_a_log_written_by_write_session_is_quoted_without_warnings(repo: Path) -> None:
+    from logtree import clean_env
+
+    git(repo, "commit", "-q", "--allow-empty", "-m", "start", at="2026-11-20T10:00:00Z")
+    draft = {"title": "Real log", "summary": "S.", "resume_prompt": "R.", "confidence": "M", "workstreams": [],
+             "body": {"What I Did": ["did"], "Decisions Made": ["Pick A: because B"], "Learnings": "Prose.\n\nMore.",
+                      "Open Questions": ["Q1?"]}}
+    proc = subprocess.run([sys.executable, str(HELPERS), "write-session", "--root", str(repo)], input=json.dumps(draft),
+                          capture_output=True, text=True, env=clean_env({"HANDOFF_OPERATOR": "RT", "HANDOFF_NOW": NOW}))
+    assert proc.returncode == 0, proc.stderr
+    d = digest_json(repo, "--week", "2026-W48")
+    assert d["warnings"] == [] and d["current"]["sessions"] == 1 and d["current"]["by_day"]["Fri"]["sessions"] == 1
+    assert [q["text"] for q in d["decisions"]] == ["Pick A: because B"]
+    assert [q["text"] for q in d["learnings"]] == ["Prose.", "More."]
+    assert d["open_questions"] == [{"id": "RT-261127-01", "operator": "RT", "text": "Q1?"}]
+
+
+def test_a_log_without_times_is_placed_by_its_day_and_warned(repo: Path) -> None:
+    write_log(repo, "RT-261125-01", tool_calls_total=3)  # no ended_at / started_at
+    d = digest_json(repo, "--week", "2026-W48")
+    assert d["current"]["sessions"] == 1 and d["current"]["by_day"]["Wed"]["tool_calls"] == 3
+    assert d["warnings"] == ["docs/sessions/RT-261125-01.md: no ended_at/started_at; placed at noon UTC of its day"]
+
+
+def test_date_range_and_its_previous_range(week_repo: Path) -> None:
+    d = digest_json(week_repo, "--since", "2026-11-24", "--until", "2026-11-26")
+    assert d["week"] == "2026-11-24..2026-11-26" and d["previous_week"] == "2026-11-21..2026-11-23"
+    assert d["current"]["sessions"] == 3 and d["current"]["commits"] == 3 and d["previous"]["commits"] == 0
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("--tz", "Mars/Olympus"), "handoff: --tz 'Mars/Olympus': not a known time zone (e.g. UTC, Europe/Paris)"),
+    (("--since", "2026-11-01"), "handoff: --since and --until go together (dates, both inclusive)"),
+    (("--since", "2026-11-10", "--until", "2026-11-01"), "handoff: --until 2026-11-01: before --since 2026-11-10"),
+    (("--operator", "rt"), "handoff: --operator 'rt': expected 2-4 capital letters (e.g. RT)"),
+    (("--week", "2026-W5"), "handoff: --week '2026-W5': expected an ISO week like 2026-W47"),
+])
+def test_bad_arguments_are_one_line(repo: Path, args: tuple, message: str) -> None:
+    proc = digest(repo, *args, ok=False)
+    assert proc.returncode == 1 and proc.stderr == message + "\n" and proc.stdout == ""
