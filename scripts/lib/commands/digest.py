@@ -72,7 +72,7 @@ def run(args, project) -> int:
 
 
 def _run(args, project) -> int:
-    from ..digest import reflection, report
+    from ..digest import report
 
     current, previous, operator = resolve(args, project)
     data = report.build(project, current, previous, operator, open_cache(args, project), github=not args.no_github)
@@ -80,6 +80,8 @@ def _run(args, project) -> int:
     if args.stats:
         print("digest: " + json.dumps(stats, sort_keys=True), file=sys.stderr)
     if args.draft:
+        from ..digest import reflection
+
         data["reflection"] = reflection.target(project.root, current.label, operator)
         data["draft_file"], data["draft_problem"] = reflection.draft_file()
     if args.json:

@@ -13,7 +13,7 @@ figure, each bar has its own ``<title>``, and every bar carries its value as a t
 
 from __future__ import annotations
 
-from xml.sax.saxutils import escape
+from html import escape  # not xml.sax.saxutils: that imports urllib and http.client (50 ms)
 
 WIDTH = 720
 MARGIN_LEFT = 56
@@ -31,7 +31,7 @@ SERIES = (
 
 
 def _attr(text: str) -> str:
-    return escape(text, {'"': "&quot;"})
+    return escape(text, quote=True)
 
 
 def bar_height(value: int, top: int) -> int:
