@@ -236,7 +236,10 @@ class GitHistory:
     """Commits on HEAD between two instants: [(epoch, {paths}, insertions, deletions)]."""
 
     def __init__(self, root: str, start: float, end: float):
-        gitstats.ensure_repo(root)
+        try:
+            gitstats.ensure_repo(root)
+        except HelperError:
+            raise HelperError(f"{root}: not a git repository (digest reads its history)") from None
         self.has_commits = gitstats.head_commit(root) is not None
         self.commits: list = []
         self.phases: list = []  # [(epoch, workstream slug, phase text, short sha)]
