@@ -94,6 +94,8 @@ def test_reflect_writes_and_commits_the_week(run_claude, git_project: Path, mode
         git(project, "commit", "-qm", "install handoff")
     _week_material(project)
     (project / "unrelated.txt").write_text("not for the reflection commit\n")
+    (project / "a.txt").write_text("staged, but not for the reflection commit\n")
+    git(project, "add", "a.txt")
 
     seen = _reflect(run_claude, project, mode, "Two commits and a chart")
     expansion = seen["expansion"]
@@ -107,7 +109,8 @@ def test_reflect_writes_and_commits_the_week(run_claude, git_project: Path, mode
     committed = git(project, "show", "--name-only", "--format=%s", "HEAD").split()
     assert committed[:3] == ["reflect:", "2026-W48", "Two"]
     assert sorted(p for p in committed if "/" in p) == sorted(written["commit_paths"])
-    assert "?? unrelated.txt" in git(project, "status", "--porcelain")
+    status = git(project, "status", "--porcelain")
+    assert "?? unrelated.txt" in status and "M  a.txt" in status  # `git commit -- <paths>` left them
     launcher = [str(project / "scripts" / "handoff")] if mode == "local" else [str(REPO / "scripts" / "handoff")]
     helper(launcher, project, "validate", str(project / written["path"]))
 
