@@ -1,6 +1,7 @@
 """``validate [PATHS...] [--kind session|workstream]``: check documents against their schemas.
 
-Without paths: every ``docs/sessions/*.md`` and (once its schema exists) ``workstreams/*.md``.
+Without paths: every ``docs/sessions/*.md``, ``docs/reflections/*.md`` and (once its schema exists)
+``workstreams/*.md``.
 Prints one ``path: field: problem`` line per problem and exits 1 if there is any; else prints
 how many files were checked and exits 0.
 """

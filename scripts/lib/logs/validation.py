@@ -210,7 +210,7 @@ def _session_cross_checks(stem: str, meta: dict, body: str) -> list:
 
 
 def check_file(root: str, path: str, kind: str) -> list:
-    """[Problem] of one document; ``kind`` is "session" or "workstream"."""
+    """[Problem] of one document; ``kind`` is "session", "workstream" or "reflection"."""
     rel = os.path.relpath(path, root).replace(os.sep, "/") if os.path.isabs(path) else path
     if rel.startswith("../"):
         rel = path
