@@ -201,7 +201,7 @@ def candidate_days(windows) -> set:
     days = set()
     for w in windows:
         day = _dt.datetime.fromtimestamp(w.start, _dt.timezone.utc).date() - _dt.timedelta(days=1)
-        last = _dt.datetime.fromtimestamp(w.end, _dt.timezone.utc).date() + _dt.timedelta(days=1)
+        last = _dt.datetime.fromtimestamp(w.end - 1, _dt.timezone.utc).date() + _dt.timedelta(days=1)
         while day <= last:
             days.add(day.strftime("%y%m%d"))
             day += _dt.timedelta(days=1)
