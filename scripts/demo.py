@@ -280,8 +280,8 @@ def main() -> int:
     if claude_bin:
         print("    using the real Claude Code CLI: %s" % claude_bin)
         real_story(repo, tmp, env, claude_bin)
-    else:  # `make demo` installs the CLI whenever npm is there; this is a machine without npm
-        print("    no Claude Code CLI (npm is missing): replaying recorded hook payloads instead of a real session")
+    else:  # `make demo` installs the CLI whenever npm is there (and says so when it is not)
+        print("    no Claude Code CLI in .tools/ (`make cli` installs it): replaying recorded hook payloads")
         simulated_story(repo, tmp, env)
 
     logs = sorted(p.name for p in (repo / "docs" / "sessions").glob("RT-*.md"))

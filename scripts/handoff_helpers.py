@@ -3,7 +3,7 @@
 
 The command markdown (.claude/commands/handoff.md, resume.md) only orchestrates; everything
 that reads or writes state, logs or git goes through here. Each subcommand lives in its own
-module ``lib/cmd_<name>.py`` (``add_arguments(parser)`` and ``run(args) -> int``) and is
+module ``lib/commands/<name>.py`` (``add_arguments(parser)`` and ``run(args, project) -> int``) and is
 imported only when called, so ``resume`` does not pay for ``jsonschema``.
 
 Exit codes: 0 ok; 1 an expected failure, reported as one ``handoff: ...`` line on stderr;
@@ -35,6 +35,9 @@ COMMANDS = {
     "regen-indexes": ("lib.commands.regen_indexes", "regenerate docs/sessions/INDEX.md and workstreams/INDEX.md"),
     "digest": ("lib.commands.digest", "the week in numbers: a week and the week before, side by side"),
     "reflect-write": ("lib.commands.reflect_write", "write docs/reflections/<week>.md and its charts from a draft"),
+    "search": ("lib.commands.search", "ranked search over every session log and workstream (/recall)"),
+    "learnings": ("lib.commands.learnings", "every Learnings item of every log, newest first"),
+    "decisions": ("lib.commands.decisions", "every Decisions Made item of every log, newest first"),
 }
 THIRD_PARTY = {"yaml": "pyyaml", "jsonschema": "jsonschema", "filelock": "filelock"}
 

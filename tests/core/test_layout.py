@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from hookutil import REPO, payload, registered_command, run_hook, state_dir
+from hookutil import PAYLOADS, REPO, registered_command, run_hook, state_dir
 
 LIB = REPO / "scripts" / "lib"
 STDLIB = set(sys.stdlib_module_names) | {"__main__", "_distutils_hack"}
@@ -29,10 +29,11 @@ ALLOWED = {
     "core": set(),
     "state": {"core"},
     "logs": {"core", "state"},
-    "resume": {"core", "state", "logs"},
+    "resume": {"core", "logs"},
     "install": {"core"},
     "digest": {"core", "state", "logs", "resume"},
-    "commands": {"core", "state", "logs", "resume", "install", "digest"},
+    "recall": {"core", "logs", "resume"},
+    "commands": {"core", "state", "logs", "resume", "install", "recall", "digest"},
 }
 
 
@@ -97,21 +98,65 @@ def test_packages_import_only_downwards(package):
     assert not {k: v for k, v in bad.items() if v}, bad
 
 
-def test_registered_hook_loads_only_stdlib_and_core(project, tmp_path):
-    """Run the hook command exactly as registered, on a captured payload, and ask the process."""
+# Each registered event with a payload the real CLI 2.1.329 sent (tests/e2e/FINDINGS.md).
+CAPTURED = {
+    "PostToolUse": "probe-basic-PostToolUse-Bash",
+    "PostToolUseFailure": "probe-bashfail-PostToolUseFailure-Bash",
+    "PreToolUse": "probe-subagent-PreToolUse-Agent",
+    "SessionStart": "probe-basic-SessionStart",
+    "SessionEnd": "probe-basic-SessionEnd",
+    "SubagentStart": "probe-subagent-SubagentStart",
+    "SubagentStop": "probe-subagent-SubagentStop",
+}
+
+
+def _plugin_command(event: str) -> str:
+    """The plugin's registration of the same hook (hooks/hooks.json), with its root filled in."""
+    hooks = json.loads((REPO / "hooks" / "hooks.json").read_text())["hooks"][event]
+    return hooks[0]["hooks"][0]["command"].replace("${CLAUDE_PLUGIN_ROOT}", str(REPO))
+
+
+@pytest.mark.parametrize("install", ["project", "plugin"])
+@pytest.mark.parametrize("event", sorted(CAPTURED))
+def test_registered_hook_loads_only_stdlib_and_core(project, tmp_path, event, install):
+    """Run the hook command exactly as registered (every event, both install modes, with the
+    opt-in SessionStart context on so its module loads too) and ask the process what it loaded."""
+    config = json.loads((project / ".claude" / "handoff.json").read_text())
+    config["resume_on_start"] = True
+    (project / ".claude" / "handoff.json").write_text(json.dumps(config))
     dump = tmp_path / "modules.txt"
-    proc = run_hook(project, payload("PostToolUse"), env_extra={"HANDOFF_DUMP_MODULES": str(dump)},
-                    command=registered_command("PostToolUse"))
-    assert proc.returncode == 0 and proc.stdout == b""
+    command = registered_command(event) if install == "project" else _plugin_command(event)
+    assert command, "no %s registration for %s" % (install, event)
+    extra = {"HANDOFF_DUMP_MODULES": str(dump), "HANDOFF_PYTHON": sys.executable}
+    if install == "plugin":  # a plugin-only install: the project has no copy of the hook
+        (project / "scripts" / "hooks" / "session_state.py").unlink()
+        extra["CLAUDE_PLUGIN_ROOT"] = str(REPO)
+    captured = json.loads((PAYLOADS / (CAPTURED[event] + ".json")).read_text())["stdin"]
+    assert captured["hook_event_name"] == event
+    proc = run_hook(project, captured, env_extra=extra, command=command, timeout=30)
+    assert proc.returncode == 0
     loaded = dump.read_text().split("\n")
     ours = {m for m in loaded if m == "lib" or m.startswith("lib.")}
     assert {m for m in ours if not (m in ("lib", "lib.core") or m.startswith("lib.core."))} == set()
     assert "lib.core.session_hook" in ours  # the dump is real: the hook's own module is in it
+    if event == "SessionStart":
+        assert "lib.core.session_start_context" in ours
     foreign = {m for m in loaded if m.split(".")[0] not in STDLIB and m.split(".")[0] != "lib"}
     assert foreign == set()
-    # the count really happened in that process
-    state = json.loads(next(state_dir(project).glob("session-*.json")).read_text())
-    assert state["tool_calls_total"] == 1
+    # the event really went through that process: there is a record, and no error was logged
+    assert list(state_dir(project).glob("session-*.json")), proc.stderr
+    errors = state_dir(project) / "hook-errors.log"
+    assert not errors.exists() or "dropped" not in errors.read_text()
+
+
+def test_core_never_imports_dynamically():
+    """A dynamic import (importlib, __import__) hides an edge from the static checks above."""
+    for path in sorted((LIB / "core").glob("*.py")):
+        tree = ast.parse(path.read_text(), str(path))
+        names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+        names |= {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
+        assert not names & {"__import__", "import_module"}, path.name
+        assert "importlib" not in {m.split(".")[0] for _, m in imports_of(path)}, path.name
 
 
 def command_modules() -> list[str]:
@@ -124,6 +169,17 @@ def test_every_registered_command_has_its_module():
 
     registered = {module.rsplit(".", 1)[1] for module, _ in handoff_helpers.COMMANDS.values()}
     assert registered == set(command_modules())
+
+
+def test_command_modules_never_name_a_sibling_command():
+    """Statically too: a lazy ``from . import whoami`` inside ``run`` only shows when it runs."""
+    commands = set(command_modules())
+    for name in sorted(commands):
+        path = LIB / "commands" / (name + ".py")
+        for level, module in imports_of(path):
+            target = module.split(".")[0] if level == 1 else (module.split(".")[2] if module.startswith(
+                "lib.commands.") and level == 0 else None)
+            assert target not in commands - {name}, "%s imports commands.%s" % (name, target)
 
 
 def test_command_modules_import_no_other_command():

@@ -266,3 +266,10 @@ def test_date_range_and_its_previous_range(week_repo: Path) -> None:
 def test_bad_arguments_are_one_line(repo: Path, args: tuple, message: str) -> None:
     proc = digest(repo, *args, ok=False)
     assert proc.returncode == 1 and proc.stderr == message + "\n" and proc.stdout == ""
+
+
+def test_a_multi_line_item_is_quoted_whole(repo: Path) -> None:
+    session(repo, "RT-261124-01", "2026-11-24T12:00:00Z", body=body(["Use SVG\n  because GitHub renders it"]))
+    d = digest_json(repo, "--week", "2026-W48")
+    assert [q["text"] for q in d["decisions"]] == ["Use SVG\nbecause GitHub renders it"]  # as logs/sections.py gives it
+    assert "  - [RT-261124-01] Use SVG because GitHub renders it\n" in digest(repo, "--week", "2026-W48").stdout

@@ -9,7 +9,6 @@ import pytest
 from digestutil import NOW, body, commit_file, session
 
 from lib.logs import frontmatter
-from lib.logs.sections import section_items
 from logtree import resume, run_helper
 
 DRAFT = {"week": "2026-W48", "title": "The week the charts landed",
@@ -112,9 +111,3 @@ def test_resume_names_the_latest_reflection(small_repo: Path, tmp_path: Path) ->
     write(small_repo, tmp_path, DRAFT)
     lines = [x for x in resume(small_repo, "--operator", "RT").stdout.splitlines() if "reflection" in x]
     assert lines == ['Latest reflection: 2026-W48 "The week the charts landed" (docs/reflections/2026-W48.md)']
-
-
-def test_section_items() -> None:
-    assert section_items("- a\n  continued\n- b\n\n1. c\n") == ["a continued", "b", "c"]
-    assert section_items("First paragraph\nstill.\n\nSecond.") == ["First paragraph still.", "Second."]
-    assert section_items("_None._") == [] and section_items("") == []

@@ -38,6 +38,9 @@ def run(args, project) -> int:
                 data[key] = getattr(args, flag)
     request = parse_request(data)
     result = write_session(project, request, env_session_id=os.environ.get("CLAUDE_CODE_SESSION_ID"))
+    from ..recall.index import update_after_write
+
+    update_after_write(project)  # best effort, never fails the write: the search index is a cache
     if args.input:
         try:
             os.unlink(args.input)

@@ -1,7 +1,8 @@
 """The project (the user's repository) every helper and the hook works on: one `Project` value.
 
 Each entry point builds it once: the helper CLI from ``--root`` / ``$CLAUDE_PROJECT_DIR`` / the
-working directory (`discover`), the hook from ``$CLAUDE_PROJECT_DIR`` (`for_hook`). Modules take
+working directory (`discover`), the hook from ``$CLAUDE_PROJECT_DIR`` (`Project.at`, which never
+raises: a corrupt ``.git`` reads as "not a repository"). Modules take
 the value, never a ``root`` string to derive paths from again, so "where is the state dir" and
 "which git repository is this" have one answer per run.
 
@@ -117,11 +118,13 @@ def git_dirs(root: str) -> tuple:
         elif os.path.isfile(dot_git):
             try:
                 line = _read_small(dot_git)
-            except OSError:
+            except (OSError, ValueError):  # ValueError: a NUL byte in the path it names
                 return None, None
             if not line.startswith("gitdir:"):
                 return None, None
             git_dir = os.path.normpath(os.path.join(root, line[len("gitdir:"):].strip()))
+            if "\0" in git_dir:  # a corrupt .git file: not a repository we can read
+                return None, None
         else:
             return None, None
     env_common = os.environ.get("GIT_COMMON_DIR")
@@ -129,9 +132,11 @@ def git_dirs(root: str) -> tuple:
         return git_dir, os.path.abspath(env_common)
     try:
         common = _read_small(os.path.join(git_dir, "commondir"))
-    except OSError:
+    except (OSError, ValueError):
         return git_dir, git_dir
-    return git_dir, os.path.normpath(os.path.join(git_dir, common)) if common else git_dir
+    if not common or "\0" in common:
+        return git_dir, git_dir
+    return git_dir, os.path.normpath(os.path.join(git_dir, common))
 
 
 def _git_toplevel_by_walking(start: str):
@@ -188,12 +193,6 @@ def find_root(explicit=None) -> str:
 def discover(explicit_root=None) -> Project:
     """The helper CLI's project: `find_root`, then `Project.at`."""
     return Project.at(find_root(explicit_root))
-
-
-def for_hook(project_dir: str) -> Project:
-    """The hook's project: the directory Claude Code names (``$CLAUDE_PROJECT_DIR``, else the
-    working directory); never an error, whatever is or is not on disk."""
-    return Project.at(project_dir)
 
 
 class Unavailable:

@@ -12,17 +12,16 @@ import time
 from . import fastjson, statefiles
 from . import telemetry_record as tr
 from . import telemetry_store as store
-from .project import Project
+from .project import MAX_CONFIG_BYTES, Project
 
 MAX_STDIN_BYTES = 64 * 1024 * 1024  # Claude Code payloads with a large tool_response reach 50 MB
 PARALLEL_WINDOW_S = 10 * 60
 PARALLEL_SCAN_EVERY_S = 30.0
-MAX_CONFIG_BYTES = 1 << 20
 RUN_BUDGET_S = 4.5  # the registered hook timeout is 5 s
 SPILL_RESERVE_S = 0.25  # kept back from the lock wait to write a spill
 MIN_CONTEXT_TIME_S = 0.5
 # The C JSON scanner recurses per nesting level; 12000 levels parse on 3.9-3.13 with the
-# default 8 MB stack (100000 crashed 3.11), against ~990 by default (tests/test_hook_hostile.py).
+# default 8 MB stack (100000 crashed 3.11), against ~990 by default (tests/core/test_hook_hostile.py).
 RECURSION_LIMIT = 12000
 HOOK_SCRIPT_RELPATH = "scripts/hooks/session_state.py"
 

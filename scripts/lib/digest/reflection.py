@@ -154,7 +154,7 @@ def render(meta: dict, digest: dict, sections: dict, chart_names: dict) -> str:
         items = digest[key]
         if items:
             lines += ["## %s From the Logs" % label, ""]
-            lines += ["- %s (%s)" % (q["text"], q["id"]) for q in items]
+            lines += ["- %s (%s)" % (report.one_line(q["text"]), q["id"]) for q in items]
             lines.append("")
     return frontmatter.dumps(meta, "\n".join(lines))
 

@@ -224,6 +224,11 @@ def _delta(value, key: str) -> str:
     return "%+d" % value if value else "0"
 
 
+def one_line(text: str) -> str:
+    """A quoted item on one line (section_items keeps an item's continuation lines)."""
+    return " ".join(text.split())
+
+
 def render_text(d: dict) -> str:
     cur, prev = d["current"], d["previous"]
     cw = cur["window"]
@@ -268,7 +273,7 @@ def render_text(d: dict) -> str:
         items = d[key]
         out.append("")
         out.append("%s (%d):" % (label, len(items)))
-        out += ["  - [%s] %s" % (q["id"], q["text"]) for q in items] or ["  (none)"]
+        out += ["  - [%s] %s" % (q["id"], one_line(q["text"])) for q in items] or ["  (none)"]
     if d["warnings"]:
         out.append("")
         out.append("Warnings (%d):" % len(d["warnings"]))

@@ -1,0 +1,93 @@
+"""What the recall commands (search, learnings, decisions) share: option checks, opening the
+index (FTS5 checked first) and printing warnings. Thin; the logic is in the modules it calls."""
+
+from __future__ import annotations
+
+import re
+import sys
+
+from ..core.errors import HelperError
+
+_DAY_RE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
+MAX_WARNINGS_SHOWN = 10
+
+
+def day(option: str, value: str | None) -> str | None:
+    if value is None:
+        return None
+    if not _DAY_RE.match(value):
+        raise HelperError("%s %r: expected a date YYYY-MM-DD" % (option, value[:40]))
+    import datetime
+
+    try:
+        datetime.date.fromisoformat(value)
+    except ValueError:
+        raise HelperError("%s %r: not a calendar date" % (option, value)) from None
+    return value
+
+
+def open_index(project, warnings: list, stats: dict | None = None):
+    """FTS5 checked, then the index brought current (lib/recall/index.py)."""
+    from . import index, store
+
+    store.require_fts5()
+    return index.open_current(project, warnings, stats)
+
+
+def answer(project, warnings: list, ask, stats: dict | None = None):
+    """``ask(conn)`` on a current index. Damage found only while reading (a corrupt page deep in
+    the FTS b-tree) moves the index aside and asks again on a rebuilt one, once; any other
+    SQLite failure is one line, never a traceback."""
+    import sqlite3
+
+    from . import index, store
+
+    for attempt in (1, 2):
+        conn = open_index(project, warnings, stats)
+        try:
+            return conn, ask(conn)
+        except sqlite3.Error as exc:
+            conn.close()
+            if attempt == 1 and store.is_corruption(exc):
+                index.discard(project, warnings, exc)
+                continue
+            raise HelperError("recall index: %s" % exc) from None
+    raise AssertionError("unreachable")
+
+
+def document_warnings(conn, root: str) -> list:
+    from . import search
+
+    return search.warnings_of(conn, root)
+
+
+def print_warnings(warnings: list) -> None:
+    shown = warnings[:MAX_WARNINGS_SHOWN]
+    for line in shown:
+        print("handoff: warning: %s" % line, file=sys.stderr)
+    if len(warnings) > len(shown):
+        more = len(warnings) - len(shown)
+        print("handoff: warning: ... and %d more (`scripts/handoff validate` lists them)" % more, file=sys.stderr)
+
+
+def write(text: str) -> None:
+    sys.stdout.buffer.write(text.encode("utf-8", "backslashreplace"))
+    sys.stdout.flush()
+
+
+def run_items(args, project, column: str, heading: str) -> int:
+    """The `learnings` / `decisions` commands."""
+    import json
+
+    from . import items
+
+    since = day("--since", getattr(args, "since", None))
+    warnings: list = []
+    conn, found = answer(project, warnings, lambda conn: items.collect(conn, project.root, column, since))
+    warnings += document_warnings(conn, project.root)
+    if args.json:
+        write(json.dumps({"items": found, "warnings": warnings}, ensure_ascii=False, indent=1) + "\n")
+    else:
+        write(items.render(found, heading))
+        print_warnings(warnings)
+    return 0

@@ -1,0 +1,436 @@
+"""Keeping the index current: `open_current(project, warnings)` returns a connection to an index
+that holds every log and workstream of this worktree as they are on disk now.
+
+Change detection, cheapest first (a warm search must cost about an ``import sqlite3``):
+1. list ``docs/sessions`` and ``workstreams`` and stat each file; hash the (name, size, mtime,
+   inode) list into the worktree's *signature*. Equal to the stored one: nothing changed, no
+   file is opened, nothing is written.
+2. Otherwise, under the writer lock, per file: same (size, mtime, inode) as stored: unchanged.
+   Else read it and hash path + bytes (the document key): a key already indexed (the same file
+   in another worktree sharing the state dir, or a touched file) costs nothing more; a new key
+   is parsed (lib/recall/documents.py) and indexed. Files gone are dropped, and documents no
+   worktree has any more are deleted.
+3. A file modified less than `RACY_WINDOW_NS` before the scan is stored with mtime -1 (and the
+   signature left unset), so the next search reads it again: a same-size rewrite within the
+   file system's timestamp granularity is never missed ("racy git").
+All of step 2 is one transaction: a reader sees the whole update or none of it.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import stat
+import time
+
+from ..core.errors import HelperError
+from . import schema, store
+from .columns import MAX_FILE_BYTES
+
+SESSIONS_DIR = "docs/sessions"
+WORKSTREAMS_DIR = "workstreams"
+NOT_WORKSTREAMS = ("INDEX.md", "README.md")
+RACY_WINDOW_NS = 2_000_000_000
+
+
+class Scan:
+    """What is on disk: ``files`` = [(relpath, kind, name)], ``stats`` = [(size, mtime_ns, ino,
+    mode)] of each, the signature, and whether a file changed within the racy window."""
+
+    __slots__ = ("files", "stats", "signature", "racy")
+
+    def __init__(self, files: list, stats: list, signature: str, racy: bool):
+        self.files = files
+        self.stats = stats
+        self.signature = signature
+        self.racy = racy
+
+
+def scan(root: str, now_ns: int | None = None) -> Scan:
+    """List and stat the ``*.md`` files of both directories (the warm path: keep it lean).
+
+    Stats go through a directory descriptor (no path walk per file). The signature is a CRC of
+    the names and the hash of the (size, mtime, inode, mode) integers: an int tuple's hash is
+    the same in every process (only str hashing is randomized)."""
+    import zlib
+
+    now_ns = time.time_ns() if now_ns is None else now_ns
+    files = []
+    stats = []
+    crc = 0
+    stat_at = os.stat
+    for sub, kind in ((SESSIONS_DIR, "log"), (WORKSTREAMS_DIR, "workstream")):
+        try:
+            dir_fd = os.open(os.path.join(root, sub), os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+        except OSError:
+            continue
+        try:
+            names = [n for n in os.listdir(dir_fd) if n.endswith(".md")]
+            crc = zlib.crc32("\n".join(names).encode("utf-8", "surrogateescape"), crc)
+            prefix = sub + "/"
+            for name in names:
+                try:
+                    st = stat_at(name, dir_fd=dir_fd, follow_symlinks=False)
+                except OSError:
+                    continue  # gone since the listing: it is not there
+                stats.append((st.st_size, st.st_mtime_ns, st.st_ino, st.st_mode))
+                files.append((prefix + name, kind, name))
+        finally:
+            os.close(dir_fd)
+    newest = max((s[1] for s in stats), default=0)
+    signature = "%08x:%x:%d" % (crc, hash(tuple(stats)) & 0xFFFFFFFFFFFFFFFF, len(stats))
+    return Scan(files, stats, signature, now_ns - newest < RACY_WINDOW_NS)
+
+
+def _read(path: str) -> tuple[bytes, bool] | None:
+    """(bytes, truncated) of a regular file, or None when it cannot be read now (one read of
+    the size fstat gives, plus one byte to see a file that grew)."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError:
+        return None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            return None
+        want = min(st.st_size, MAX_FILE_BYTES) + 1
+        data = os.read(fd, want)
+        while len(data) < want and len(data) != st.st_size:  # short read (not at the end)
+            more = os.read(fd, want - len(data))
+            if not more:
+                break
+            data += more
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    if len(data) > MAX_FILE_BYTES:
+        return data[:MAX_FILE_BYTES], True
+    return data, False
+
+
+def _key(rel: str, data: bytes) -> bytes:
+    from hashlib import blake2b
+
+    h = blake2b(rel.encode("utf-8", "surrogateescape"), digest_size=16)
+    h.update(b"\0")
+    h.update(data)
+    return h.digest()
+
+
+_INSERT_DOC = (
+    "INSERT INTO docs (docid, key, kind, id, path, day, operator, title, workstreams, sort_key, warning)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_INSERT_FTS = (
+    "INSERT INTO docs_fts (rowid, title, summary, did, decisions, future, learnings, questions, resume)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def stored_signature(conn, root: str) -> str | None:
+    row = conn.execute("SELECT signature FROM roots WHERE root = ?", (root,)).fetchone()
+    return row[0] if row else None
+
+
+def _loaded(root: str, entries: list, known: dict, is_new):
+    """Read, hash and (when its key is new) parse each file: yields (rel, size, mtime, ino, key,
+    doc row or None); key None when the file could not be read. Pure with respect to the
+    database (``is_new`` answers "is this key unindexed?"), so it can run in a forked child."""
+    from .documents import log_document, workstream_document
+
+    for rel, kind, name, size, mtime, ino in entries:
+        got = _read(root + "/" + rel)
+        if got is None:
+            yield rel, size, mtime, ino, None, None
+            continue
+        data, truncated = got
+        key = _key(rel, data)
+        old = known.get(rel)
+        row = None
+        if (old is None or old[3] != key) and is_new(key):
+            doc = (log_document if kind == "log" else workstream_document)(rel, name, data, truncated)
+            cols = doc.columns
+            row = (
+                doc.kind, doc.id, doc.path, doc.day, doc.operator, doc.title,
+                "," + ",".join(doc.workstreams) + "," if doc.workstreams else "", doc.sort_key, doc.warning,
+                doc.title, cols.get("summary", ""), cols.get("did", ""), cols.get("decisions", ""),
+                cols.get("future", ""), cols.get("learnings", ""), cols.get("questions", ""), cols.get("resume", ""),
+            )
+        yield rel, size, mtime, ino, key, row
+
+
+PARALLEL_AFTER = 1000  # files to read before a forked child reads and parses them
+_BATCH = 256
+
+
+def _forked(root: str, entries: list, known: dict, is_new):
+    """`_loaded` in a forked child, streamed back in pickled batches, so that the parent's
+    SQLite inserts (C code) overlap the child's reading and parsing (Python): a cold build
+    costs about the larger of the two, not their sum. The child touches no database (the
+    parent's connection and locks stay the parent's; it leaves by ``os._exit``). If it dies,
+    the parent reads whatever it did not send."""
+    import pickle
+
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child
+        status = 1
+        try:
+            os.close(r)
+            with os.fdopen(w, "wb") as out:
+                batch = []
+                for item in _loaded(root, entries, known, is_new):
+                    batch.append(item)
+                    if len(batch) == _BATCH:
+                        pickle.dump(batch, out, pickle.HIGHEST_PROTOCOL)
+                        batch = []
+                if batch:
+                    pickle.dump(batch, out, pickle.HIGHEST_PROTOCOL)
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(w)
+    done = set()
+    with os.fdopen(r, "rb") as inp:
+        while True:
+            try:
+                batch = pickle.load(inp)
+            except (EOFError, pickle.UnpicklingError):
+                break
+            for item in batch:
+                done.add(item[0])
+                yield item
+    _, status = os.waitpid(pid, 0)
+    if status != 0 or len(done) < len(entries):
+        yield from _loaded(root, [e for e in entries if e[0] not in done], known, is_new)
+
+
+def apply(conn, root: str, found: Scan) -> dict:
+    """Bring ``root``'s rows in line with ``found``: one transaction (the caller holds the lock)."""
+    from .documents import is_log_name
+
+    stats = {"read": 0, "parsed": 0, "removed": 0}
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        known = {
+            row[0]: row[1:]
+            for row in conn.execute("SELECT path, size, mtime_ns, ino, key FROM files WHERE root = ?", (root,))
+        }
+        on_disk = set()
+        to_read = []
+        for (rel, kind, name), (size, mtime, ino, mode) in zip(found.files, found.stats):
+            old = known.get(rel)
+            if old is not None and old[0] == size and old[1] == mtime and old[2] == ino:
+                on_disk.add(rel)  # unchanged (a racy entry is stored with mtime -1: never equal)
+                continue
+            if not stat.S_ISREG(mode):
+                continue  # a link, FIFO or directory named like a log is not one
+            if kind == "log" and not is_log_name(name):
+                continue  # docs/sessions/INDEX.md, README.md, notes
+            on_disk.add(rel)
+            to_read.append((rel, kind, name, size, mtime, ino))
+        if len(to_read) >= 64:  # one query for every key beats one query per file
+            have_keys = {row[0] for row in conn.execute("SELECT key FROM docs")}
+
+            def is_new(key, have=have_keys):
+                if key in have:
+                    return False
+                have.add(key)  # the same bytes twice in one run: parsed once
+                return True
+        else:
+            def is_new(key):
+                return conn.execute("SELECT 1 FROM docs WHERE key = ?", (key,)).fetchone() is None
+
+        parallel = len(to_read) >= PARALLEL_AFTER and hasattr(os, "fork")
+        results = (_forked if parallel else _loaded)(root, to_read, known, is_new)
+        next_id = (conn.execute("SELECT max(docid) FROM docs").fetchone()[0] or 0) + 1
+        docs_rows, fts_rows, file_rows, dropped_keys = [], [], [], []
+        seen_new = set()
+        now_ns = time.time_ns()
+        for rel, size, mtime, ino, key, row in results:
+            if key is None:
+                on_disk.discard(rel)
+                continue
+            stats["read"] += 1
+            old = known.get(rel)
+            stored_mtime = -1 if now_ns - mtime < RACY_WINDOW_NS else mtime
+            file_rows.append((root, rel, size, stored_mtime, ino, key))
+            if old is not None and old[3] != key:
+                dropped_keys.append(old[3])
+            if row is None or key in seen_new:
+                continue
+            seen_new.add(key)
+            stats["parsed"] += 1
+            docs_rows.append((next_id, key) + row[:9])
+            fts_rows.append((next_id,) + row[9:])
+            next_id += 1
+            if len(fts_rows) >= _BATCH:  # insert as results arrive (overlaps the child's work)
+                conn.executemany(_INSERT_DOC, docs_rows)
+                conn.executemany(_INSERT_FTS, fts_rows)
+                docs_rows, fts_rows = [], []
+        gone = [rel for rel in known if rel not in on_disk]
+        stats["removed"] = len(gone)
+        dropped_keys += [known[rel][3] for rel in gone]
+        conn.executemany("DELETE FROM files WHERE root = ? AND path = ?", [(root, rel) for rel in gone])
+        conn.executemany(_INSERT_DOC, docs_rows)
+        conn.executemany(_INSERT_FTS, fts_rows)
+        conn.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?)", file_rows)
+        # Worktrees that no longer exist keep no rows.
+        for (other,) in conn.execute("SELECT root FROM roots WHERE root != ?", (root,)).fetchall():
+            if not os.path.isdir(other):
+                dropped_keys += [r[0] for r in conn.execute("SELECT key FROM files WHERE root = ?", (other,))]
+                conn.execute("DELETE FROM files WHERE root = ?", (other,))
+                conn.execute("DELETE FROM roots WHERE root = ?", (other,))
+        # Documents no worktree has any more.
+        for key in set(dropped_keys):
+            if conn.execute("SELECT 1 FROM files WHERE key = ?", (key,)).fetchone() is None:
+                row = conn.execute("SELECT docid FROM docs WHERE key = ?", (key,)).fetchone()
+                if row is not None:
+                    conn.execute("DELETE FROM docs_fts WHERE rowid = ?", row)
+                    conn.execute("DELETE FROM docs WHERE docid = ?", row)
+        signature = "" if found.racy else found.signature
+        conn.execute("INSERT OR REPLACE INTO roots (root, signature) VALUES (?, ?)", (root, signature))
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    return stats
+
+
+def _current(conn, root: str, found: Scan) -> bool:
+    """Whether ``root``'s part of the index is current (no write, no lock: the warm path)."""
+    return schema.current(schema.applied(conn)) and stored_signature(conn, root) == found.signature
+
+
+def _build_fresh(path: str, root: str, found: Scan) -> dict:
+    """A new index file for ``path``: built beside it without a journal (nobody can see it
+    yet, and a crash leaves only a ``.build-*`` file the next writer deletes), switched to WAL,
+    then renamed into place. The caller holds the writer lock."""
+    tmp = "%s.build-%d" % (path, os.getpid())
+    conn = sqlite3.connect(tmp, isolation_level=None)
+    try:
+        conn.execute("PRAGMA journal_mode = OFF")
+        conn.execute("PRAGMA synchronous = OFF")
+        conn.execute("PRAGMA cache_size = -64000")
+        schema.migrate(conn)
+        stats = apply(conn, root, found)
+        conn.execute("PRAGMA journal_mode = WAL")
+    except BaseException:
+        conn.close()
+        os.unlink(tmp)
+        raise
+    conn.close()
+    os.replace(tmp, path)
+    stats["built"] = 1
+    return stats
+
+
+def _sweep_builds(path: str) -> None:
+    """Delete ``.build-*`` files left by a killed writer (we hold the lock: none is live)."""
+    directory, base = os.path.split(path)
+    for name in os.listdir(directory):
+        if name.startswith(base + ".build-"):
+            try:
+                os.unlink(os.path.join(directory, name))
+            except OSError:
+                pass
+
+
+def _open_existing(path: str):
+    """A connection to the index at ``path``, or None when there is none (never creates one)."""
+    if not os.path.exists(path):
+        return None
+    return store.connect_existing(path)
+
+
+def _writer_update(path: str, state_dir: str, root: str, found: Scan, stats: dict, warnings: list):
+    """Under the lock: build, move aside and rebuild, or update in place; the new connection."""
+    with store.WriterLock(state_dir):
+        _sweep_builds(path)
+        for attempt in (1, 2):
+            conn = None
+            try:
+                conn = _open_existing(path)
+                if conn is None:
+                    stats.update(_build_fresh(path, root, found))
+                    return store.connect_existing(path)
+                schema.migrate(conn)
+                # Another writer may have brought it to this very state while we waited.
+                if stored_signature(conn, root) != found.signature:
+                    stats.update(apply(conn, root, found))
+                return conn
+            except (sqlite3.Error, schema.NotOurIndex) as exc:
+                if conn is not None:
+                    conn.close()
+                if not store.is_corruption(exc) or attempt == 2:
+                    raise
+                moved = store.move_aside(path)
+                warnings.append("%s: %s; moved aside to %s and rebuilt" % (path, exc, os.path.basename(moved)))
+    raise AssertionError("unreachable")
+
+
+def open_current(project, warnings: list, stats: dict | None = None):
+    """A connection to an index current with ``project``'s logs; warnings say what was odd."""
+    root = project.root
+    state_dir = project.state_dir
+    stats = {} if stats is None else stats
+    path = os.path.join(state_dir, store.INDEX_NAME)
+    problem = store.writable_dir(state_dir)
+    found = scan(root)
+    if problem is None:
+        try:
+            conn = None
+            try:
+                conn = _open_existing(path)
+                if conn is not None and _current(conn, root, found):
+                    return conn
+            except (sqlite3.Error, schema.NotOurIndex) as exc:
+                if not store.is_corruption(exc) and not _is_unwritable(exc):
+                    raise
+            if conn is not None:
+                conn.close()
+            return _writer_update(path, state_dir, root, found, stats, warnings)
+        except (sqlite3.Error, schema.NotOurIndex) as exc:
+            if not _is_unwritable(exc):
+                raise HelperError("%s: %s" % (path, exc)) from None
+            problem = str(exc)
+        except OSError as exc:  # the lock file, the build file
+            problem = exc.strerror or str(exc)
+    warnings.append("state dir %s is not writable (%s); answered from a temporary index" % (state_dir, problem))
+    conn = store.memory()
+    stats.update(apply(conn, root, found))
+    return conn
+
+
+def discard(project, warnings: list, exc: BaseException) -> None:
+    """Move a damaged index aside (under the lock) so the next open rebuilds it."""
+    path = os.path.join(project.state_dir, store.INDEX_NAME)
+    with store.WriterLock(project.state_dir):
+        moved = store.move_aside(path)
+    warnings.append("%s: %s; moved aside to %s and rebuilt" % (path, exc, os.path.basename(moved)))
+
+
+def _is_unwritable(exc: BaseException) -> bool:
+    text = str(exc).lower()
+    return "readonly" in text or "read-only" in text or "unable to open" in text or "disk i/o" in text
+
+
+def update_after_write(project) -> None:
+    """Best effort, for write-session: bring an existing index up to date. Never raises, never
+    creates the index (the first search does)."""
+    try:
+        path = os.path.join(project.state_dir, store.INDEX_NAME)
+        if not os.path.isfile(path):
+            return
+        conn = _writer_update(path, project.state_dir, project.root, scan(project.root), {}, [])
+        conn.close()
+    except Exception as exc:  # noqa: BLE001 - a cache must never fail the write it follows
+        try:
+            from ..core import statefiles
+
+            statefiles.append_error_log(project.state_dir, "recall index update after write-session: %r" % exc)
+        except Exception:  # noqa: BLE001
+            pass

@@ -1,0 +1,96 @@
+"""The index's schema: named, append-only migrations recorded in ``_migrations``.
+
+As simonw/llm (``llm/migrations.py``) and sqlite-utils do: each migration is a function with a
+name; ``_migrations`` records the names applied; `migrate` applies the missing ones in order,
+each in one transaction together with its ``_migrations`` row, so a crash leaves a migration
+applied and recorded, or neither. Never edit or reorder a released migration: append a new one.
+
+A database is ours when its ``application_id`` is `APPLICATION_ID` (set by the first
+migration). Anything else holding tables is foreign; a ``_migrations`` row we do not know
+means a newer handoff wrote it (future schema). The bootstrap (``_migrations`` and the
+application id) is one transaction too. Both are `NotOurIndex`: the caller moves the
+file aside and rebuilds (derived data, never trusted).
+"""
+
+from __future__ import annotations
+
+APPLICATION_ID = 0x48414E44  # "HAND"
+
+
+class NotOurIndex(Exception):
+    """The database is foreign, from a newer schema, or unreadable; the message says which."""
+
+
+def m001_initial(conn) -> None:
+    # One row per distinct document (its key hashes the path and the bytes), shared by every
+    # worktree whose file has those bytes; `files` says which worktree has which file.
+    conn.execute(
+        "CREATE TABLE docs (docid INTEGER PRIMARY KEY, key BLOB NOT NULL UNIQUE, kind TEXT NOT NULL,"
+        " id TEXT NOT NULL, path TEXT NOT NULL, day TEXT, operator TEXT, title TEXT NOT NULL,"
+        " workstreams TEXT NOT NULL, sort_key TEXT NOT NULL, warning TEXT)"
+    )
+    conn.execute(
+        "CREATE TABLE files (root TEXT NOT NULL, path TEXT NOT NULL, size INTEGER NOT NULL,"
+        " mtime_ns INTEGER NOT NULL, ino INTEGER NOT NULL, key BLOB NOT NULL, PRIMARY KEY (root, path))"
+        " WITHOUT ROWID"
+    )
+    conn.execute("CREATE INDEX files_key ON files (key)")
+    # signature: a hash of every indexed file's (name, size, mtime, inode) in that worktree
+    conn.execute("CREATE TABLE roots (root TEXT PRIMARY KEY, signature TEXT NOT NULL)")
+    conn.execute(
+        "CREATE VIRTUAL TABLE docs_fts USING fts5(title, summary, did, decisions, future, learnings,"
+        " questions, resume, tokenize = 'unicode61 remove_diacritics 2')"
+    )
+
+
+MIGRATIONS = (("001_initial", m001_initial),)
+NAMES = tuple(name for name, _ in MIGRATIONS)
+
+
+def applied(conn) -> list:
+    """Names recorded in ``_migrations`` ([] for a new, empty database); NotOurIndex otherwise."""
+    app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+    tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if app_id == 0 and not tables:
+        return []
+    if app_id != APPLICATION_ID or "_migrations" not in tables:
+        raise NotOurIndex("not a handoff recall index (application_id %#x)" % app_id)
+    names = [row[0] for row in conn.execute("SELECT name FROM _migrations ORDER BY rowid")]
+    unknown = [n for n in names if n not in NAMES]
+    if unknown:
+        raise NotOurIndex("written by a newer handoff (unknown migration %r)" % unknown[0])
+    return names
+
+
+def current(names: list) -> bool:
+    return tuple(names) == NAMES
+
+
+def migrate(conn) -> list:
+    """Apply the missing migrations, each in its own transaction; returns the names applied.
+
+    The caller holds the writer lock; ``conn`` is in autocommit mode (isolation_level None)."""
+    done = applied(conn)
+    if not done:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute("PRAGMA application_id = %d" % APPLICATION_ID)
+            conn.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    ran = []
+    for name, step in MIGRATIONS:
+        if name in done:
+            continue
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            step(conn)
+            conn.execute("INSERT INTO _migrations (name, applied_at) VALUES (?, datetime('now'))", (name,))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        ran.append(name)
+    return ran
