@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 SETUP_STAMP := $(VENV)/.setup-stamp
 CLI_STAMP   := .tools/claude/.installed-2.1.329
 
-.PHONY: setup cli test test-fast lint bench demo install uninstall clean
+.PHONY: setup cli chromium test test-fast lint bench demo install uninstall clean
 
 setup: $(SETUP_STAMP)
 
@@ -25,10 +25,15 @@ $(CLI_STAMP): tests/e2e/install_cli.sh
 	bash tests/e2e/install_cli.sh
 	@mkdir -p $(dir $@) && touch $@
 
+# Headless Chromium (Debian's package) for the chart tests in tests/digest/ (issue 12):
+# a no-op when `chromium` is on PATH; apt-get (root in CI, else sudo) otherwise.
+chromium:
+	@bash tests/digest/install_chromium.sh
+
 lint: setup
 	$(PY) -m ruff check .
 
-test: setup cli lint
+test: setup cli chromium lint
 	$(PY) -m pytest -q
 	$(PY) scripts/handoff_helpers.py validate --root .
 

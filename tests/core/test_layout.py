@@ -33,7 +33,8 @@ ALLOWED = {
     "install": {"core", "store"},  # store's standard-library modules only: tests/store/test_store_layout.py
     "store": {"core", "logs", "resume"},
     "recall": {"core", "logs", "resume"},
-    "commands": {"core", "state", "logs", "resume", "install", "store", "recall"},
+    "commands": {"core", "state", "logs", "resume", "store", "recall", "digest", "install"},
+    "digest": {"core", "state", "logs", "resume"},
 }
 
 

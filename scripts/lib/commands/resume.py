@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import sys
 
-from ..core.errors import HelperError
+from ..core.errors import HelperError, text_or_error
 from ..resume.sessionlogs import is_operator
 
 
@@ -74,14 +74,8 @@ def resolve_operator(args, root: str, state_dir: str) -> str:
 
 
 def run(args, project) -> int:
-    try:
-        return _run(args, project)
-    except HelperError as exc:
-        if not args.no_fail:
-            raise
-        text = "handoff: %s\n(/resume could not build the dashboard; see `scripts/handoff resume --help`.)\n" % exc
-        sys.stdout.buffer.write(text.encode("utf-8", "backslashreplace"))
-        return 0
+    hint = "/resume could not build the dashboard; see `scripts/handoff resume --help`."
+    return text_or_error(lambda: _run(args, project), args.no_fail, hint)
 
 
 def _run(args, project) -> int:

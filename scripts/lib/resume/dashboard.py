@@ -13,6 +13,8 @@ Questions and how each is answered (see lib/resume/sessionlogs.py for the readin
    peer workstream has its log; for the logs on the way only the ``workstreams:`` list is read
    (lib/resume/fmscan.py), and only a log that answers something is parsed in full.
 4. Warnings: every file the dashboard needed and could not read, ``<path>: <reason>``.
+5. The latest weekly reflection (``docs/reflections/<YYYY-Www>[-<OP>].md``, issue 12): the newest
+   week by file name, and its title from the body's ``# `` line (no YAML parse on this path).
 
 Ages are whole hours from the log's ``ended_at`` (else its date) to now (``$HANDOFF_NOW`` pins
 now for tests), never negative.
@@ -174,6 +176,7 @@ def build(root: str, operator: str, now: float, cache: ResumeCache, compact: boo
         warnings.append(problem)
 
     result = {
+        "reflection": latest_reflection(root),
         "operator": operator,
         "last_session": None,
         "resume_prompt": None,
@@ -201,6 +204,35 @@ def build(root: str, operator: str, now: float, cache: ResumeCache, compact: boo
         result["resume_prompt"] = record.get("rp")
         result["summary"] = record.get("sum")
     return result
+
+
+REFLECTIONS_DIR = "docs/reflections"
+
+
+def latest_reflection(root: str) -> dict | None:
+    """{"week", "title", "path"} of the newest reflection, or None. Team ones win a tie."""
+    import re
+
+    from ..core import statefiles
+
+    try:
+        names = os.listdir(os.path.join(root, REFLECTIONS_DIR))
+    except OSError:
+        return None
+    pattern = re.compile(r"([0-9]{4}-W[0-9]{2})(-[A-Z]{2,4})?\.md\Z")
+    found = sorted(((m.group(1), m.group(2) is None, n) for n in names for m in [pattern.match(n)] if m), reverse=True)
+    for week, _, name in found:
+        try:
+            text = statefiles.read_regular(os.path.join(root, REFLECTIONS_DIR, name), 256 * 1024).decode("utf-8")
+        except (OSError, ValueError):
+            continue
+        lines = text.split("\n")
+        if lines and lines[0].rstrip("\r") == "---":
+            ends = [i for i, line in enumerate(lines[1:], 1) if line.rstrip("\r") == "---"]
+            lines = lines[ends[0] + 1 :] if ends else []
+        title = next((line[2:].strip() for line in lines if line.startswith("# ")), "")
+        return {"week": week, "title": title, "path": REFLECTIONS_DIR + "/" + name}
+    return None
 
 
 # ---------------------------------------------------------------------------- rendering
@@ -278,6 +310,10 @@ def render_text(d: dict) -> str:
     if d["peer_activity"]:
         out.append("")
         out += [peer_activity_line(a) for a in d["peer_activity"]]
+    if d.get("reflection"):
+        r = d["reflection"]
+        out.append("")
+        out.append('Latest reflection: %s "%s" (%s)' % (r["week"], r["title"], r["path"]))
 
     if d["warnings"]:
         out.append("")
