@@ -33,6 +33,7 @@ COMMANDS = {
     "resume": ("lib.commands.resume", "the /resume dashboard"),
     "backfill": ("lib.commands.backfill", "add operator: to legacy CONV-*.md logs"),
     "regen-indexes": ("lib.commands.regen_indexes", "regenerate docs/sessions/INDEX.md and workstreams/INDEX.md"),
+    "usage": ("lib.commands.usage", "tokens and cost per session (or per day) from the transcripts"),
 }
 THIRD_PARTY = {"yaml": "pyyaml", "jsonschema": "jsonschema", "filelock": "filelock"}
 
