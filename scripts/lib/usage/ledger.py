@@ -20,10 +20,12 @@ which fixture shows it (tests/fixtures/usage/, checked against ccusage in tests/
    ``output_tokens`` and again at the end with the right one (ccusage's tracker, Claude Code
    #22686); ``handmade-streaming-snapshots.jsonl``.
 4. A sidechain line (``isSidechain: true``: a subagent's or a /btw side question's file)
-   with the same ``message.id`` as a counted line is the same response even under another
-   ``requestId``: side questions replay the parent's messages with new request ids. The
-   main-thread line wins over the sidechain one whatever the token counts
-   (``handmade-sidechain-replay/``).
+   with the same ``message.id`` *and the same timestamp* as a counted line is the same
+   response even under another ``requestId``: side questions replay the parent's messages,
+   copied, with new request ids. The main-thread line wins over the sidechain one whatever
+   the token counts. ``handmade-sidechain-replay/``: ``msg_p1``'s replay counts once (main's
+   200 output tokens, not the replay's 999); ``msg_p2``'s "replay" has another timestamp and
+   counts twice, as in ccusage 20.0.24 (probed: its fallback matches only equal timestamps).
 5. Cache creation counts the ``cache_creation`` split (ephemeral 5m + 1h) when the object is
    there, else ``cache_creation_input_tokens`` (``handmade-cache-split.jsonl``); the CLI's
    real files keep both equal (``cli-multiblock-subagent-continue/``).
@@ -41,8 +43,8 @@ store (lib/usage/store.py).
 from __future__ import annotations
 
 # Entry fields (a list, so the store can keep it as JSON as is).
-MODEL, INPUT, OUTPUT, CACHE_CREATE, CACHE_READ, SIDECHAIN, HAS_SPEED, DAY, CACHE_1H = range(9)
-ENTRY_LEN = 9
+MODEL, INPUT, OUTPUT, CACHE_CREATE, CACHE_READ, SIDECHAIN, HAS_SPEED, DAY, CACHE_1H, TIMESTAMP = range(10)
+ENTRY_LEN = 10
 TOKEN_FIELDS = ("input_tokens", "output_tokens", "cache_creation_tokens", "cache_read_tokens")
 SYNTHETIC_MODEL = "<synthetic>"
 
@@ -84,7 +86,8 @@ class Ledger:
         slot = self.index.get(key)
         if slot is None:
             for other in self.by_message.get(message_id, ()):
-                if entry[SIDECHAIN] or self.slots[other][SIDECHAIN]:
+                found = self.slots[other]
+                if (entry[SIDECHAIN] or found[SIDECHAIN]) and entry[TIMESTAMP] == found[TIMESTAMP]:
                     slot = other
                     break
         if slot is None:
@@ -169,6 +172,6 @@ def _checked_entry(entry) -> list:
     for i in (INPUT, OUTPUT, CACHE_CREATE, CACHE_READ, CACHE_1H):
         if type(entry[i]) is not int or entry[i] < 0:
             raise ValueError("ledger: bad count")
-    if not isinstance(entry[DAY], str):
-        raise ValueError("ledger: bad day")
+    if not (isinstance(entry[DAY], str) and isinstance(entry[TIMESTAMP], str)):
+        raise ValueError("ledger: bad day or timestamp")
     return entry

@@ -155,6 +155,7 @@ def usage_entry(obj, day_of=None):
         speed is not None,
         day,
         cache_1h,
+        timestamp,
     ]
     return message.get("id"), obj.get("requestId"), entry
 
