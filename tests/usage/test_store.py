@@ -84,7 +84,8 @@ def test_corrupt_store_is_moved_aside_and_rebuilt(tmp_path):
         assert len(result.warnings) == 1 and "moved aside" in result.warnings[0]
         aside = [n for n in os.listdir(os.path.dirname(state_file)) if ".corrupt-" in n]
         assert aside
-    assert json.loads(open(state_file, "rb").read())["version"] == store.VERSION
+    with open(state_file, "rb") as fh:
+        assert json.loads(fh.read())["version"] == store.VERSION
 
 
 def test_a_continued_session_is_counted_once_however_often_it_is_read(tmp_path):

@@ -46,7 +46,8 @@ def valid_cost_state(cost_state) -> dict | None:
                 return None
             out[ours] = value
         models[model] = out
-    return {"total": float(cost_state["totalCostUSD"]), "models": models, "unknown": cost_state.get("hasUnknownModelCost") is True}
+    unknown = cost_state.get("hasUnknownModelCost") is True
+    return {"total": float(cost_state["totalCostUSD"]), "models": models, "unknown": unknown}
 
 
 def price(by_model: dict, cost_state, table: prices.PriceTable):

@@ -54,7 +54,8 @@ def load(config_path=None) -> PriceTable:
     """The bundled table with the overrides of ``config_path`` (``.claude/handoff.json``) applied."""
     with open(TABLE_PATH, encoding="utf-8") as fh:
         raw = json.load(fh)
-    table = PriceTable({m: _rates(r, f"prices.json: {m}") for m, r in raw["models"].items()}, raw["source"], raw["date"])
+    models = {m: _rates(r, f"prices.json: {m}") for m, r in raw["models"].items()}
+    table = PriceTable(models, raw["source"], raw["date"])
     if not config_path:
         return table
     try:

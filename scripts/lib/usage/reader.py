@@ -36,7 +36,9 @@ from .ledger import Ledger
 CHUNK = 8 << 20  # also the longest line we parse: a longer one is skipped, reported
 USAGE_MARK = b'"usage":{'
 COST_MARK = b'"type":"cost-state"'
-_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+_OPEN_FLAGS = (
+    os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+)
 # ccusage's has_unsupported_null_field: a line with one of these keys set to null is skipped.
 _NULL_FIELDS = re.compile(
     rb'"(?:id|cwd|model|speed|costUSD|version|sessionId|requestId|isApiErrorMessage|'
@@ -140,8 +142,9 @@ def usage_entry(obj, day_of=None):
     for name in ("isSidechain", "isApiErrorMessage"):
         if obj.get(name) is not None and not isinstance(obj.get(name), bool):
             return f"{name} is {obj.get(name)!r}"
-    if obj.get("costUSD") is not None and (isinstance(obj["costUSD"], bool) or not isinstance(obj["costUSD"], (int, float))):
-        return f"costUSD is {obj['costUSD']!r}"
+    cost = obj.get("costUSD")
+    if cost is not None and (isinstance(cost, bool) or not isinstance(cost, (int, float))):
+        return f"costUSD is {cost!r}"
     model = message.get("model")
     if model is not None and speed == "fast" and model != "<synthetic>":
         model += "-fast"
@@ -160,7 +163,9 @@ def usage_entry(obj, day_of=None):
     return message.get("id"), obj.get("requestId"), entry
 
 
-_Z_STAMP = re.compile(r"(20[0-9]{2}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01]))T[0-2][0-9]:[0-5][0-9]:[0-6][0-9](?:\.[0-9]+)?Z")
+_Z_STAMP = re.compile(
+    r"(20[0-9]{2}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01]))T[0-2][0-9]:[0-5][0-9]:[0-6][0-9](?:\.[0-9]+)?Z"
+)
 
 
 def utc_day(timestamp: str):

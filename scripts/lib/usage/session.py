@@ -51,10 +51,12 @@ def _read_files(state: store.SessionState, files: list, warnings: list) -> int:
                 continue
             opened.append((path, fd, st))
         if any(path in state.files and not _same_file(state.files[path], fd, st) for path, fd, st in opened):
-            state.files, state.cost_state, state.ledger = {}, None, store.SessionState(state.session_id).ledger
+            fresh = store.SessionState(state.session_id)  # another file: the ledger starts over
+            state.files, state.cost_state, state.ledger = fresh.files, fresh.cost_state, fresh.ledger
         parsed = 0
         for path, fd, st in opened:
-            info = state.files.get(path) or {"dev": st.st_dev, "ino": st.st_ino, "head_len": 0, "head": "", "offset": 0}
+            info = state.files.get(path) or {"dev": st.st_dev, "ino": st.st_ino, "head_len": 0, "head": "",
+                                             "offset": 0}
             result = reader.scan(path, fd, info["offset"], state.ledger)
             parsed += result.offset - info["offset"]
             warnings.extend(result.warnings)
@@ -74,11 +76,15 @@ def _read_files(state: store.SessionState, files: list, warnings: list) -> int:
             os.close(fd)
 
 
-def session_usage(state_dir: str, session_id: str, transcript_path=None, config_path=None, cache: bool = True) -> UsageResult:
+def session_usage(
+    state_dir: str, session_id: str, transcript_path=None, config_path=None, cache: bool = True
+) -> UsageResult:
     warnings: list = []
     main = transcript_path or find_transcript(session_id)
     if not main:
-        warnings.append(f"session {session_id}: no transcript found (run with --no-session-persistence?); usage unknown")
+        warnings.append(
+            f"session {session_id}: no transcript found (run with --no-session-persistence?); usage unknown"
+        )
         return UsageResult(None, warnings)
     if not os.path.lexists(main):
         warnings.append(f"{main}: transcript missing; usage unknown")
@@ -92,7 +98,8 @@ def session_usage(state_dir: str, session_id: str, transcript_path=None, config_
     table = prices.load(config_path)
     warnings.extend(table.warnings)
     totals = state.ledger.totals()
-    return UsageResult(build_usage(totals, state.cost_state, table, warnings, main), warnings, main, totals["by_day"], parsed)
+    usage = build_usage(totals, state.cost_state, table, warnings, main)
+    return UsageResult(usage, warnings, main, totals["by_day"], parsed)
 
 
 def build_usage(totals: dict, raw_cost_state, table, warnings: list, where: str = "transcript") -> dict:
@@ -105,7 +112,11 @@ def build_usage(totals: dict, raw_cost_state, table, warnings: list, where: str 
     usage["cost_usd"] = cost_usd
     usage["cost_source"] = source
     usage["by_model"] = {
-        model: {**{name: row[name] for name in TOKEN_FIELDS}, "requests": row["requests"], "cost_usd": per_model.get(model)}
+        model: {
+            **{name: row[name] for name in TOKEN_FIELDS},
+            "requests": row["requests"],
+            "cost_usd": per_model.get(model),
+        }
         for model, row in sorted(totals["by_model"].items())
     }
     usage["unpriced_models"] = unpriced

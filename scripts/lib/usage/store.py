@@ -100,7 +100,8 @@ def _quarantine(path: str, session_id: str, why: str, warnings: list) -> Session
     aside = "%s.corrupt-%d" % (path, time.time_ns())
     try:
         os.replace(path, aside)
-        warnings.append("%s: %s; moved aside to %s and rebuilt from the transcripts" % (path, why, os.path.basename(aside)))
+        name = os.path.basename(aside)
+        warnings.append("%s: %s; moved aside to %s and rebuilt from the transcripts" % (path, why, name))
     except OSError as exc:
         warnings.append("%s: %s; cannot move it aside (%s), rebuilt in memory" % (path, why, exc.strerror or exc))
     return SessionState(session_id)
