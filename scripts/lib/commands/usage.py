@@ -121,8 +121,8 @@ def run(args, project) -> int:
             cells.append(fmt_cost(row["cost_usd"], row["unpriced_models"]) + f" ({row['cost_source'] or 'no price'})")
         lines.append(cells)
     t = out["totals"]
-    total = [fmt_tokens(t[f]) for f in TOKEN_FIELDS] + [str(t["requests"]), fmt_cost(t["cost_usd"], t["unpriced_models"])]
-    lines.append(["total", *total])
+    total = [fmt_tokens(t[f]) for f in TOKEN_FIELDS]
+    lines.append(["total", *total, str(t["requests"]), fmt_cost(t["cost_usd"], t["unpriced_models"])])
     header = list(head) + ["cost"]
     widths = [max(len(str(r[i])) if i < len(r) else 0 for r in lines + [header]) for i in range(len(header))]
     for r in [header] + lines:
