@@ -75,6 +75,13 @@ def test_malformed_cost_state_is_not_used():
     assert cost.valid_cost_state({"totalCostUSD": 1.0, "modelUsage": {"m": {"costUSD": 1, "inputTokens": -1}}}) is None
 
 
+def test_usage_lists_the_archive_archive_state_writes():
+    from lib.state import archive
+    from lib.usage import sessions
+
+    assert sessions.ARCHIVE_DIR == archive.ARCHIVE_DIR
+
+
 def test_unfinished_sessions_read_the_same_map_write_session_writes(tmp_path):
     log_alloc.remember_session_log(str(tmp_path), "sess-x", "RT-261130-01")
     assert unfinished.has_log(str(tmp_path), "sess-x") and not unfinished.has_log(str(tmp_path), "sess-y")

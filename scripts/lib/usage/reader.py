@@ -40,10 +40,22 @@ _OPEN_FLAGS = (
     os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
 )
 # ccusage's has_unsupported_null_field: a line with one of these keys set to null is skipped.
-_NULL_FIELDS = re.compile(
-    rb'"(?:id|cwd|model|speed|costUSD|version|sessionId|requestId|isApiErrorMessage|'
-    rb'cache_read_input_tokens|cache_creation_input_tokens)":null'
+_NULL_FIELDS = frozenset(
+    (b"id", b"cwd", b"model", b"speed", b"costUSD", b"version", b"sessionId", b"requestId",
+     b"isApiErrorMessage", b"cache_read_input_tokens", b"cache_creation_input_tokens")
 )
+
+
+def has_refused_null(raw: bytes) -> bool:
+    """A ``"<key>":null`` with a key of `_NULL_FIELDS` anywhere on the line (compact JSON)."""
+    i = raw.find(b'":null')
+    while i >= 0:
+        if raw[raw.rfind(b'"', 0, i) + 1 : i] in _NULL_FIELDS:
+            return True
+        i = raw.find(b'":null', i + 6)
+    return False
+
+
 _SEMVER_PREFIX = re.compile(r"[0-9]+\.[0-9]+\.[0-9]")
 
 
@@ -271,13 +283,15 @@ def _scan_block(buf, start: int, end: int, base: int, problems: Problems, ledger
             lo, hi = _line_at(buf, i, start, end)
             hits.append((lo, hi))
             i = buf.find(mark, hi, end)
+        if mark is USAGE_MARK:
+            found_usage = len(hits)
     if not hits:
         return None
-    if len(hits) > 1:
+    if len(hits) > found_usage:  # cost-state lines too: in file order, once each
         hits = sorted(set(hits))
     for lo, hi in hits:
         raw = buf[lo:hi]
-        if _NULL_FIELDS.search(raw):
+        if has_refused_null(raw):
             if USAGE_MARK in raw:
                 problems.add(base + lo, "a null where ccusage wants a value")
             continue

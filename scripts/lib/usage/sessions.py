@@ -12,7 +12,9 @@ from __future__ import annotations
 import json
 import os
 
-from ..state.archive import archive_dir
+# lib/state/archive.py ARCHIVE_DIR; not imported: that module pulls filelock, which costs a
+# cold `usage` run 20 ms (tests/usage/test_cost.py pins the two names equal).
+ARCHIVE_DIR = "archive"
 
 MAX_RECORD_BYTES = 4 << 20
 
@@ -67,7 +69,7 @@ def _records(directory: str, warnings: list):
 def known_sessions(state_dir: str, warnings: list) -> dict:
     """{session id: KnownSession} from the live and archived records."""
     sessions: dict = {}
-    for directory in (archive_dir(state_dir), state_dir):
+    for directory in (os.path.join(state_dir, ARCHIVE_DIR), state_dir):
         for record in _records(directory, warnings):
             sid = record["session_id"]
             sessions.setdefault(sid, KnownSession(sid)).fold(record)

@@ -15,7 +15,6 @@ taken out of it). Otherwise only the bytes after ``offset`` are read.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import time
@@ -34,6 +33,8 @@ def state_path(state_dir: str, session_id: str) -> str:
 
 
 def head_fingerprint(fd: int, length: int) -> str:
+    import hashlib  # 9 ms of import: only when a file is new or still short
+
     return hashlib.sha256(os.pread(fd, length, 0)).hexdigest()
 
 
