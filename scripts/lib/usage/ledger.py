@@ -103,25 +103,36 @@ class Ledger:
         yield from self.slots
         yield from self.unkeyed
 
-    def totals(self, day_filter=None) -> dict:
+    def totals(self) -> dict:
         """{"tokens": {field: n, "requests": n}, "by_model": {model: {fields..., requests}},
         "by_day": {day: {fields..., requests}}}."""
+        groups: dict = {}  # (model or None, day) -> [in, out, cache create, cache read, 1h, requests]
+        for e in self.entries():
+            model = e[MODEL] if e[MODEL] != SYNTHETIC_MODEL else None
+            g = groups.get((model, e[DAY]))
+            if g is None:
+                groups[(model, e[DAY])] = [e[INPUT], e[OUTPUT], e[CACHE_CREATE], e[CACHE_READ], e[CACHE_1H], 1]
+            else:
+                g[0] += e[INPUT]
+                g[1] += e[OUTPUT]
+                g[2] += e[CACHE_CREATE]
+                g[3] += e[CACHE_READ]
+                g[4] += e[CACHE_1H]
+                g[5] += 1
         total = _zero()
         by_model: dict[str, dict] = {}
         by_day: dict[str, dict] = {}
-        for e in self.entries():
-            if day_filter is not None and not day_filter(e[DAY]):
-                continue
-            rows = [total, by_day.setdefault(e[DAY], _zero())]
-            if e[MODEL] is not None and e[MODEL] != SYNTHETIC_MODEL:
-                rows.append(by_model.setdefault(e[MODEL], _zero()))
+        for (model, day), g in groups.items():
+            rows = [total, by_day.setdefault(day, _zero())]
+            if model is not None:
+                rows.append(by_model.setdefault(model, _zero()))
             for row in rows:
-                row["input_tokens"] += e[INPUT]
-                row["output_tokens"] += e[OUTPUT]
-                row["cache_creation_tokens"] += e[CACHE_CREATE]
-                row["cache_read_tokens"] += e[CACHE_READ]
-                row["cache_creation_1h_tokens"] += e[CACHE_1H]  # priced apart; not shown
-                row["requests"] += 1
+                row["input_tokens"] += g[0]
+                row["output_tokens"] += g[1]
+                row["cache_creation_tokens"] += g[2]
+                row["cache_read_tokens"] += g[3]
+                row["cache_creation_1h_tokens"] += g[4]  # priced apart; not shown
+                row["requests"] += g[5]
         return {"tokens": total, "by_model": by_model, "by_day": by_day}
 
     # -- persistence (lib/usage/store.py) --------------------------------------------------

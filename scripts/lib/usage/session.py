@@ -90,10 +90,11 @@ def session_usage(
         warnings.append(f"{main}: transcript missing; usage unknown")
         return UsageResult(None, warnings, main)
     state = store.load(state_dir, session_id, warnings) if cache else store.SessionState(session_id)
+    before = repr(sorted(state.files.items()))
     parsed = _read_files(state, session_files(main), warnings)
     if main not in state.files:  # unreadable main file (a FIFO, a symlink): warned above
         return UsageResult(None, warnings, main)
-    if cache:
+    if cache and repr(sorted(state.files.items())) != before:  # nothing new: nothing to save
         store.save(state_dir, state, warnings)
     table = prices.load(config_path)
     warnings.extend(table.warnings)
