@@ -109,27 +109,16 @@ def _quarantine(path: str, session_id: str, why: str, warnings: list) -> Session
 
 
 def save(state_dir: str, state: SessionState, warnings: list) -> None:
-    """Write the state (temp file + rename: a reader sees the old or the new file); failing to
-    cache is a warning, never an error.
+    """Write the state atomically (a reader sees the old or the new file); failing to cache is a
+    warning, never an error.
 
-    No fsync, unlike statefiles.write_atomic: this is a cache, and what a crash can leave (an
+    Not durable (no fsync): this is a cache, and what a crash can leave (an
     empty or short file after the rename) fails `_parse` and is rebuilt from the transcripts;
     two fsyncs would cost an incremental read more than parsing a megabyte of transcript.
     """
     path = state_path(state_dir, state.session_id)
-    tmp = "%s%d.%d%s" % (statefiles.tmp_prefix(path), os.getpid(), time.monotonic_ns(), statefiles.TMP_SUFFIX)
     try:
         statefiles.ensure_dir(os.path.dirname(path))
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(state.to_bytes())
-            os.replace(tmp, path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
+        statefiles.write_atomic(path, state.to_bytes(), durable=False)
     except OSError as exc:
         warnings.append("%s: cannot save the usage cache (%s); next read starts over" % (path, exc.strerror or exc))
