@@ -125,4 +125,6 @@ def test_huge_sparse_transcript_streams_in_bounded_memory(tmp_path):
     tokens, warnings, max_rss_kb = json.loads(out.stdout)
     assert tokens == 7
     assert len(warnings) == 1 and warnings[0].startswith(f"{path}:1: line over ")
-    assert max_rss_kb < 200 * 1024, max_rss_kb
+    # reading it whole would take over 1 GiB; streaming stays near 2 chunks (8 MiB each). The bound
+    # is loose because the allocator may keep freed chunks on a loaded machine (250 MB seen once).
+    assert max_rss_kb < 512 * 1024, max_rss_kb
