@@ -47,7 +47,11 @@ test-fast: setup
 bench: setup ccusage
 	$(PY) tests/bench/run_bench.py
 
+# The story runs through the real CLI (installed as for `make test`); without npm it replays
+# recorded hook payloads instead, and says so.
 demo: setup
+	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory cli; \
+	else echo "make demo: npm not found, so no real Claude Code CLI: replaying recorded hook payloads"; fi
 	$(PY) scripts/demo.py
 
 install: setup

@@ -264,17 +264,15 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="handoff-demo-"))
     banner("1. A repo with the bundle installed (project-local)")
     repo = make_repo(tmp)
-    # --no-venv: the demo's helpers use this checkout's .venv (HANDOFF_PYTHON below); a real
-    # install creates <repo>/.venv instead.
-    print(indent(run([sys.executable, str(BUNDLE / "scripts" / "install.py"), "--no-venv", str(repo)], BUNDLE), 12))
+    # A real install: it creates <repo>/.venv with the helpers' packages (pip's cache makes this
+    # quick after `make setup`), which is what the launcher and the slash commands then use.
+    print(indent(run([sys.executable, str(BUNDLE / "scripts" / "install.py"), str(repo)], BUNDLE), 12))
     (repo / "workstreams" / "greetings.md").write_text(WORKSTREAM)
     run(["git", "add", "-A"], repo)
     run(["git", "commit", "-qm", "Install handoff; add the greetings workstream"], repo)
     time.sleep(1.1)  # git log --since has one-second resolution: keep the install out of the session
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CLAUDE", "HANDOFF_"))}
-    env.update(
-        {"HANDOFF_PYTHON": sys.executable, "TRANSCRIPTS_DIR": str(tmp / "transcripts"), "HANDOFF_OPERATOR": "RT"}
-    )
+    env.update({"TRANSCRIPTS_DIR": str(tmp / "transcripts"), "HANDOFF_OPERATOR": "RT"})
 
     from fake_api import find_claude_bin
 
@@ -282,8 +280,8 @@ def main() -> int:
     if claude_bin:
         print("    using the real Claude Code CLI: %s" % claude_bin)
         real_story(repo, tmp, env, claude_bin)
-    else:
-        print("    the real Claude Code CLI is not installed (`make cli` installs it): simulating its hook payloads")
+    else:  # `make demo` installs the CLI whenever npm is there (and says so when it is not)
+        print("    no Claude Code CLI in .tools/ (`make cli` installs it): replaying recorded hook payloads")
         simulated_story(repo, tmp, env)
 
     logs = sorted(p.name for p in (repo / "docs" / "sessions").glob("RT-*.md"))
@@ -294,6 +292,9 @@ def main() -> int:
     print("    state:        %s" % (repo / ".claude" / "state"))
     print("    transcripts:  %s" % (tmp / "transcripts"))
     print("    git log:\n%s" % indent(run(["git", "log", "--oneline"], repo), 10))
+    if claude_bin:
+        print("\nThe real Claude Code CLI (%s) ran this story: /handoff and /resume are its slash commands." % (
+            run([str(claude_bin), "--version"], repo, env=dict(env, DISABLE_AUTOUPDATER="1")).strip()))
     return 0
 
 

@@ -3,7 +3,7 @@
 
 The command markdown (.claude/commands/handoff.md, resume.md) only orchestrates; everything
 that reads or writes state, logs or git goes through here. Each subcommand lives in its own
-module ``lib/cmd_<name>.py`` (``add_arguments(parser)`` and ``run(args) -> int``) and is
+module ``lib/commands/<name>.py`` (``add_arguments(parser)`` and ``run(args, project) -> int``) and is
 imported only when called, so ``resume`` does not pay for ``jsonschema``.
 
 Exit codes: 0 ok; 1 an expected failure, reported as one ``handoff: ...`` line on stderr;

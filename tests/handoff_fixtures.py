@@ -1,4 +1,4 @@
-"""Shared helpers of the tests/test_handoff_*.py files: real git repos, real helper processes.
+"""Shared helpers of the tests/logs/test_handoff_*.py and tests/state/ files: real git repos, real helper processes.
 
 Nothing here mocks git or the filesystem: `Repo` is a temp git repository driven through the
 ``git`` binary, `Repo.helper` runs ``scripts/handoff_helpers.py`` as a subprocess exactly like

@@ -371,3 +371,15 @@ def test_clock_stepping_back_neither_freezes_activity_nor_moves_the_start():
     tr.apply_event(record, ev, t0 - 540, "2026-01-01T00:01:00.000Z", {})
     assert record["active_seconds"] == 60.0
     assert record["started_at"] == "2026-01-01T00:10:00.000Z"
+
+
+@pytest.mark.parametrize("dot_git", [b"gitdir: foo\0bar\n", b"\xff\xfe garbage", b"gitdir: /nowhere/at/all\n"])
+def test_a_corrupt_dot_git_file_still_counts(project, dot_git):
+    """The hook reads ``.git`` to find the git common dir (core/project.py): a NUL byte, bytes
+    that are not UTF-8 or a dangling gitdir must read as "not a repository", never lose the event."""
+    import shutil
+
+    shutil.rmtree(project / ".git")
+    (project / ".git").write_bytes(dot_git)
+    run_quietly(project, json.dumps(payload("PostToolUse")).encode())
+    assert read_state(project, "s1")["tool_calls_total"] == 1

@@ -1,7 +1,7 @@
 """scripts/install.py and lib/install/installer.py: merging into a real repo and taking it out again.
 
 The pure functions (settings merge/unmerge, .gitignore, JSON layout) are tested directly; the
-CLI runs as a subprocess on temp git repos (``--no-venv``: the venv is tests/test_install_python_env.py).
+CLI runs as a subprocess on temp git repos (``--no-venv``: the venv is tests/install/test_install_python_env.py).
 """
 
 from __future__ import annotations
@@ -332,3 +332,38 @@ def test_usage_errors(tmp_path):
     target = _git_repo(tmp_path / "never")
     out = _install(target, "--uninstall", ok=False)
     assert out.returncode == 1 and "was not installed here" in out.stderr
+
+
+def test_upgrade_from_an_older_layout_prunes_what_it_emptied(tmp_path):
+    """An older bundle kept its modules flat (scripts/lib/*.py, scripts/lib/schemas/): upgrading
+    removes them, their byte code, and the directories that only they filled; a directory where
+    the user keeps a file of their own stays."""
+    target = _user_repo(tmp_path)
+    _install(target, "--no-venv")
+    manifest_path = target / ".claude" / "handoff-install.json"
+    manifest = json.loads(manifest_path.read_text())
+    old = {"scripts/lib/statefiles.py": "# flat\n", "scripts/lib/schemas/session.schema.json": "{}\n",
+           "scripts/lib/oldkeep/mod.py": "# flat\n"}
+    for rel, text in old.items():
+        (target / rel).parent.mkdir(parents=True, exist_ok=True)
+        (target / rel).write_text(text)
+        manifest["files"][rel] = {"sha256": installer.sha256(text.encode()), "kind": "code"}
+    for d in ("scripts/lib/schemas", "scripts/lib/oldkeep"):
+        manifest["dirs"].append(d)
+    pycache = target / "scripts" / "lib" / "__pycache__"
+    pycache.mkdir(exist_ok=True)
+    (pycache / "statefiles.cpython-311.pyc").write_bytes(b"\0")
+    (target / "scripts" / "lib" / "oldkeep" / "mine.txt").write_text("the user's own file\n")
+    manifest_path.write_text(json.dumps(manifest))
+
+    out = _install(target, "--no-venv")
+    assert "3 files no longer in the bundle removed" in out.stdout, out.stdout
+    assert not (target / "scripts" / "lib" / "statefiles.py").exists()
+    assert not (pycache / "statefiles.cpython-311.pyc").exists()
+    assert not (target / "scripts" / "lib" / "schemas").exists()
+    assert (target / "scripts" / "lib" / "oldkeep" / "mine.txt").exists()
+    dirs = json.loads(manifest_path.read_text())["dirs"]
+    assert "scripts/lib/schemas" not in dirs and "scripts/lib/oldkeep" in dirs
+    assert (target / "scripts" / "lib" / "core" / "statefiles.py").is_file()
+    _install(target, "--uninstall")
+    assert (target / "scripts" / "lib" / "oldkeep" / "mine.txt").exists()

@@ -210,10 +210,10 @@ def test_no_fail_turns_any_exception_into_output(monkeypatch, capsys):
 
     from lib.commands import whoami as cmd_whoami
 
-    def boom(args):
+    def boom(args, project):
         raise RuntimeError("disk on fire")
 
     monkeypatch.setattr(cmd_whoami, "_run", boom)
     args = argparse.Namespace(root=None, set=None, last_resume_prompt=True, json=False, no_fail=True)
-    assert cmd_whoami.run(args) == 0
+    assert cmd_whoami.run(args, None) == 0
     assert capsys.readouterr().out == "operator: UNKNOWN: RuntimeError: disk on fire\n"

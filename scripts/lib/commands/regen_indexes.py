@@ -21,7 +21,7 @@ def run(args, project) -> int:
 
     root = project.root
     try:
-        results, warnings = indexes.regenerate(root, check=args.check)
+        results, warnings = indexes.regenerate(project, check=args.check)
     except OSError as exc:
         raise HelperError("%s: %s" % (getattr(exc, "filename", None) or root, exc.strerror or exc)) from None
     for warning in warnings:

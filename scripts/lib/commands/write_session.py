@@ -86,7 +86,6 @@ def parse_input(raw: bytes, where: str = "stdin"):
 
 
 def run(args, project) -> int:
-    root = project.root
     if args.input:
         data = parse_input(read_input_file(args.input), f"--input {args.input!r}")
     else:
@@ -96,9 +95,7 @@ def run(args, project) -> int:
             if getattr(args, flag):
                 data[key] = getattr(args, flag)
     request = parse_request(data)
-    result = write_session(
-        root, project.state_dir, request, env_session_id=os.environ.get("CLAUDE_CODE_SESSION_ID")
-    )
+    result = write_session(project, request, env_session_id=os.environ.get("CLAUDE_CODE_SESSION_ID"))
     if args.input:
         try:
             os.unlink(args.input)

@@ -4,7 +4,7 @@ Why: ``import json`` pulls in ``re`` and ``enum`` and costs about 6 ms on these 
 alone is most of the hook's budget (1.5x ``python3 -S -c pass``, about 9 ms; see ``make bench``).
 CPython's ``_json`` accelerator, which ``json`` itself uses, costs 0.2 ms. This module drives it
 directly with the same settings as ``json.loads``/``json.dumps(sort_keys=True)``;
-tests/test_fastjson.py checks it against ``json`` on a corpus of awkward documents.
+tests/core/test_hook_primitives.py checks it against ``json`` on a corpus of awkward documents.
 
 Only the hook should use this; helpers use ``json``.
 """

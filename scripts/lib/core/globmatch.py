@@ -3,7 +3,7 @@
 ``fnmatch`` compiles patterns with ``re`` (about 4 ms of imports on every hook run). Invariant
 patterns such as ``mcp__notion*__*`` only need ``*``, ``?`` and ``[...]``, so this is a small
 matcher with ``fnmatch.fnmatchcase`` semantics (case-sensitive, ``*`` crosses everything);
-tests/test_globmatch.py checks it against ``fnmatchcase`` on thousands of random cases.
+tests/core/test_hook_primitives.py checks it against ``fnmatchcase`` on thousands of random cases.
 """
 
 

@@ -1,7 +1,8 @@
 """The project (the user's repository) every helper and the hook works on: one `Project` value.
 
 Each entry point builds it once: the helper CLI from ``--root`` / ``$CLAUDE_PROJECT_DIR`` / the
-working directory (`discover`), the hook from ``$CLAUDE_PROJECT_DIR`` (`for_hook`). Modules take
+working directory (`discover`), the hook from ``$CLAUDE_PROJECT_DIR`` (`Project.at`, which never
+raises: a corrupt ``.git`` reads as "not a repository"). Modules take
 the value, never a ``root`` string to derive paths from again, so "where is the state dir" and
 "which git repository is this" have one answer per run.
 
@@ -13,9 +14,13 @@ submodule; a worktree's git dir holds ``commondir`` naming the shared one).
 
 import os
 
-from .errors import HelperError
-
+# HelperError (core/errors.py) is imported where it is raised: the hook never raises it, and
+# importing it on every tool call would cost ~0.15 ms (tests/bench/bench_hook.py).
 CONFIG_RELPATH = os.path.join(".claude", "handoff.json")
+MAX_CONFIG_BYTES = 1 << 20
+# The repo, not Notion, is the canonical store; this counter makes that claim falsifiable.
+# Used when the project has no .claude/handoff.json (e.g. a plugin install).
+DEFAULT_INVARIANTS = {"notion_writes": ["mcp__notion*__*", "mcp__plugin_*notion*__*"]}
 
 
 class Project:
@@ -24,13 +29,14 @@ class Project:
     hooks; equal to ``git_dir`` in a main checkout); ``state_dir``: where telemetry, caches and
     locks live (never committed)."""
 
-    __slots__ = ("root", "git_dir", "git_common_dir", "state_dir")
+    __slots__ = ("root", "git_dir", "git_common_dir", "state_dir", "_config")
 
     def __init__(self, root: str, git_dir, git_common_dir, state_dir: str):
         self.root = root
         self.git_dir = git_dir
         self.git_common_dir = git_common_dir
         self.state_dir = state_dir
+        self._config = None
 
     @classmethod
     def at(cls, root: str) -> "Project":
@@ -45,12 +51,49 @@ class Project:
     def config_path(self) -> str:
         return os.path.join(self.root, CONFIG_RELPATH)
 
+    def config(self, log=None) -> dict:
+        """``.claude/handoff.json``, read once per run (JSON, so the hook needs no YAML); the
+        defaults when it is absent or unreadable. ``log(reason)`` hears what was ignored and why:
+        the hook sends it to its error log, helpers may print it as a warning."""
+        if self._config is None:
+            self._config = load_config(self.config_path, log or (lambda reason: None))
+        return self._config
+
     def path(self, *parts: str) -> str:
         """A path inside the work tree."""
         return os.path.join(self.root, *parts)
 
     def __repr__(self) -> str:
         return "Project(root=%r, git_common_dir=%r, state_dir=%r)" % (self.root, self.git_common_dir, self.state_dir)
+
+
+def load_config(path: str, log) -> dict:
+    """The config at ``path`` with ``invariants`` normalized to ``{name: [glob, ...]}``."""
+    from . import fastjson, statefiles
+
+    try:
+        config = fastjson.loads(statefiles.read_regular(path, MAX_CONFIG_BYTES).decode("utf-8"))
+        if not isinstance(config, dict):
+            raise ValueError("top level is not an object")
+    except FileNotFoundError:
+        return {"invariants": DEFAULT_INVARIANTS}
+    except (OSError, ValueError, RecursionError) as exc:
+        log("config %s unreadable (%s); using defaults" % (CONFIG_RELPATH, exc))
+        return {"invariants": DEFAULT_INVARIANTS}
+    invariants = {}
+    raw = config.get("invariants", {})
+    if isinstance(raw, dict):
+        for name, patterns in raw.items():
+            if isinstance(patterns, str):
+                patterns = [patterns]
+            if isinstance(patterns, list) and all(isinstance(p, str) for p in patterns):
+                invariants[name] = patterns
+            else:
+                log("config invariant %r ignored: patterns must be strings" % (name,))
+    else:
+        log("config 'invariants' ignored: not an object")
+    config["invariants"] = invariants
+    return config
 
 
 def _read_small(path: str) -> str:
@@ -75,11 +118,13 @@ def git_dirs(root: str) -> tuple:
         elif os.path.isfile(dot_git):
             try:
                 line = _read_small(dot_git)
-            except OSError:
+            except (OSError, ValueError):  # ValueError: a NUL byte in the path it names
                 return None, None
             if not line.startswith("gitdir:"):
                 return None, None
             git_dir = os.path.normpath(os.path.join(root, line[len("gitdir:"):].strip()))
+            if "\0" in git_dir:  # a corrupt .git file: not a repository we can read
+                return None, None
         else:
             return None, None
     env_common = os.environ.get("GIT_COMMON_DIR")
@@ -87,9 +132,11 @@ def git_dirs(root: str) -> tuple:
         return git_dir, os.path.abspath(env_common)
     try:
         common = _read_small(os.path.join(git_dir, "commondir"))
-    except OSError:
+    except (OSError, ValueError):
         return git_dir, git_dir
-    return git_dir, os.path.normpath(os.path.join(git_dir, common)) if common else git_dir
+    if not common or "\0" in common:
+        return git_dir, git_dir
+    return git_dir, os.path.normpath(os.path.join(git_dir, common))
 
 
 def _git_toplevel_by_walking(start: str):
@@ -109,6 +156,8 @@ def _git_toplevel_by_walking(start: str):
 def _git_toplevel_by_asking_git():
     import subprocess
 
+    from .errors import HelperError
+
     try:
         out = subprocess.run(["git", "rev-parse", "--show-toplevel"], capture_output=True, text=True, check=False)
     except FileNotFoundError:
@@ -123,6 +172,8 @@ def find_root(explicit=None) -> str:
     empty value falls through to git (tests/e2e/FINDINGS.md). With ``GIT_DIR``/``GIT_WORK_TREE``
     set, only git itself knows the answer, so it is asked.
     """
+    from .errors import HelperError
+
     if explicit:
         if not os.path.isdir(explicit):
             raise HelperError("--root %s: not a directory" % explicit)
@@ -144,12 +195,6 @@ def discover(explicit_root=None) -> Project:
     return Project.at(find_root(explicit_root))
 
 
-def for_hook(project_dir: str) -> Project:
-    """The hook's project: the directory Claude Code names (``$CLAUDE_PROJECT_DIR``, else the
-    working directory); never an error, whatever is or is not on disk."""
-    return Project.at(project_dir)
-
-
 class Unavailable:
     """Stands in for a `Project` that could not be found, for commands run with ``--no-fail``.
 
@@ -160,7 +205,7 @@ class Unavailable:
 
     __slots__ = ("error",)
 
-    def __init__(self, error: HelperError):
+    def __init__(self, error):
         self.error = error
 
     def __getattr__(self, name):

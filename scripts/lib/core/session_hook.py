@@ -12,21 +12,17 @@ import time
 from . import fastjson, statefiles
 from . import telemetry_record as tr
 from . import telemetry_store as store
+from .project import MAX_CONFIG_BYTES, Project
 
 MAX_STDIN_BYTES = 64 * 1024 * 1024  # Claude Code payloads with a large tool_response reach 50 MB
 PARALLEL_WINDOW_S = 10 * 60
 PARALLEL_SCAN_EVERY_S = 30.0
-MAX_CONFIG_BYTES = 1 << 20
 RUN_BUDGET_S = 4.5  # the registered hook timeout is 5 s
 SPILL_RESERVE_S = 0.25  # kept back from the lock wait to write a spill
 MIN_CONTEXT_TIME_S = 0.5
 # The C JSON scanner recurses per nesting level; 12000 levels parse on 3.9-3.13 with the
-# default 8 MB stack (100000 crashed 3.11), against ~990 by default (tests/test_hook_hostile.py).
+# default 8 MB stack (100000 crashed 3.11), against ~990 by default (tests/core/test_hook_hostile.py).
 RECURSION_LIMIT = 12000
-CONFIG_RELPATH = os.path.join(".claude", "handoff.json")
-# The repo, not Notion, is the canonical store; this counter makes that claim falsifiable.
-# Used when the project has no .claude/handoff.json (e.g. a plugin install).
-DEFAULT_INVARIANTS = {"notion_writes": ["mcp__notion*__*", "mcp__plugin_*notion*__*"]}
 HOOK_SCRIPT_RELPATH = "scripts/hooks/session_state.py"
 
 
@@ -68,7 +64,7 @@ def registers_project_hook(settings: object, event: str) -> bool:
     return False
 
 
-def is_shadowed_plugin_copy(project_dir: str, event: str) -> bool:
+def is_shadowed_plugin_copy(project: Project, event: str) -> bool:
     """True when this is the plugin's copy and the project registers its own copy for this event.
 
     With both installs Claude Code runs both hooks for every event (payloads
@@ -82,44 +78,16 @@ def is_shadowed_plugin_copy(project_dir: str, event: str) -> bool:
     here = os.path.realpath(__file__)  # plugin caches and --plugin-dir may go through links
     if not here.startswith(os.path.realpath(plugin_root) + os.sep):
         return False
-    if not os.path.isfile(os.path.join(project_dir, HOOK_SCRIPT_RELPATH)):
+    if not os.path.isfile(project.path(HOOK_SCRIPT_RELPATH)):
         return False
     for name in ("settings.json", "settings.local.json"):
         try:
-            raw = statefiles.read_regular(os.path.join(project_dir, ".claude", name), MAX_CONFIG_BYTES)
+            raw = statefiles.read_regular(project.path(".claude", name), MAX_CONFIG_BYTES)
             if registers_project_hook(fastjson.loads(raw.decode("utf-8")), event):
                 return True
         except (OSError, ValueError, RecursionError):
             continue
     return False
-
-
-def load_config(project_dir: str, log) -> dict:
-    """``.claude/handoff.json`` (JSON so the hook needs no YAML); defaults when absent."""
-    path = os.path.join(project_dir, CONFIG_RELPATH)
-    try:
-        config = fastjson.loads(statefiles.read_regular(path, MAX_CONFIG_BYTES).decode("utf-8"))
-        if not isinstance(config, dict):
-            raise ValueError("top level is not an object")
-    except FileNotFoundError:
-        return {"invariants": DEFAULT_INVARIANTS}
-    except (OSError, ValueError, RecursionError) as exc:
-        log("config %s unreadable (%s); using defaults" % (CONFIG_RELPATH, exc))
-        return {"invariants": DEFAULT_INVARIANTS}
-    invariants = {}
-    raw = config.get("invariants", {})
-    if isinstance(raw, dict):
-        for name, patterns in raw.items():
-            if isinstance(patterns, str):
-                patterns = [patterns]
-            if isinstance(patterns, list) and all(isinstance(p, str) for p in patterns):
-                invariants[name] = patterns
-            else:
-                log("config invariant %r ignored: patterns must be strings" % (name,))
-    else:
-        log("config 'invariants' ignored: not an object")
-    config["invariants"] = invariants
-    return config
 
 
 def scan_state_dir(state_dir: str, own_json: str, now: float) -> list:
@@ -165,7 +133,8 @@ def _update(record: dict, payload: dict, state_dir: str, json_path: str, session
     return record, spills
 
 
-def record_event(payload: dict, project_dir: str, state_dir: str, config: dict, log, deadline: float) -> None:
+def record_event(payload: dict, project: Project, config: dict, log, deadline: float) -> None:
+    project_dir, state_dir = project.root, project.state_dir
     session_id = payload.get("session_id") or os.environ.get("CLAUDE_CODE_SESSION_ID")
     if not isinstance(session_id, str) or not session_id:
         raise Dropped("no usable session_id")
@@ -208,7 +177,7 @@ def record_event(payload: dict, project_dir: str, state_dir: str, config: dict, 
         os.close(fd)
 
 
-def session_start_context(payload: dict, project_dir: str, state_dir: str, config: dict, log, deadline: float) -> None:
+def session_start_context(payload: dict, project: Project, config: dict, log, deadline: float) -> None:
     """Opt-in (``"resume_on_start": true``): print the compact /resume dashboard as context."""
     if config.get("resume_on_start") is not True or payload.get("source") not in ("startup", "clear"):
         return
@@ -218,7 +187,7 @@ def session_start_context(payload: dict, project_dir: str, state_dir: str, confi
         return
     from . import session_start_context as ssc  # only when opted in: it may start a helper
 
-    text = ssc.compact_dashboard(project_dir, state_dir, timeout=min(ssc.TIMEOUT_S, remaining))
+    text = ssc.compact_dashboard(project.root, project.state_dir, timeout=min(ssc.TIMEOUT_S, remaining))
     if text:
         out = {"hookSpecificOutput": {"hookEventName": "SessionStart", "additionalContext": text}}
         sys.stdout.write(fastjson.dumps(out))
@@ -230,8 +199,8 @@ def main() -> int:
     # SessionStart context share it, so together they stay inside the 5 s hook timeout.
     deadline = time.monotonic() + RUN_BUDGET_S
     sys.setrecursionlimit(RECURSION_LIMIT)
-    project_dir = project_dir_from_env()
-    state_dir = statefiles.state_dir_for(project_dir)
+    project = Project.at(project_dir_from_env())  # the one Project of this run
+    state_dir = project.state_dir
     context = {"event": "?", "session": "?"}
 
     def log(reason: str) -> None:
@@ -254,14 +223,14 @@ def main() -> int:
             raise Dropped("payload is not a JSON object")
         context["event"] = str(payload.get("hook_event_name"))[:64]
         context["session"] = str(payload.get("session_id"))[:140]
-        if is_shadowed_plugin_copy(project_dir, context["event"]):
+        if is_shadowed_plugin_copy(project, context["event"]):
             return 0
         statefiles.ensure_dir(state_dir)
-        config = load_config(project_dir, log)
-        record_event(payload, project_dir, state_dir, config, log, deadline)
+        config = project.config(log)
+        record_event(payload, project, config, log, deadline)
         if payload.get("hook_event_name") == "SessionStart":
             try:
-                session_start_context(payload, project_dir, state_dir, config, log, deadline)
+                session_start_context(payload, project, config, log, deadline)
             except Exception as exc:  # the event is counted; only the optional context is missing
                 log("no resume context: %s: %s" % (type(exc).__name__, exc))
     except Dropped as exc:

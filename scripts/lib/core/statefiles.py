@@ -2,7 +2,7 @@
 
 Standard library only: the hook imports this module on every tool call.
 
-Invariants (each pinned by a test in tests/test_statefiles.py or tests/test_hook_*.py):
+Invariants (each pinned by a test in tests/core/test_hook_*.py):
 
 - A session id never escapes the state dir: `session_stem` maps any id to a name made of
   ``[A-Za-z0-9_~-]`` only, so no id can name ``..``, a slash or a NUL.
@@ -251,7 +251,7 @@ def flock_session(
     Waiting: poll with jittered, growing sleeps. Not a blocking flock: on unlock the kernel wakes
     *every* blocked waiter and all but one go back to sleep; with hundreds of hooks on one
     session that herd costs more CPU than the work and starves the holder (measured in
-    tests/test_hook_concurrency.py: 438 of 500 racing hooks timed out with a blocking flock).
+    tests/core/test_hook_concurrency.py: 438 of 500 racing hooks timed out with a blocking flock).
 
     Giving up: a holder is *hung* when ``progress_path`` (the record the lock guards) has not
     changed for ``budget_s``; then `LockTimeout`. While the record keeps changing the queue is

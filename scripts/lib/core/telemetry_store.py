@@ -10,7 +10,7 @@ under the lock. Readers apply pending spills in memory, so they see every count 
 
 A spill is applied exactly once: the writer records the spill's name in ``folded_spills`` in
 the same atomic write that adds its counts, and only then deletes the file; a crash in between
-leaves a file whose name says it is already counted (tests/test_hook_concurrency.py).
+leaves a file whose name says it is already counted (tests/core/test_hook_concurrency.py).
 """
 
 import os

@@ -396,6 +396,29 @@ def create_venv(target: Path, base_python: str) -> tuple[bool, str]:
 # -- install / uninstall -----------------------------------------------------------------------
 
 
+def _prune_emptied_dirs(target: Path, removed: list, ours: list) -> list:
+    """After an upgrade removed files (e.g. the flat ``scripts/lib/*.py`` of an older layout):
+    drop their byte code, and the directories an install created that are now empty. Returns
+    the directories removed. A directory holding anything else (a user's file) stays."""
+    gone = []
+    for rel in removed:
+        if rel.endswith(".py"):
+            pycache = (target / rel).parent / "__pycache__"
+            for pyc in pycache.glob(Path(rel).stem + ".*.pyc") if pycache.is_dir() else ():
+                pyc.unlink()
+    for d in sorted({str(Path(rel).parent) for rel in removed}, key=lambda p: p.count("/"), reverse=True):
+        if d not in ours:
+            continue
+        for empty in (target / d / "__pycache__", target / d):
+            try:
+                empty.rmdir()
+            except OSError:  # not empty, or not there
+                pass
+        if not (target / d).exists():
+            gone.append(d)
+    return gone
+
+
 def bundle_version(bundle: Path) -> str:
     try:
         return str(json.loads((bundle / ".claude-plugin" / "plugin.json").read_text())["version"])
@@ -514,6 +537,8 @@ def install(bundle: Path, target: Path, venv_mode: str = "auto", base_python: st
         write_atomic(target / bf.dst, data, bf.src.stat().st_mode & 0o777 if bf.src.is_file() else 0o644)
     for rel in stale:
         (target / rel).unlink()
+    for d in _prune_emptied_dirs(target, stale, new_dirs):
+        new_dirs.remove(d)
     if settings_raw is None or new_settings_text.encode() != settings_raw:
         for d in _missing_dirs(target, SETTINGS):
             if d not in new_dirs:

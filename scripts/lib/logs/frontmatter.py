@@ -4,7 +4,7 @@
     text = frontmatter.dumps(meta, body)     # round-trips every string exactly
     doc = frontmatter.load(path)
 
-Invariants (tests/test_frontmatter.py):
+Invariants (tests/logs/test_frontmatter.py):
 - Reading never executes or constructs anything but plain data: ``yaml.CSafeLoader`` when
   PyYAML has its C extension, else ``yaml.SafeLoader``; never an unsafe loader.
 - One hostile file cannot stall or exhaust a reader: frontmatter over ``MAX_FRONTMATTER_BYTES``

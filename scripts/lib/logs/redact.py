@@ -35,7 +35,7 @@ describe a secret rather than hold one (``token_type``, ``token_count``, ``secre
 (``password: then``); a port that reads like a password (``https://example.com:8080@foo``).
 
 Cost is linear in the input: every pattern's repetitions are bounded or cannot overlap, and
-the assignment scanner starts only at a secret word (tests/test_handoff_redact.py times
+the assignment scanner starts only at a secret word (tests/logs/test_handoff_redact.py times
 adversarial inputs).
 """
 

@@ -199,24 +199,26 @@ def rendered_log(log_id, meta: dict, body: str) -> bytes:
     return text.encode("utf-8")
 
 
-def session_usage_of(root: str, state_dir: str, session_id, telemetry) -> tuple:
+def session_usage_of(project, session_id, telemetry) -> tuple:
     """(usage for the frontmatter, or None; warnings): the whole transcript of the session
     (lib/usage/session.py), so a re-handed-off or --continue'd session is counted once."""
     if not session_id:
         return None, []
     path = telemetry.get("transcript_path") if telemetry else None
-    result = session_usage(state_dir, session_id, path if isinstance(path, str) else None,
-                           os.path.join(root, ".claude", "handoff.json"))
+    result = session_usage(project.state_dir, session_id, path if isinstance(path, str) else None,
+                           project.config_path)
     return result.usage, result.warnings
 
 
-def write_session(root: str, state_dir: str, request: WriteRequest, env_session_id=None) -> WriteResult:
+def write_session(project, request: WriteRequest, env_session_id=None) -> WriteResult:
+    """Write (or update) this session's log in ``project`` (a core.project.Project)."""
+    root, state_dir = project.root, project.state_dir
     now = isotime.now()
     op = operator_mod.resolve(root, state_dir).initials
     gitstats.ensure_repo(root)
     session_id = request.session_id or env_session_id or None
     telemetry = archive.session_telemetry(state_dir, session_id) if session_id else None
-    usage, usage_warnings = session_usage_of(root, state_dir, session_id, telemetry)
+    usage, usage_warnings = session_usage_of(project, session_id, telemetry)
     today = isotime.utc_date(now)
     days = [day_of(today), day_of(isotime.utc_date(now - 86400))]
 

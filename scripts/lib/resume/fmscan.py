@@ -24,12 +24,12 @@ scalar bodies provably starts a top-level key:
   scalar or flow collection can span a column-0 line and hide or fake a key.
 
 Every pattern is written so that a line matches in one way only: the scanner is linear on
-hostile input (tests/test_resume_fmscan.py times 60 KB pathological lines).
+hostile input (tests/resume/test_resume_fmscan.py times 60 KB pathological lines).
 
 For the key itself it accepts ``[]``/``[a, 'b']`` on one line, a block list of scalar items
 (plain or single-line quoted) or null; each plain item must resolve to a string under PyYAML's
 own implicit resolver (so ``- yes``, ``- 2026-01-02`` or ``- 12`` give up). Duplicate keys: the
-last wins, as in PyYAML. tests/test_resume_fmscan.py checks it against the YAML parser on
+last wins, as in PyYAML. tests/resume/test_resume_fmscan.py checks it against the YAML parser on
 thousands of generated, mutated and PyYAML-emitted documents.
 
 `quick_list` never raises on odd input and never guesses: the cost of giving up is one parse.

@@ -98,10 +98,10 @@ def workstreams_index(root: str, cache: ResumeCache, warnings: list) -> str:
     return "\n".join(out) + "\n"
 
 
-def regenerate(root: str, check: bool = False) -> tuple:
+def regenerate(project, check: bool = False) -> tuple:
     """([(relative path, "wrote" | "unchanged" | "stale" | "skipped: ...")], [warnings])."""
-    state_dir = statefiles.state_dir_for(root)
-    cache = ResumeCache.open(state_dir, root, CACHE_NAME)
+    root = project.root
+    cache = ResumeCache.open(project.state_dir, root, CACHE_NAME)
     warnings: list = []
     results = []
     jobs = (

@@ -34,7 +34,7 @@ _NAME_RE = re.compile(r"([A-Z]{2,4})-([0-9]{6})-([0-9]{2,})\.md\Z")
 
 def name_key(name: str):
     """``RT-261121-07.md`` -> ``("20261121", 7, "RT")``; None for anything that is not a named
-    log. Same rule as ``log_ids.parse_log_id`` (tests/test_resume_ordering.py), without building
+    log. Same rule as ``log_ids.parse_log_id`` (tests/resume/test_resume_ordering.py), without building
     a LogId per file: the warm path runs it on every name."""
     m = _NAME_RE.match(name)
     if m is None:

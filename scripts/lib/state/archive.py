@@ -5,7 +5,7 @@ Layout: the live part is ``<state dir>/session-<id>.json`` (+ ``.lock``, the hoo
 ``.lock``), ``n`` = 1, 2, ... so a second handoff of the same session (the session went on
 after its first ``/handoff``) archives a second part and never overwrites the first.
 
-Invariants (tests/test_handoff_archive.py):
+Invariants (tests/state/test_handoff_archive.py):
 - No count is lost and none lands in an archived part after the move: the move happens under
   the session lock, the record before the lock (a hook that locks after us re-opens the path,
   finds no record and starts a fresh live part; see lib/statefiles.flock_session).

@@ -1,7 +1,7 @@
 """The helpers' side of the session lock: ``filelock.FileLock`` on the hook's ``.lock`` file.
 
 Both sides use ``flock(2)`` on the same path, so a helper holding `session_lock` excludes every
-hook process and vice versa (tests/test_lock_interop.py). Like the hook
+hook process and vice versa (tests/core/test_hook_concurrency.py). Like the hook
 (lib/statefiles.flock_session), a holder must hold the inode the path names *now*:
 ``archive-state`` moves the lock file into ``archive/`` while others may be waiting on it.
 """
