@@ -12,7 +12,9 @@ equal its own): ``message.usage`` with non-negative integer ``input_tokens`` and
 starts like a semver, no empty ``sessionId``/``requestId``/``message.id``/``message.model``,
 no ``null`` in the fields ccusage refuses null for, ``speed`` "standard" or "fast". Any other
 line with usage is *not counted* and reported (one warning per file, naming the first such
-line and how many more), never a traceback.
+line and how many more), never a traceback. A line holding neither marker is not parsed at
+all, as in ccusage: garbage there (say, ``handmade-bad-lines``' line 2) holds no usage and is
+not reported; finding it would mean parsing every line of a 100 MB file.
 
 Invariants (tests/usage/test_reader.py):
 - Only complete lines are consumed: the offset returned is just past the last newline, so a
