@@ -85,3 +85,15 @@ def test_usage_lists_the_archive_archive_state_writes():
 def test_unfinished_sessions_read_the_same_map_write_session_writes(tmp_path):
     log_alloc.remember_session_log(str(tmp_path), "sess-x", "RT-261130-01")
     assert unfinished.has_log(str(tmp_path), "sess-x") and not unfinished.has_log(str(tmp_path), "sess-y")
+
+
+def test_missing_ccusage_fails_under_ci_and_skips_otherwise(monkeypatch, tmp_path):
+    import usagekit
+
+    monkeypatch.setattr(usagekit, "CCUSAGE", tmp_path / "no-ccusage")
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI: ccusage not installed"):
+        usagekit.ccusage_bin()
+    monkeypatch.setenv("CI", "")
+    with pytest.raises(pytest.skip.Exception):
+        usagekit.ccusage_bin()
