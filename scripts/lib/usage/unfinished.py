@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 
 from ..core import statefiles
-from .session import session_usage
 from .sessions import _records
 
 MAP_DIR = "session-logs"  # lib/logs/log_alloc.py MAP_DIR (logs sits above us; kept equal by a test)
@@ -41,6 +40,8 @@ def unfinished_sessions(state_dir: str, config_path=None, limit: int = 5, with_c
             "usage_known": False,
         }
         if with_cost:
+            from .session import session_usage  # the reader's imports only when there is one to price
+
             path = record.get("transcript_path")
             path = path if isinstance(path, str) else None
             usage = session_usage(state_dir, record["session_id"], path, config_path).usage
