@@ -39,6 +39,7 @@ COMMANDS = {
     "search": ("lib.commands.search", "ranked search over every session log and workstream (/recall)"),
     "learnings": ("lib.commands.learnings", "every Learnings item of every log, newest first"),
     "decisions": ("lib.commands.decisions", "every Decisions Made item of every log, newest first"),
+    "usage": ("lib.commands.usage", "tokens and cost per session (or per day) from the transcripts"),
 }
 THIRD_PARTY = {"yaml": "pyyaml", "jsonschema": "jsonschema", "filelock": "filelock"}
 

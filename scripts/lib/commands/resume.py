@@ -88,7 +88,7 @@ def _run(args, project) -> int:
     operator = resolve_operator(args, root, state_dir)
     now = isotime.now()
     cache = ResumeCache.disabled(root) if args.no_cache else ResumeCache.open(state_dir, root)
-    data = resume.build(root, operator, now, cache, compact=args.compact)
+    data = resume.build(root, operator, now, cache, compact=args.compact, state_dir=state_dir)
     stats = data.pop("stats")
     if args.stats:
         print("resume: " + json.dumps(stats, sort_keys=True), file=sys.stderr)

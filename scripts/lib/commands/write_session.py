@@ -46,7 +46,7 @@ def run(args, project) -> int:
             os.unlink(args.input)
         except OSError:
             pass  # a leftover draft is harmless
-    for warning in result.warnings:
+    for warning in result.warnings + result.usage_warnings:
         print(f"handoff: warning: {warning}", file=sys.stderr)
     json.dump(result.to_json(), sys.stdout, ensure_ascii=False)
     sys.stdout.write("\n")
