@@ -273,3 +273,22 @@ def test_a_multi_line_item_is_quoted_whole(repo: Path) -> None:
     d = digest_json(repo, "--week", "2026-W48")
     assert [q["text"] for q in d["decisions"]] == ["Use SVG\nbecause GitHub renders it"]  # as logs/sections.py gives it
     assert "  - [RT-261124-01] Use SVG because GitHub renders it\n" in digest(repo, "--week", "2026-W48").stdout
+
+
+def test_week_from_stdin_as_reflect_sends_it(repo: Path) -> None:
+    """/reflect passes $ARGUMENTS through a quoted heredoc (FINDINGS 29): quotes stay text and
+    come back in the one-line problem instead of aborting the slash command."""
+    import sys
+
+    from logtree import HELPERS, clean_env
+
+    def run(text: str) -> subprocess.CompletedProcess:
+        argv = [sys.executable, str(HELPERS), "digest", "--root", str(repo), "--week-stdin", "--no-fail"]
+        return subprocess.run(argv, input=text, capture_output=True, text=True,
+                              env=clean_env({"HANDOFF_NOW": NOW}), timeout=60)
+
+    proc = run("last week's \"numbers\"\n")
+    assert proc.returncode == 0 and proc.stderr == ""
+    assert proc.stdout.startswith("handoff: /reflect argument 'last week\\'s \"numbers\"': expected one ISO week")
+    proc = run("2026-W50\n")
+    assert proc.stdout.startswith("handoff: --week 2026-W50: is in the future")

@@ -4,8 +4,8 @@ The week (ISO, in ``--tz``, default UTC; default: the current week) and the week
 side with the change, then the week's decisions, learnings and open questions quoted with their
 log ids (lib/digest/report.py). Default scope: the team (every operator).
 
-``--week-arg TEXT``: the /reflect slash command's ``$ARGUMENTS`` (a week, or empty for the
-current one). ``--draft``: also print where /reflect's model saves its draft and which
+``--week-arg TEXT`` / ``--week-stdin``: the /reflect slash command's ``$ARGUMENTS`` (a week, or
+empty for the current one; the command sends it on stdin through a quoted heredoc). ``--draft``: also print where /reflect's model saves its draft and which
 reflection file it will write. ``--no-fail``: a problem is printed on stdout and the exit status
 is 0, since a failing ``!`` pre-execution aborts the slash command (tests/e2e/FINDINGS.md).
 """
@@ -22,6 +22,10 @@ def add_arguments(parser) -> None:
     parser.add_argument("--week", help="ISO week, e.g. 2026-W47 (default: the current week)")
     parser.add_argument(
         "--week-arg", default="", metavar="TEXT", help="the slash command's $ARGUMENTS: a week or empty"
+    )
+    parser.add_argument(
+        "--week-stdin", action="store_true",
+        help="read --week-arg's text from stdin (/reflect's heredoc: $ARGUMENTS is raw text there)",
     )
     parser.add_argument("--since", help="first day of a date range (YYYY-MM-DD, with --until)")
     parser.add_argument("--until", help="last day of the range, inclusive (YYYY-MM-DD)")
@@ -54,7 +58,10 @@ def resolve(args, project):
 
     if args.operator is not None and not is_operator(args.operator):
         raise HelperError(f"--operator {args.operator[:60]!r}: expected 2-4 capital letters (e.g. RT)")
-    week = args.week or week_from_arg(args.week_arg)
+    text = args.week_arg
+    if args.week_stdin:  # /reflect: `$ARGUMENTS` arrives through a quoted heredoc (FINDINGS 29)
+        text = sys.stdin.buffer.read(4096).decode("utf-8", "replace")
+    week = args.week or week_from_arg(text)
     tz = weeks.parse_tz(args.tz)
     current, previous = weeks.resolve(week, args.since, args.until, tz, isotime.now())
     return current, previous, args.operator
