@@ -47,7 +47,9 @@ def _week_material(project: Path) -> None:
             "tool_calls_total": 21}
     log.write_text(frontmatter.dumps(meta, "# Charts\n\n## Decisions Made\n\n- SVG by hand: no plotting dependency\n"))
     git(project, "add", "-A")
-    git(project, "commit", "-qm", "log")
+    # --no-verify: this is planted material with only the fields the digest reads, not a log
+    # /handoff would write; the installed pre-commit hook (lib/store/precommit.py) would refuse it.
+    git(project, "commit", "--no-verify", "-qm", "log")
 
 
 def _reflect(run_claude, project: Path, mode: str, title: str) -> dict[str, Any]:
