@@ -47,7 +47,9 @@ def test_recall_answers_from_the_logs(run_claude, git_project: Path, mode: str) 
         run_install(project, "--no-venv")
     _plant(project)
     git(project, "add", "-A")
-    git(project, "commit", "-qm", "logs and handoff")
+    # --no-verify: planted logs carry only what the index reads, not a full /handoff log; the
+    # installed pre-commit hook (lib/store/precommit.py) would rightly refuse them.
+    git(project, "commit", "--no-verify", "-qm", "logs and handoff")
     head = git(project, "rev-parse", "HEAD")
 
     seen: dict = {}
