@@ -6,8 +6,9 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 SETUP_STAMP := $(VENV)/.setup-stamp
 CLI_STAMP   := .tools/claude/.installed-2.1.329
+CCUSAGE_STAMP := .tools/ccusage/.installed-20.0.24
 
-.PHONY: setup cli test test-fast lint bench demo install uninstall clean
+.PHONY: setup cli ccusage chromium test test-fast lint bench demo install uninstall clean
 
 setup: $(SETUP_STAMP)
 
@@ -25,10 +26,22 @@ $(CLI_STAMP): tests/e2e/install_cli.sh
 	bash tests/e2e/install_cli.sh
 	@mkdir -p $(dir $@) && touch $@
 
+# ccusage (npm, pinned): the usage tests check our token counts equal its own (tests/usage/).
+ccusage: $(CCUSAGE_STAMP)
+
+$(CCUSAGE_STAMP): tests/usage/install_ccusage.sh
+	bash tests/usage/install_ccusage.sh
+	@mkdir -p $(dir $@) && touch $@
+
+# Headless Chromium (Debian's package) for the chart tests in tests/digest/ (issue 12):
+# a no-op when `chromium` is on PATH; apt-get (root in CI, else sudo) otherwise.
+chromium:
+	@bash tests/digest/install_chromium.sh
+
 lint: setup
 	$(PY) -m ruff check .
 
-test: setup cli lint
+test: setup cli ccusage chromium lint
 	$(PY) -m pytest -q
 	$(PY) scripts/handoff_helpers.py validate --root .
 
@@ -36,7 +49,7 @@ test: setup cli lint
 test-fast: setup
 	$(PY) -m pytest -q -m "not e2e"
 
-bench: setup
+bench: setup ccusage
 	$(PY) tests/bench/run_bench.py
 
 # The story runs through the real CLI (installed as for `make test`); without npm it replays

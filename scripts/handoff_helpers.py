@@ -35,9 +35,12 @@ COMMANDS = {
     "regen-indexes": ("lib.commands.regen_indexes", "regenerate docs/sessions/INDEX.md and workstreams/INDEX.md"),
     "renumber": ("lib.commands.renumber", "give a local, unpushed session log the next free id"),
     "merge-driver": ("lib.commands.merge_driver", "git's merge driver for CHANGELOG.md and the indexes (--configure)"),
+    "digest": ("lib.commands.digest", "the week in numbers: a week and the week before, side by side"),
+    "reflect-write": ("lib.commands.reflect_write", "write docs/reflections/<week>.md and its charts from a draft"),
     "search": ("lib.commands.search", "ranked search over every session log and workstream (/recall)"),
     "learnings": ("lib.commands.learnings", "every Learnings item of every log, newest first"),
     "decisions": ("lib.commands.decisions", "every Decisions Made item of every log, newest first"),
+    "usage": ("lib.commands.usage", "tokens and cost per session (or per day) from the transcripts"),
 }
 THIRD_PARTY = {"yaml": "pyyaml", "jsonschema": "jsonschema", "filelock": "filelock"}
 

@@ -107,7 +107,10 @@ def main() -> int:
                     "PYTHONPYCACHEPREFIX": os.path.join(root, ".pycache")})
         launcher = os.path.join(REPO, "scripts", "handoff")
         cmd = ["sh", launcher, "search", QUERY]
-        index = os.path.join(root, ".claude", "state", "recall.sqlite3")
+        # the state dir: under the git common dir in a repository (core/statefiles.state_dir_for)
+        state = os.path.join(root, ".git", "handoff", "state") if os.path.isdir(os.path.join(root, ".git")) \
+            else os.path.join(root, ".claude", "state")
+        index = os.path.join(state, "recall.sqlite3")
         dirs = [os.path.join(root, "docs", "sessions"), os.path.join(root, "workstreams")]
 
         def drop_index():

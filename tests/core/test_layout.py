@@ -28,12 +28,14 @@ STDLIB = set(sys.stdlib_module_names) | {"__main__", "_distutils_hack"}
 ALLOWED = {
     "core": set(),
     "state": {"core"},
-    "logs": {"core", "state"},
-    "resume": {"core", "logs"},
+    "logs": {"core", "state", "usage"},
+    "resume": {"core", "logs", "usage"},
     "install": {"core", "store"},  # store's standard-library modules only: tests/store/test_store_layout.py
     "store": {"core", "state", "logs", "resume"},  # state: renumber takes write-session's id lock
     "recall": {"core", "logs", "resume"},
-    "commands": {"core", "state", "logs", "resume", "install", "store", "recall"},
+    "commands": {"core", "state", "logs", "resume", "usage", "store", "recall", "digest", "install"},
+    "digest": {"core", "state", "logs", "resume"},
+    "usage": {"core"},
 }
 
 

@@ -14,6 +14,11 @@ carries ``tools``)::
         lambda body: {...},      # a callable gets the request body and returns a turn
     ]
 
+Any turn dict may also carry ``"usage": {"input_tokens": .., "output_tokens": ..,
+"cache_creation_input_tokens": .., "cache_read_input_tokens": .., "ephemeral_1h_input_tokens": ..}``
+(missing counts vary per reply) and ``"model"``. Message ids and ``request-id`` headers are
+unique per reply, as the real API's are.
+
 Requests without ``tools`` are side queries (titles, summaries, ...): they get a short text
 answer and do not consume a turn. Once a script is exhausted every further request gets the
 final text ``"done"``. Every request is recorded in ``FakeAPI.requests`` (see ``Recorded``).
@@ -42,6 +47,7 @@ import os
 import signal
 import subprocess
 import threading
+import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -132,6 +138,7 @@ class FakeAPI:
         self._next: dict[str | None, int] = {}
         self.script(turns, subagents)
         self._ids = 0
+        self._replies = 0
         self.requests: list[Recorded] = []
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -244,20 +251,41 @@ class FakeAPI:
         if not content:
             content.append({"type": "text", "text": EXHAUSTED_TEXT})
         return {
-            "id": self._new_id("msg"),
+            "id": "msg_" + uuid.uuid4().hex[:24],  # unique across runs, like the real API's
             "type": "message",
             "role": "assistant",
-            "model": body.get("model") or self.model,
+            "model": turn.get("model") or body.get("model") or self.model,
             "content": content,
             "stop_reason": "tool_use" if calls else "end_turn",
             "stop_sequence": None,
-            "usage": {
-                "input_tokens": 10,
-                "output_tokens": 5,
-                "cache_creation_input_tokens": 0,
-                "cache_read_input_tokens": 0,
-            },
+            "usage": self._usage(turn.get("usage")),
         }
+
+    def _usage(self, given: Mapping[str, int] | None) -> dict[str, Any]:
+        """The reply's usage: ``given`` (a turn's ``usage``), else a value that varies per reply.
+
+        As the real API does, ``cache_creation_input_tokens`` is the sum of the
+        ``cache_creation`` split (ephemeral 5m + 1h): ccusage counts the split when it is present,
+        so an inconsistent split would make its counts differ from the CLI's for no real reason.
+        A turn may give ``ephemeral_1h_input_tokens``; the rest of the cache creation is 5m.
+        """
+        with self._lock:
+            self._replies += 1
+            n = self._replies
+        given = dict(given or {})
+        usage = {
+            "input_tokens": int(given.get("input_tokens", 10 + 7 * n)),
+            "output_tokens": int(given.get("output_tokens", 5 + 3 * n)),
+            "cache_creation_input_tokens": int(given.get("cache_creation_input_tokens", 100 * (n % 3))),
+            "cache_read_input_tokens": int(given.get("cache_read_input_tokens", 1000 * (n % 4))),
+        }
+        one_hour = int(given.get("ephemeral_1h_input_tokens", 0))
+        one_hour = min(one_hour, usage["cache_creation_input_tokens"])
+        usage["cache_creation"] = {
+            "ephemeral_5m_input_tokens": usage["cache_creation_input_tokens"] - one_hour,
+            "ephemeral_1h_input_tokens": one_hour,
+        }
+        return usage
 
     def answer(self, body: dict[str, Any]) -> tuple[str, str | None, int | None, dict[str, Any]]:
         """Decide the reply for a /v1/messages body: (kind, route, turn_index, message)."""
@@ -346,7 +374,9 @@ def _make_handler(api: FakeAPI) -> type[BaseHTTPRequestHandler]:
             self.send_response(status)
             self.send_header("Content-Type", ctype)
             self.send_header("Content-Length", str(len(payload)))
-            self.send_header("request-id", "req_fake")
+            # One id per response, as the real API sends: the CLI writes it as the
+            # transcript line's requestId (ccusage's dedupe key with message.id).
+            self.send_header("request-id", "req_" + uuid.uuid4().hex[:24])
             if ctype.startswith("text/event-stream"):
                 self.send_header("Cache-Control", "no-cache")
             self.end_headers()

@@ -186,3 +186,24 @@ def test_handoff_then_resume(run_claude, git_project: Path, mode: str) -> None:
     assert written["id"] in dash["text"], dash["text"]
     assert "Open app.txt; next: v2." in dash["text"]  # the resume prompt of that log
 
+
+
+@pytest.mark.parametrize("mode", sorted(MODES))
+def test_resume_with_quotes_in_its_argument_still_runs(run_claude, git_project: Path, mode: str) -> None:
+    """$ARGUMENTS is raw text in a pre-exec line (FINDINGS 29): `/resume what's "new"` used to
+    abort the command silently (num_turns 0). Through the heredoc the helper gets the text and
+    answers with its one-line problem inside the dashboard; the model is still called."""
+    extra, env, _, resume_cmd = MODES[mode]
+    project = identify(git_project)
+    if mode == "local":
+        run_install(project, "--no-venv")
+    seen: dict[str, str] = {}
+
+    def resume_turn(body):
+        seen["text"] = _last_user_text(body)
+        return "noted"
+
+    result, _, _ = run_claude(project, resume_cmd + ' what\'s "new" $HOME `x`', [resume_turn],
+                              extra_args=[*extra, "--allowedTools", "Read"], env_extra=env)
+    assert result["num_turns"] >= 1, f"/resume was aborted: {result.get('result')}"
+    assert "/resume argument 'what\\'s \"new\" $HOME `x`': expected operator initials" in seen["text"], seen["text"]

@@ -31,7 +31,7 @@ PLUGIN_LAUNCHER = [str(REPO / "scripts" / "handoff")]
 
 def test_plugin_install_counts_into_the_users_bare_repo(run_claude, git_project: Path) -> None:
     project = identify(git_project)
-    repo_state = REPO / ".claude" / "state"
+    repo_state = state_dir(REPO)  # the bundle checkout's own state dir (its git common dir's)
     result, _, _ = run_claude(
         project, "work", work_turns(project, "p"), extra_args=["--plugin-dir", str(REPO)], env_extra=HELPERS_ENV
     )
@@ -119,7 +119,8 @@ def test_claude_plugin_validate_strict_and_directory_profile(claude_bin: Path, t
         report = json.loads(out.stdout)
         assert report["success"] is True and report["strict"] is True
         assert report["manifest"]["errors"] == [] and report["manifest"]["warnings"] == []
-        assert sorted(report["provides"]["commands"]) == ["handoff:handoff", "handoff:resume"]
+        assert sorted(report["provides"]["commands"]) == ["handoff:handoff", "handoff:recall", "handoff:reflect",
+                                                          "handoff:resume"]
         events = {h["event"] for h in report["provides"]["hooks"]}
         assert events == set(json.loads((REPO / "hooks" / "hooks.json").read_text())["hooks"])
         assert all("${CLAUDE_PLUGIN_ROOT}/scripts/hooks/session_state.py" in h["command"]

@@ -189,6 +189,8 @@ def test_install_into_a_repo_with_its_own_settings_then_uninstall_restores_every
     assert (target / "scripts" / "handoff-requirements.txt").read_bytes() == (REPO / "requirements.txt").read_bytes()
     for rel in ("scripts/handoff", "scripts/handoff_helpers.py", "scripts/hooks/session_state.py",
                 ".claude/commands/handoff.md", ".claude/commands/resume.md", ".claude/handoff.json",
+                ".claude/commands/reflect.md", "scripts/lib/digest/report.py",
+                "scripts/lib/logs/schemas/reflection.schema.json",
                 "docs/sessions/README.md", "workstreams/README.md"):
         assert (target / rel).is_file(), rel
     assert os.access(target / "scripts" / "handoff", os.X_OK)

@@ -76,7 +76,7 @@ def test_json_shape(repo: Path) -> None:
     data = resume_json(repo, "RT")
     assert set(data) == {
         "operator", "last_session", "resume_prompt", "summary", "own_workstreams", "peer_workstreams",
-        "peer_activity", "warnings",
+        "peer_activity", "warnings", "last_session_usage", "week", "unfinished_sessions", "reflection",
     }
     assert data["operator"] == "RT"
     assert data["last_session"] == {"id": "RT-261120-01", "title": "Title of RT-261120-01", "age_hours": 26}
@@ -148,6 +148,29 @@ def test_operator_sources(repo: Path) -> None:
     assert json.loads(proc.stdout)["operator"] == "AB"
     proc = resume(repo, "--operator-arg=  ", "--json", env={"HANDOFF_OPERATOR": "RT"})
     assert json.loads(proc.stdout)["operator"] == "RT"
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [("ck\n", "CK"), ("\n", "RT"), ("", "RT"), ("  ab  \n", "AB")],
+)
+def test_operator_from_stdin_as_the_slash_command_sends_it(repo: Path, text: str, expected: str) -> None:
+    """/resume passes $ARGUMENTS through a quoted heredoc (a trailing newline; empty = whoami)."""
+    team(repo)
+    argv = [sys.executable, str(HELPERS), "resume", "--root", str(repo), "--operator-stdin", "--json"]
+    proc = subprocess.run(argv, input=text, capture_output=True, text=True,
+                          env=clean_env({"HANDOFF_OPERATOR": "RT"}), timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["operator"] == expected
+
+
+def test_operator_stdin_with_quotes_is_reported_in_the_output_with_no_fail(repo: Path) -> None:
+    team(repo)
+    argv = [sys.executable, str(HELPERS), "resume", "--root", str(repo), "--operator-stdin", "--no-fail"]
+    proc = subprocess.run(argv, input="what's \"new\" $HOME\n", capture_output=True, text=True,
+                          env=clean_env(), timeout=60)
+    assert proc.returncode == 0 and proc.stderr == ""
+    assert "/resume argument 'what\\'s \"new\" $HOME': expected operator initials" in proc.stdout
 
 
 @pytest.mark.parametrize(

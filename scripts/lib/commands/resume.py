@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import sys
 
-from ..core.errors import HelperError
+from ..core.errors import HelperError, text_or_error
 from ..resume.sessionlogs import is_operator
 
 
@@ -25,6 +25,11 @@ def add_arguments(parser) -> None:
         default="",
         metavar="TEXT",
         help="the slash command's $ARGUMENTS: initials, or empty for whoami",
+    )
+    parser.add_argument(
+        "--operator-stdin",
+        action="store_true",
+        help="read --operator-arg's text from stdin (the slash command's heredoc: $ARGUMENTS is raw text there)",
     )
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--json", action="store_true", help="print the dashboard as one JSON object")
@@ -57,7 +62,10 @@ def resolve_operator(args, root: str, state_dir: str) -> str:
         if not is_operator(args.operator):
             raise HelperError("--operator %r: expected 2-4 capital letters (e.g. RT)" % args.operator[:60])
         return args.operator
-    from_arg = _operator_from_arg(args.operator_arg or "")
+    text = args.operator_arg or ""
+    if args.operator_stdin:  # /resume: `$ARGUMENTS` arrives through a quoted heredoc (FINDINGS 29)
+        text = sys.stdin.buffer.read(4096).decode("utf-8", "replace")
+    from_arg = _operator_from_arg(text)
     if from_arg:
         return from_arg
     from ..logs import operator as operator_mod
@@ -66,14 +74,8 @@ def resolve_operator(args, root: str, state_dir: str) -> str:
 
 
 def run(args, project) -> int:
-    try:
-        return _run(args, project)
-    except HelperError as exc:
-        if not args.no_fail:
-            raise
-        text = "handoff: %s\n(/resume could not build the dashboard; see `scripts/handoff resume --help`.)\n" % exc
-        sys.stdout.buffer.write(text.encode("utf-8", "backslashreplace"))
-        return 0
+    hint = "/resume could not build the dashboard; see `scripts/handoff resume --help`."
+    return text_or_error(lambda: _run(args, project), args.no_fail, hint)
 
 
 def _run(args, project) -> int:
@@ -90,7 +92,7 @@ def _run(args, project) -> int:
         if args.no_cache  # the state dir is shared by worktrees; this cache is keyed to one work tree
         else ResumeCache.open(state_dir, root, project.per_worktree_name(CACHE_NAME))
     )
-    data = resume.build(root, operator, now, cache, compact=args.compact)
+    data = resume.build(root, operator, now, cache, compact=args.compact, state_dir=state_dir)
     data["warnings"][:0] = _collisions(project)
     stats = data.pop("stats")
     if args.stats:

@@ -8,6 +8,7 @@ import sys
 
 from ..core.errors import HelperError, result_or_error
 from ..state.telemetry import derive, latest_session_id, read_record
+from ..usage.session import session_usage
 
 
 def add_arguments(parser) -> None:
@@ -39,4 +40,11 @@ def _read(args, project) -> dict:
     record = read_record(state_dir, session_id, root)
     if record is None:
         raise HelperError("unknown session %r: no record in %s" % (session_id, state_dir))
-    return derive(record)
+    out = derive(record)
+    # Tokens and cost of the whole session (lib/usage/session.py); None when it wrote no
+    # transcript. Problems with the transcript are warnings, never a failure here.
+    path = record.get("transcript_path")
+    result = session_usage(state_dir, session_id, path if isinstance(path, str) else None, project.config_path)
+    out["usage"] = result.usage
+    out["usage_warnings"] = result.warnings
+    return out

@@ -1,8 +1,8 @@
 """``validate [PATHS...] [--kind session|workstream]``: check documents against their schemas.
 
-Without paths: every ``docs/sessions/*.md`` and (once its schema exists) ``workstreams/*.md``,
-then the store as a whole (lib/store/consistency.py: a stale index, a changelog entry listed
-twice or missing). ``--staged``: only the staged documents, as staged (the pre-commit hook).
+Without paths: every ``docs/sessions/*.md``, ``docs/reflections/*.md`` and (once its schema exists)
+``workstreams/*.md``, then the store as a whole (lib/store/consistency.py: a stale index, a changelog
+entry listed twice or missing). ``--staged``: only the staged documents, as staged (the pre-commit hook).
 Prints one ``path: field: problem`` line per problem and exits 1 if there is any; else prints
 how many files were checked and exits 0.
 """
@@ -16,7 +16,7 @@ from ..logs.validation import validate
 
 def add_arguments(parser) -> None:
     parser.add_argument("paths", nargs="*", help="files or directories (default: all documents)")
-    parser.add_argument("--kind", choices=("session", "workstream"), help="validate PATHS as this kind")
+    parser.add_argument("--kind", choices=("session", "workstream", "reflection"), help="validate PATHS as this kind")
     parser.add_argument("--staged", action="store_true", help="only the staged documents, as staged (pre-commit)")
 
 

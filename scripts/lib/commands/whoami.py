@@ -22,35 +22,11 @@ import json
 import os
 import sys
 
-from ..core import isotime, statefiles
+from ..core import isotime
 from ..core.errors import HelperError
 from ..logs import frontmatter, log_alloc
 from ..logs import operator as operator_mod
-
-DRAFT_DIR = "/tmp/handoff-drafts"  # fixed: the command's allowed-tools names it
-DRAFT_DIR_ENV = "HANDOFF_DRAFT_DIR"  # tests only (the command's allowed-tools cannot follow it)
-
-
-def draft_dir() -> str:
-    return os.environ.get(DRAFT_DIR_ENV) or DRAFT_DIR
-
-
-def draft_path(session_id) -> str:
-    stem = statefiles.session_stem(session_id) if session_id else "session-unknown"
-    return os.path.join(draft_dir(), stem + ".json")
-
-
-def prepare_draft_dir() -> str | None:
-    """Create the draft dir (0700) if missing; a problem to show, or None."""
-    directory = draft_dir()
-    try:
-        os.makedirs(directory, mode=0o700, exist_ok=True)
-        st = os.stat(directory, follow_symlinks=False)
-    except OSError as exc:
-        return f"{directory}: {exc.strerror or exc}"
-    if st.st_uid != os.geteuid():
-        return f"{directory} belongs to another user; write-session --input will refuse drafts there"
-    return None
+from ..logs.drafts import DRAFT_DIR, draft_dir, draft_path, prepare_draft_dir  # noqa: F401 - moved to logs/drafts.py
 
 
 def add_arguments(parser) -> None:

@@ -27,3 +27,18 @@ def result_or_error(produce, no_fail: bool) -> dict:
         if not no_fail:
             raise
         return {"error": str(exc)}
+
+
+def text_or_error(produce, no_fail: bool, hint: str) -> int:
+    """``produce()`` (an exit status), or with ``no_fail`` an expected failure written to stdout
+    as ``handoff: <message>`` and ``(<hint>)``, exit 0: `result_or_error` for text output."""
+    import sys
+
+    try:
+        return produce()
+    except HelperError as exc:
+        if not no_fail:
+            raise
+        text = "handoff: %s\n(%s)\n" % (exc, hint)
+        sys.stdout.buffer.write(text.encode("utf-8", "backslashreplace"))
+        return 0

@@ -199,14 +199,15 @@ def fsync_dir(path: str) -> None:
         os.close(fd)
 
 
-def write_atomic(final_path: str, data, mode: int = 0o600, before_rename=None) -> int:
+def write_atomic(final_path: str, data, mode: int = 0o600, before_rename=None, durable: bool = True) -> int:
     """Write ``data`` (bytes, or an iterable of bytes chunks to stream) to ``final_path`` so that
     a reader sees the old or the new content, never a mix. Returns the bytes written.
 
     Temp file in the same dir (O_EXCL, no links followed), fsync, ``os.replace``, dir fsync. A
     SIGKILL between any two steps leaves at most an orphan ``*.tmp`` (swept later by
     `sweep_orphans`), never a truncated ``final_path``. ``before_rename`` (tests' fault
-    injection) runs after the fsync, just before the rename.
+    injection) runs after the fsync, just before the rename. ``durable=False`` skips both fsyncs:
+    for caches that a reader validates and rebuilds (a crash may then leave an empty file).
     """
     chunks = (data,) if isinstance(data, (bytes, bytearray, memoryview)) else data
     tmp = "%s%d.%d%s" % (tmp_prefix(final_path), os.getpid(), time.monotonic_ns(), TMP_SUFFIX)
@@ -219,7 +220,8 @@ def write_atomic(final_path: str, data, mode: int = 0o600, before_rename=None) -
             total += len(view)
             while view:
                 view = view[os.write(fd, view) :]
-        os.fsync(fd)
+        if durable:
+            os.fsync(fd)
     except BaseException:
         os.close(fd)
         try:
@@ -238,7 +240,8 @@ def write_atomic(final_path: str, data, mode: int = 0o600, before_rename=None) -
         except OSError:
             pass
         raise
-    fsync_dir(os.path.dirname(final_path) or ".")
+    if durable:
+        fsync_dir(os.path.dirname(final_path) or ".")
     return total
 
 

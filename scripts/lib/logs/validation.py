@@ -2,7 +2,8 @@
 
 A table maps a glob to a JSON Schema (draft 2020-12) in ``scripts/lib/logs/schemas/``:
 ``docs/sessions/*.md`` -> ``session.schema.json``; ``workstreams/*.md`` ->
-``workstream.schema.json`` (checked once that schema exists). ``README.md`` and ``INDEX.md`` are
+``workstream.schema.json`` (checked once that schema exists); ``docs/reflections/*.md`` ->
+``reflection.schema.json`` (lib/digest/reflection.py writes them). ``README.md`` and ``INDEX.md`` are
 not documents. Legacy ``CONV-*.md`` session logs need only parseable frontmatter (and, when they
 have one, an ``operator:`` of 2-4 capitals).
 
@@ -37,6 +38,7 @@ class Table:
 TABLES = (
     Table("docs/sessions/*.md", "session.schema.json", "session"),
     Table("workstreams/*.md", "workstream.schema.json", "workstream"),
+    Table("docs/reflections/*.md", "reflection.schema.json", "reflection"),
 )
 
 
@@ -208,7 +210,7 @@ def _session_cross_checks(stem: str, meta: dict, body: str) -> list:
 
 
 def check_file(root: str, path: str, kind: str) -> list:
-    """[Problem] of one document; ``kind`` is "session" or "workstream"."""
+    """[Problem] of one document; ``kind`` is "session", "workstream" or "reflection"."""
     rel = os.path.relpath(path, root).replace(os.sep, "/") if os.path.isabs(path) else path
     if rel.startswith("../"):
         rel = path
@@ -230,10 +232,25 @@ def check_file(root: str, path: str, kind: str) -> list:
             return [Problem(rel, "(file name)", "not a session log name (expected <OP>-<YYMMDD>-<NN>.md)")]
         found = check_session_meta(doc.meta) + _session_cross_checks(stem, doc.meta, doc.body)
         return [Problem(rel, f, m) for f, m in found]
-    validator = validator_for(TABLES[1].schema)
+    table = next(t for t in TABLES if t.kind == kind)
+    validator = validator_for(table.schema)
     if validator is None:
         return []
-    return [Problem(rel, f, m) for f, m in schema_problems(validator, doc.meta)]
+    found = schema_problems(validator, doc.meta)
+    if kind == "reflection":
+        found += _reflection_cross_checks(stem, doc.meta)
+    return [Problem(rel, f, m) for f, m in found]
+
+
+def _reflection_cross_checks(stem: str, meta: dict) -> list:
+    """A reflection's file name is ``<week>.md`` (team) or ``<week>-<OP>.md`` (one operator)."""
+    week, scope = meta.get("week"), meta.get("scope")
+    if not isinstance(week, str) or not isinstance(scope, str):
+        return []
+    expected = week if scope == "team" else f"{week}-{scope}"
+    if stem != expected:
+        return [("week", f"week {week!r} and scope {scope!r} mean the file {expected}.md, not {stem}.md")]
+    return []
 
 
 def table_for(rel: str):

@@ -27,6 +27,7 @@ from ..core import isotime
 from ..core.errors import HelperError
 from ..state import archive
 from ..state.locking import session_lock
+from ..usage.session import session_usage
 from . import frontmatter, gitstats, log_alloc
 from . import operator as operator_mod
 from .log_ids import LogId, day_of
@@ -44,9 +45,11 @@ class WriteResult:
     since: str | None
     since_source: str
     warnings: list = field(default_factory=list)
+    usage_warnings: list = field(default_factory=list)  # the transcript's problems (lib/usage)
 
     def to_json(self) -> dict:
         return {
+            "usage_warnings": self.usage_warnings,
             "id": self.log_id,
             "path": self.path,
             "action": self.action,
@@ -196,6 +199,17 @@ def rendered_log(log_id, meta: dict, body: str) -> bytes:
     return text.encode("utf-8")
 
 
+def session_usage_of(project, session_id, telemetry) -> tuple:
+    """(usage for the frontmatter, or None; warnings): the whole transcript of the session
+    (lib/usage/session.py), so a re-handed-off or --continue'd session is counted once."""
+    if not session_id:
+        return None, []
+    path = telemetry.get("transcript_path") if telemetry else None
+    result = session_usage(project.state_dir, session_id, path if isinstance(path, str) else None,
+                           project.config_path)
+    return result.usage, result.warnings
+
+
 def write_session(project, request: WriteRequest, env_session_id=None, ids=None) -> WriteResult:
     """Write (or update) this session's log in ``project`` (a core.project.Project).
 
@@ -208,6 +222,7 @@ def write_session(project, request: WriteRequest, env_session_id=None, ids=None)
     gitstats.ensure_repo(root)
     session_id = request.session_id or env_session_id or None
     telemetry = archive.session_telemetry(state_dir, session_id) if session_id else None
+    usage, usage_warnings = session_usage_of(project, session_id, telemetry)
     today = isotime.utc_date(now)
     days = [day_of(today), day_of(isotime.utc_date(now - 86400))]
 
@@ -248,6 +263,8 @@ def write_session(project, request: WriteRequest, env_session_id=None, ids=None)
                 seq = max(seq, ids.highest_seq(op, days[0]) + 1)
             log_id, action = LogId(day=days[0], seq=seq, operator=op), "created"
         meta = build_meta(log_id, request, session_id, started_at, now, stats, telemetry, handoff_write_min)
+        if usage is not None:
+            meta["usage"] = usage
         problems = check_session_meta(meta)
         if problems:
             shown = "; ".join(f"{f}: {m}" for f, m in problems[:MAX_PROBLEMS_SHOWN])
@@ -272,4 +289,5 @@ def write_session(project, request: WriteRequest, env_session_id=None, ids=None)
         since=isotime.iso_z(since) if since is not None else None,
         since_source=since_source,
         warnings=invariant_warnings(meta) + (list(ids.warnings) if ids is not None else []),
+        usage_warnings=usage_warnings,
     )

@@ -43,6 +43,46 @@ RACY_WINDOW_NS = 2_000_000_000
 _STR, _INT, _STR_OR_NONE = {str}, {int}, {str, type(None)}
 
 
+def entry_data(entry, size: int, mtime_ns: int) -> dict | None:
+    """The data of a ``[size, mtime_ns, {...}]`` entry when it describes this file version."""
+    if (
+        type(entry) is list
+        and len(entry) == 3
+        and type(entry[0]) is int
+        and entry[0] == size
+        and type(entry[1]) is int
+        and entry[1] == mtime_ns
+        and type(entry[2]) is dict
+    ):
+        return entry[2]
+    return None
+
+
+def settled_entries(table: dict, fresh_ns: int) -> dict:
+    """The ``[size, mtime_ns, {...}]`` entries of files older than the racy window."""
+    return {k: v for k, v in table.items() if type(v) is list and len(v) == 3 and type(v[1]) is int and v[1] < fresh_ns}
+
+
+def prune_entries(table: dict, keep: set) -> bool:
+    """Drop the entries of names not in ``keep``; True when any was dropped."""
+    gone = [n for n in table if n not in keep]
+    for name in gone:
+        del table[name]
+    return bool(gone)
+
+
+def write_cache(path: str, data: dict) -> str | None:
+    """Write a cache file atomically (ASCII JSON); a warning on failure, else None."""
+    try:
+        statefiles.ensure_dir(os.path.dirname(path))
+        # ASCII: a file name that is not UTF-8 (a lone surrogate here) round-trips as \udcXX
+        blob = json.dumps(data, separators=(",", ":")).encode("ascii")
+        statefiles.write_atomic(path, blob)
+    except (OSError, UnicodeEncodeError) as exc:
+        return "%s: cache not saved (%s)" % (path, getattr(exc, "strerror", None) or exc)
+    return None
+
+
 def listing_signature(listing: list) -> str:
     import zlib
 
@@ -164,18 +204,10 @@ class ResumeCache:
     # ---- workstreams: {file name: [size, mtime_ns, summary]}
 
     def workstream_entry(self, name: str, size: int, mtime_ns: int) -> dict | None:
-        entry = self.workstreams.get(name)
-        if (
-            type(entry) is list
-            and len(entry) == 3
-            and type(entry[0]) is int
-            and entry[0] == size
-            and type(entry[1]) is int
-            and entry[1] == mtime_ns
-            and type(entry[2]) is dict
-        ):
+        data = entry_data(self.workstreams.get(name), size, mtime_ns)
+        if data is not None:
             self.hits += 1
-            return entry[2]
+            return data
         self.misses += 1
         return None
 
@@ -184,10 +216,7 @@ class ResumeCache:
         self.dirty = True
 
     def prune_workstreams(self, keep: set) -> None:
-        gone = [n for n in self.workstreams if n not in keep]
-        for name in gone:
-            del self.workstreams[name]
-        if gone:
+        if prune_entries(self.workstreams, keep):
             self.dirty = True
 
     def save(self) -> str | None:
@@ -202,7 +231,7 @@ class ResumeCache:
                 size[i] = mtime[i] = -1
                 ws[i] = None
                 records.pop(self.names[i], None)
-        workstreams = {k: v for k, v in self.workstreams.items() if type(v) is list and len(v) == 3 and v[1] < fresh}
+        workstreams = settled_entries(self.workstreams, fresh)
         data = {
             "format": FORMAT,
             "version": VERSION,
@@ -218,12 +247,8 @@ class ResumeCache:
             },
             "workstreams": workstreams,
         }
-        try:
-            statefiles.ensure_dir(os.path.dirname(self.path))
-            # ASCII: a file name that is not UTF-8 (a lone surrogate here) round-trips as \udcXX
-            blob = json.dumps(data, separators=(",", ":")).encode("ascii")
-            statefiles.write_atomic(self.path, blob)
-        except (OSError, UnicodeEncodeError) as exc:
-            return "%s: cache not saved (%s)" % (self.path, getattr(exc, "strerror", None) or exc)
+        problem = write_cache(self.path, data)
+        if problem:
+            return problem
         self.dirty = False
         return None

@@ -13,6 +13,11 @@ Questions and how each is answered (see lib/resume/sessionlogs.py for the readin
    peer workstream has its log; for the logs on the way only the ``workstreams:`` list is read
    (lib/resume/fmscan.py), and only a log that answers something is parsed in full.
 4. Warnings: every file the dashboard needed and could not read, ``<path>: <reason>``.
+5. Cost (issue 10): the last session's ``usage.cost_usd`` and the operator's week (their logs of
+   the last 7 days, by the day in the log id); sessions in this state dir that ended without a
+   /handoff (lib/usage/unfinished.py), with date, tool calls and cost.
+6. The latest weekly reflection (``docs/reflections/<YYYY-Www>[-<OP>].md``, issue 12): the newest
+   week by file name, and its title from the body's ``# `` line (no YAML parse on this path).
 
 Ages are whole hours from the log's ``ended_at`` (else its date) to now (``$HANDOFF_NOW`` pins
 now for tests), never negative.
@@ -119,7 +124,37 @@ def _public_ws(w: dict) -> dict:
     return {k: w[k] for k in ("slug", "title", "owner", "status", "done", "total", "next")}
 
 
-def build(root: str, operator: str, now: float, cache: ResumeCache, compact: bool = False) -> dict:
+def _week(reader, names: list, operator: str, now: float) -> dict:
+    """The operator's logs of the last 7 days (today included): sessions, tokens, cost."""
+    import time
+
+    first_day = time.strftime("%y%m%d", time.gmtime(now - 6 * 86400))
+    prefix = operator + "-"
+    week = {"sessions": 0, "with_usage": 0, "tokens": 0, "cost_usd": 0.0, "cost_unknown": 0}
+    for i, name in enumerate(names):
+        if not name.startswith(prefix):
+            continue
+        day = name[len(prefix) : len(prefix) + 6]
+        if not day.isdigit() or day < first_day:
+            continue  # names are newest first, but legacy logs interleave: keep looking
+        record = reader.full_at(i)
+        if record is None:
+            continue
+        week["sessions"] += 1
+        usage = record.get("u")
+        if usage is None:
+            continue
+        week["with_usage"] += 1
+        week["tokens"] += usage["tokens"]
+        if usage["cost"] is None:
+            week["cost_unknown"] += 1
+        else:
+            week["cost_usd"] += usage["cost"]
+    week["cost_usd"] = round(week["cost_usd"], 6)
+    return week
+
+
+def build(root: str, operator: str, now: float, cache: ResumeCache, compact: bool = False, state_dir=None) -> dict:
     """The dashboard as the ``--json`` object (plus ``stats``, dropped before printing)."""
     warnings: list = []
     if cache.discarded:
@@ -169,11 +204,20 @@ def build(root: str, operator: str, now: float, cache: ResumeCache, compact: boo
                         }
                     )
 
+    week = _week(reader, names, operator, now)
+    unfinished = []
+    if state_dir and not compact:
+        from ..usage.unfinished import unfinished_sessions
+
+        unfinished, problems = unfinished_sessions(state_dir, os.path.join(root, ".claude", "handoff.json"))
+        warnings.extend(problems)
+
     problem = cache.save()
     if problem:
         warnings.append(problem)
 
     result = {
+        "reflection": latest_reflection(root),
         "operator": operator,
         "last_session": None,
         "resume_prompt": None,
@@ -181,6 +225,9 @@ def build(root: str, operator: str, now: float, cache: ResumeCache, compact: boo
         "own_workstreams": [_public_ws(w) for w in own],
         "peer_workstreams": [_public_ws(w) for w in peers],
         "peer_activity": activity,
+        "last_session_usage": None,
+        "week": week,
+        "unfinished_sessions": unfinished,
         "warnings": warnings,
         "stats": {
             "logs": len(names),
@@ -198,9 +245,39 @@ def build(root: str, operator: str, now: float, cache: ResumeCache, compact: boo
             "title": record["title"],
             "age_hours": age_hours(record, reader.day_of(name), now),
         }
+        result["last_session_usage"] = record.get("u")
         result["resume_prompt"] = record.get("rp")
         result["summary"] = record.get("sum")
     return result
+
+
+REFLECTIONS_DIR = "docs/reflections"
+
+
+def latest_reflection(root: str) -> dict | None:
+    """{"week", "title", "path"} of the newest reflection, or None. Team ones win a tie."""
+    import re
+
+    from ..core import statefiles
+
+    try:
+        names = os.listdir(os.path.join(root, REFLECTIONS_DIR))
+    except OSError:
+        return None
+    pattern = re.compile(r"([0-9]{4}-W[0-9]{2})(-[A-Z]{2,4})?\.md\Z")
+    found = sorted(((m.group(1), m.group(2) is None, n) for n in names for m in [pattern.match(n)] if m), reverse=True)
+    for week, _, name in found:
+        try:
+            text = statefiles.read_regular(os.path.join(root, REFLECTIONS_DIR, name), 256 * 1024).decode("utf-8")
+        except (OSError, ValueError):
+            continue
+        lines = text.split("\n")
+        if lines and lines[0].rstrip("\r") == "---":
+            ends = [i for i, line in enumerate(lines[1:], 1) if line.rstrip("\r") == "---"]
+            lines = lines[ends[0] + 1 :] if ends else []
+        title = next((line[2:].strip() for line in lines if line.startswith("# ")), "")
+        return {"week": week, "title": title, "path": REFLECTIONS_DIR + "/" + name}
+    return None
 
 
 # ---------------------------------------------------------------------------- rendering
@@ -237,13 +314,46 @@ def peer_activity_line(a: dict) -> str:
     return 'Peer activity \u2014 %s: last seen %s ("%s", %s)' % (a["slug"], a["id"], a["title"], ago(a["age_hours"]))
 
 
+def _usd(cost) -> str:
+    return "cost unknown" if cost is None else "$%.2f" % cost
+
+
+def cost_line(d: dict) -> str:
+    """One line: the last session's cost and the operator's week."""
+    last = d.get("last_session_usage")
+    week = d["week"]
+    head = "Cost: last session %s" % (_usd(last["cost"]) if last else "not recorded")
+    if not week["sessions"]:
+        return head + "; no session this week"
+    total = "$%.2f" % week["cost_usd"]
+    if week["cost_unknown"]:
+        total += " + %d session%s of unknown cost" % (week["cost_unknown"], "s" if week["cost_unknown"] != 1 else "")
+    missing = week["sessions"] - week["with_usage"]
+    if missing:
+        total += " (%d without usage data)" % missing
+    return head + "; your week: %s over %d session%s" % (total, week["sessions"], "s" if week["sessions"] != 1 else "")
+
+
+def unfinished_line(s: dict) -> str:
+    calls = "?" if s["tool_calls"] is None else str(s["tool_calls"])
+    if not s["usage_known"]:
+        cost = "cost unknown (no transcript)"
+    elif s["cost_usd"] is None:
+        cost = "cost unknown (no price for %s)" % ", ".join(s["unpriced_models"])
+    else:
+        cost = "$%.2f" % s["cost_usd"]
+    return "  %s  %s  %s tool calls  %s" % (s["ended_at"][:10], s["session_id"], calls, cost)
+
+
 def render_text(d: dict) -> str:
     out = ["/resume \u2014 %s" % d["operator"], ""]
     last = d["last_session"]
     if last is None:
         out.append("No session log for %s yet: this will be your first /handoff." % d["operator"])
+        out.append(cost_line(d))
     else:
         out.append('Last session: %s "%s" (%s)' % (last["id"], last["title"], _friendly_ago(last["age_hours"])))
+        out.append(cost_line(d))
         out.append("Resume prompt:")
         out += _indent(d["resume_prompt"]) if d["resume_prompt"] else ["  (none)"]
         out.append("Summary:")
@@ -275,9 +385,17 @@ def render_text(d: dict) -> str:
             if done:
                 out.append("    done: " + ", ".join(w["slug"] for w in done))
 
+    if d.get("unfinished_sessions"):
+        out.append("")
+        out.append("Ended without a /handoff (/handoff with write-session --session-id <id> logs one):")
+        out += [unfinished_line(s) for s in d["unfinished_sessions"]]
     if d["peer_activity"]:
         out.append("")
         out += [peer_activity_line(a) for a in d["peer_activity"]]
+    if d.get("reflection"):
+        r = d["reflection"]
+        out.append("")
+        out.append('Latest reflection: %s "%s" (%s)' % (r["week"], r["title"], r["path"]))
 
     if d["warnings"]:
         out.append("")

@@ -169,12 +169,39 @@ def extract(meta: dict, text: bool) -> dict:
         "ended": meta.get("ended_at") if isinstance(meta.get("ended_at"), str) else None,
         "op": op if is_operator(op) else None,
         "ws": norm_workstreams(meta.get("workstreams")),
+        "u": usage_summary(meta.get("usage")),
     }
     if text:
         record["text"] = 1
         record["rp"] = _text(meta.get("resume_prompt"))
         record["sum"] = _text(meta.get("summary"))
     return record
+
+
+def usage_summary(usage):
+    """``{"cost": usd or None, "tokens": n}`` of a log's optional ``usage`` (issue 10), or None
+    when it has none. Odd values (a hand-edited log) read as unknown, never as $0."""
+    if not isinstance(usage, dict):
+        return None
+    cost = usage.get("cost_usd")
+    if isinstance(cost, bool) or not isinstance(cost, (int, float)) or cost < 0:
+        cost = None
+    tokens = 0
+    for name in ("input_tokens", "output_tokens", "cache_creation_tokens", "cache_read_tokens"):
+        value = usage.get(name)
+        if type(value) is int and value >= 0:
+            tokens += value
+    return {"cost": float(cost) if cost is not None else None, "tokens": tokens}
+
+
+def _valid_usage(value) -> bool:
+    if value is None:
+        return True
+    return (
+        type(value) is dict
+        and (value.get("cost") is None or type(value.get("cost")) is float)
+        and type(value.get("tokens")) is int
+    )
 
 
 def _is_str_list(value) -> bool:
@@ -193,6 +220,8 @@ def _valid_full(data: dict, text: bool) -> bool:
         and _opt_str(data.get("ended"))
         and (data.get("op") is None or is_operator(data.get("op")))
         and _is_str_list(data.get("ws"))
+        and "u" in data  # records cached before logs had usage are read again once
+        and _valid_usage(data.get("u"))
     ):
         return False
     return not text or (data.get("text") == 1 and _opt_str(data.get("rp")) and _opt_str(data.get("sum")))

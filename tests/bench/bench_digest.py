@@ -1,0 +1,178 @@
+#!/usr/bin/env python3
+"""Benchmark ``digest`` for one week of a repository with 10,000 session logs, 200 of them in the week.
+
+    .venv/bin/python tests/bench/bench_digest.py [--logs N] [--week-logs N] [--runs N] [--quick]
+
+The history is /resume's benchmark repository (tests/bench/bench_resume.py `generate`: 12
+operators over three years, 300 workstreams), adjusted so that exactly ``--week-logs`` logs end in
+2026-W46 (logs with usage, decisions, learnings and questions) and the total stays ``--logs``;
+git holds 400 commits in 2026-W45..W46 (git fast-import). Each figure is a median over fresh
+processes through the launcher, as /reflect runs it, next to floors measured in the same run:
+
+- warm (digest cache valid): floor = ``python3 -c "import yaml, json"``; and the ratio to
+  ``/resume``'s warm figure on the same repository (the issue asks for both);
+- cold (no digest cache): floor = a process that reads the candidate logs once (the two weeks'
+  days widened by one, and the legacy ``CONV-*.md`` logs, whose day is only in their frontmatter).
+
+Budget (issue 12): warm <= 1 s. The script exits 1 when it is over.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+import bench_resume  # noqa: E402
+from bench_resume import DAY, OPERATORS, REPO, WORDS, _body, _iso, _time  # noqa: E402
+
+from lib.logs import frontmatter  # noqa: E402
+
+WEEK = "2026-W46"
+WEEK_START = 1794182400.0  # 2026-11-09T00:00:00Z (Monday)
+PREV_START = WEEK_START - 7 * DAY
+WARM_BUDGET_S = 1.0
+
+
+def in_week(name: str) -> bool:
+    parts = name.split("-")
+    return len(parts) == 3 and "261109" <= parts[1] <= "261115"
+
+
+def add_week_logs(root: str, count: int, rng: random.Random) -> None:
+    sessions = os.path.join(root, "docs", "sessions")
+    seq: dict = {}
+    for name in os.listdir(sessions):
+        parts = name[:-3].split("-")
+        if len(parts) == 3 and parts[2].isdigit():
+            seq[(parts[0], parts[1])] = max(seq.get((parts[0], parts[1]), 0), int(parts[2]))
+    for i in range(count):
+        t = WEEK_START + rng.random() * 7 * DAY
+        op = rng.choice(OPERATORS)
+        day = time.strftime("%y%m%d", time.gmtime(t))
+        n = seq[(op, day)] = seq.get((op, day), 0) + 1
+        name = "%s-%s-%02d" % (op, day, n)
+        title = "%s %s" % (rng.choice(["Fix", "Add", "Wire"]), rng.choice(WORDS))
+        meta = {
+            "schema_version": 1, "id": name, "type": "session", "operator": op, "title": title,
+            "date": time.strftime("%Y-%m-%d", time.gmtime(t)), "session_id": "week-%d" % i,
+            "started_at": _iso(t - 3600), "ended_at": _iso(t), "tool_calls_total": rng.randint(5, 200),
+            "tool_calls": {"Bash": rng.randint(1, 50), "Edit": rng.randint(1, 30), "mcp__github__*": 2},
+            "mcp": {"github": {"create_pr": 2}}, "subagents": {"total": rng.randint(0, 3), "by_type": {}},
+            "failures": rng.randint(0, 4), "interruptions_count": rng.randint(0, 1),
+            "invariants": {"notion_writes": {"count": 1 if i % 50 == 0 else 0, "ok": i % 50 != 0}},
+            "usage": {"input_tokens": 1000 + i, "output_tokens": 300, "cache_creation_tokens": 20,
+                      "cache_read_tokens": 9000, "requests": 12, "cost_usd": 0.42, "cost_source": "price-table",
+                      "by_model": {}, "unpriced_models": []},
+            "workstreams": [], "confidence": "M", "summary": "Week work.", "resume_prompt": "Go on.",
+        }
+        with open(os.path.join(sessions, name + ".md"), "w") as f:
+            f.write(frontmatter.dumps(meta, _body(rng, title, "Week work.", "Go on.")))
+
+
+def make_commits(root: str, count: int) -> None:
+    """``count`` commits over W45..W46 in one `git fast-import` stream."""
+    lines = []
+    for i in range(count):
+        t = int(PREV_START + (i + 0.5) * 14 * DAY / count)
+        data = "line %d\n" % i
+        lines += ["commit refs/heads/main", "mark :%d" % (i + 1),
+                  "author R T <rt@example.com> %d +0000" % t, "committer R T <rt@example.com> %d +0000" % t,
+                  "data 8", "work %03d" % (i % 1000)]
+        if i:
+            lines.append("from :%d" % i)
+        lines += ["M 644 inline src/f%d.txt" % (i % 40), "data %d" % len(data), data]
+    stream = "\n".join(lines) + "\n"
+    subprocess.run(["git", "-C", root, "fast-import", "--quiet"], input=stream.encode(), check=True)
+    subprocess.run(["git", "-C", root, "symbolic-ref", "HEAD", "refs/heads/main"], check=True)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[1])
+    parser.add_argument("--logs", type=int, default=10_000)
+    parser.add_argument("--week-logs", type=int, default=200)
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--quick", action="store_true", help="3 runs")
+    args = parser.parse_args()
+    runs = 3 if args.quick else args.runs
+    root = tempfile.mkdtemp(prefix="handoff-bench-digest-")
+    try:
+        t0 = time.perf_counter()
+        bench_resume.generate(root, args.logs - args.week_logs, 300)
+        sessions = os.path.join(root, "docs", "sessions")
+        already = sorted(n for n in os.listdir(sessions) if in_week(n))
+        for i, name in enumerate(already):  # keep the week at exactly --week-logs: move these to an older day
+            parts = name[:-3].split("-")
+            os.rename(os.path.join(sessions, name), os.path.join(sessions, "%s-240101-%d.md" % (parts[0], 100 + i)))
+        add_week_logs(root, args.week_logs, random.Random(11))
+        total = len(os.listdir(sessions))
+        past = time.time() - DAY
+        for name in os.listdir(sessions):
+            os.utime(os.path.join(sessions, name), (past, past))
+        subprocess.run(["git", "init", "-q", root], check=True)
+        make_commits(root, 400)
+        print("generated %s logs (%d ending in %s), 400 commits in %.1f s" % (
+            format(total, ","), sum(1 for n in os.listdir(sessions) if in_week(n)), WEEK, time.perf_counter() - t0))
+
+        env = {k: v for k, v in os.environ.items()
+               if not k.startswith(("CLAUDE", "HANDOFF_")) and k != "PYTHONDONTWRITEBYTECODE"}
+        env.update({"CLAUDE_PROJECT_DIR": "", "HANDOFF_NOW": _iso(bench_resume.NOW), "HANDOFF_PYTHON": sys.executable,
+                    "PYTHONPYCACHEPREFIX": os.path.join(root, ".pycache"), "PATH": "/usr/bin:/bin"})
+        launcher = os.path.join(REPO, "scripts", "handoff")
+        subprocess.run(["sh", launcher, "whoami", "--set", "RT"], env=env, cwd=root, check=True,
+                       stdout=subprocess.DEVNULL)
+        digest = ["sh", launcher, "digest", "--week", WEEK]
+        resume = ["sh", launcher, "resume", "--operator-arg="]
+        # the state dir: under the git common dir in a repository (core/statefiles.state_dir_for)
+        state = os.path.join(root, ".git", "handoff", "state") if os.path.isdir(os.path.join(root, ".git")) \
+            else os.path.join(root, ".claude", "state")
+        cache = os.path.join(state, "digest-cache.json")
+        candidates = [os.path.join(sessions, n) for n in os.listdir(sessions)  # what digest opens: the two
+                      if n.startswith("CONV-") or "261101" <= n.split("-")[1] <= "261116"]  # weeks' days, legacy
+        read_floor = "import sys\nfor p in sys.argv[1:]:\n    open(p,'rb').read()\n"
+
+        _time(digest, env, root)
+        cold, cold_floor = [], []
+        for _ in range(runs):
+            os.unlink(cache)
+            cold.append(_time(digest, env, root))
+            cold_floor.append(_time([sys.executable, "-c", read_floor] + candidates, env, root))
+        _time(digest, env, root)
+        _time(resume, env, root)
+        _time(resume, env, root)
+        warm, resume_warm, floor = [], [], []
+        for _ in range(runs):
+            warm.append(_time(digest, env, root))
+            resume_warm.append(_time(resume, env, root))
+            floor.append(_time([sys.executable, "-c", "import yaml, json"], env, root))
+        stats = subprocess.run(digest + ["--stats"], env=env, cwd=root, capture_output=True, text=True).stderr
+
+        def ms(values):
+            return statistics.median(values) * 1000
+
+        print("digest cold (%s logs, %d candidates read): median %.0f ms | floor (read the candidates once) %.0f ms"
+              " | ratio %.2f" % (format(total, ","), len(candidates), ms(cold), ms(cold_floor),
+                                 ms(cold) / ms(cold_floor)))
+        print('digest warm: median %.0f ms | floor (python3 -c "import yaml, json") %.0f ms | ratio %.2f'
+              % (ms(warm), ms(floor), ms(warm) / ms(floor)))
+        print("digest warm / resume warm (same repo, same run): %.0f ms / %.0f ms = ratio %.2f"
+              % (ms(warm), ms(resume_warm), ms(warm) / ms(resume_warm)))
+        print("warm run:", stats.strip().splitlines()[-1] if stats.strip() else "(no stats)")
+        within = ms(warm) <= WARM_BUDGET_S * 1000
+        print("budget: warm <= %.0f ms: %s" % (WARM_BUDGET_S * 1000, "ok" if within else "OVER"))
+        return 0 if within else 1
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
