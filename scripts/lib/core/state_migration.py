@@ -25,7 +25,7 @@ Races, each with its consequence (tests/store/test_worktree_state_migration.py):
   places, and the next pass would count it twice (a window of one syscall, on a layout where the
   worktree and the git dir are on different file systems).
 
-Derived caches in O (``resume-cache*.json``) are dropped (rebuilt in N); everything else moves
+Derived caches in O (`_DERIVED_PREFIXES`) are dropped (rebuilt in N); everything else moves
 without overwriting what N has. When a pass leaves nothing to move, O gets a ``MOVED-TO`` file
 naming N, and the hook stops looking (helpers still pick up a straggler's record).
 """
@@ -37,7 +37,10 @@ from . import statefiles
 
 MARKER = statefiles.MIGRATED_MARKER
 LOCK_NAME = "migrate.lock"
-_DERIVED_PREFIXES = ("resume-cache", "regen-cache", "id-registry")
+# Derived caches, rebuilt from the logs on the next run: dropped rather than moved (a copy of a
+# worktree-keyed cache would be discarded anyway, and a search index is rebuilt).
+_DERIVED_PREFIXES = ("resume-cache", "index-cache", "id-registry", "collisions", "operator-owners", "recall.sqlite3",
+                     "digest-cache")
 
 
 def has_records(project) -> bool:
