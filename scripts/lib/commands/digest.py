@@ -5,8 +5,9 @@ side with the change, then the week's decisions, learnings and open questions qu
 log ids (lib/digest/report.py). Default scope: the team (every operator).
 
 ``--week-arg TEXT`` / ``--week-stdin``: the /reflect slash command's ``$ARGUMENTS`` (a week, or
-empty for the current one; the command sends it on stdin through a quoted heredoc). ``--draft``: also print where /reflect's model saves its draft and which
-reflection file it will write. ``--no-fail``: a problem is printed on stdout and the exit status
+empty for the current one; the command sends it on stdin through a quoted heredoc).
+``--draft``: also print where /reflect's model saves its draft and which reflection file it
+will write. ``--no-fail``: a problem is printed on stdout and the exit status
 is 0, since a failing ``!`` pre-execution aborts the slash command (tests/e2e/FINDINGS.md).
 """
 
