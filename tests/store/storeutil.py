@@ -96,15 +96,25 @@ class Actor:
 
     def run_merge(self, *args: str) -> bool:
         """A git command that merges; a conflict (or any failure) is recorded and aborted."""
+        before = self.git("rev-parse", "HEAD").stdout.strip()
         out = self.git(*args, check=False)
         if out.returncode == 0:
-            if self.team.check_after_merge and self.team.driver.get(self.name):
+            if self.team.check_after_merge and self.team.driver.get(self.name) and not self._fast_forwarded(before):
                 self.team.assert_changelog_canonical(self)
             return True
         self.team.conflicts.append((self.name, args, out.stdout + out.stderr))
         for abort in (("rebase", "--abort"), ("merge", "--abort"), ("cherry-pick", "--abort")):
             self.git(*abort, check=False)
         return False
+
+    def _fast_forwarded(self, before: str) -> bool:
+        """HEAD moved to the remote's commit without a merge here: no driver ran, so the file is
+        whatever the pusher committed (a union-only clone's union is not canonical until its next
+        /handoff), and "canonical after a merge" says nothing about it."""
+        head = self.git("rev-parse", "HEAD").stdout.strip()
+        upstream = self.git("rev-parse", "--verify", "-q", "origin/main", check=False).stdout.strip()
+        ancestor = self.git("merge-base", "--is-ancestor", before, head, check=False).returncode == 0
+        return head == upstream and ancestor
 
     def pull(self, mode: str) -> bool:
         flag = "--rebase" if mode == "rebase" else "--no-rebase"
