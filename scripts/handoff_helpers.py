@@ -60,7 +60,7 @@ def missing_dependency_hint(package: str) -> str:
 
 def _project(args):
     """The one `Project` of this run (lib/core/project.py), built here and passed down."""
-    from lib.core.project import Unavailable, discover
+    from lib.core.discovery import Unavailable, discover
 
     try:
         project = discover(args.root)

@@ -139,7 +139,7 @@ TODAY_DRIVER = r"""
 import os, sys
 sys.path.insert(0, sys.argv[1])
 from lib.commands import write_session as cmd
-from lib.core.project import discover
+from lib.core.discovery import discover
 from lib.logs.session_log import parse_request
 from lib.logs.write_session import write_session
 import json

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from lib.core.discovery import Unavailable, discover
 from lib.core.errors import HelperError
-from lib.core.project import Project, Unavailable, discover, git_dirs
+from lib.core.project import Project, git_dirs
 
 
 def git(cwd: Path, *args: str) -> str:

@@ -152,7 +152,8 @@ def initials_owners(root: str, state_dir: str, initials: str) -> set:
     import json
     import subprocess
 
-    from ..core.project import git_dirs, head_commit_sha
+    from ..core.discovery import head_commit_sha
+    from ..core.project import git_dirs
 
     head = head_commit_sha(*git_dirs(root))
     path = os.path.join(state_dir, OWNERS_CACHE)

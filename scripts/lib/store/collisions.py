@@ -24,7 +24,7 @@ import os
 from collections import namedtuple
 
 from ..core import statefiles
-from ..core.project import head_commit_sha
+from ..core.discovery import head_commit_sha
 from ..logs.log_ids import is_legacy_name, parse_log_id
 
 # /resume imports this module on its warm path (`for_resume`, answered from the cache): yaml
