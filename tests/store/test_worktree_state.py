@@ -122,3 +122,52 @@ def test_hooks_racing_the_migration_lose_no_count(tmp_path):
         assert out.returncode == 0, out.stderr
         assert "\ntool_calls_total: %d\n" % total in (root / json.loads(out.stdout)["path"]).read_text()
     assert not (root / ".claude" / "state" / "session-s1.json").exists()
+
+
+def test_an_old_writer_mid_rename_loses_nothing_to_the_migration(tmp_path):
+    """The interleaving (found in review): an old-version hook holds session T's lock in the old
+    dir and has written `.session-T.json.<pid>.<ns>.tmp`, not yet renamed; T has no record yet,
+    so the migration has nothing of T's to wait for. A new hook's migration pass must leave that
+    young temp file alone (deleting it made the old writer's rename fail: T's event lost) and
+    hold the MOVED-TO marker back, so the next pass moves the record the rename produces."""
+    import os
+    import threading
+    import time
+
+    from lib.core import statefiles
+    from lib.core import telemetry_record as tr
+
+    root = _repo(tmp_path)
+    _legacy_record(root, "s1", 2)
+    old = root / ".claude" / "state"
+    record = tr.new_record("T", str(root), "2026-11-21T10:00:00.000Z")
+    tr.apply_event(record, payload("PostToolUse", session_id="T"), 1_700_000_000.0, "2026-11-21T10:00:00.000Z", {})
+    lock_fd = statefiles.flock_session(str(old / "session-T.lock"))
+    outcome: dict = {}
+    paused = threading.Event()
+
+    def old_writer():
+        def before_rename():
+            paused.set()
+            time.sleep(1.5)
+
+        try:
+            data = json.dumps(record).encode()
+            statefiles.write_atomic(str(old / "session-T.json"), data, before_rename=before_rename)
+            outcome["ok"] = True
+        except OSError as exc:
+            outcome["error"] = exc
+
+    writer = threading.Thread(target=old_writer)
+    writer.start()
+    try:
+        assert paused.wait(10)
+        assert run_hook(root, payload("PostToolUse", session_id="u1")).returncode == 0  # runs a pass
+    finally:
+        writer.join()
+        os.close(lock_fd)
+    assert outcome == {"ok": True}, outcome
+    assert not (old / "MOVED-TO").exists()  # held back while the write was in flight
+    assert run_hook(root, payload("PostToolUse", session_id="u1")).returncode == 0  # the next pass
+    assert (old / "MOVED-TO").exists()
+    assert read_state(root, "T")["tool_calls_total"] == 1 and read_state(root, "s1")["tool_calls_total"] == 2

@@ -32,6 +32,7 @@ naming N, and the hook stops looking (helpers still pick up a straggler's record
 
 import errno
 import os
+import time
 
 from . import statefiles
 
@@ -208,7 +209,19 @@ def _pass(old: str, new: str, log) -> bool:
                 continue
             if name == "locks":
                 continue
-            if name.startswith(_DERIVED_PREFIXES) or name.endswith(statefiles.TMP_SUFFIX):
+            if name.endswith(statefiles.TMP_SUFFIX) and not name.startswith(_DERIVED_PREFIXES):
+                # A temp file is an atomic write in flight or an orphan. An old-version hook
+                # may hold session T's lock and be about to rename `.session-T.json.*.tmp`
+                # into place; T is not among `stems` yet (no record), so nothing waited for it.
+                # Deleting the file would lose T's event, so only orphans (older than the hook's
+                # own sweep age, statefiles.sweep_orphans) go. A young one keeps the marker
+                # back, and the next pass moves the record it becomes.
+                if time.time() - os.lstat(path).st_mtime > statefiles.ORPHAN_TMP_AGE_S:
+                    os.unlink(path)
+                else:
+                    done = False
+                continue
+            if name.startswith(_DERIVED_PREFIXES):
                 if os.path.isdir(path) and not os.path.islink(path):
                     import shutil  # rare: keep it off the hook's import cost
 
