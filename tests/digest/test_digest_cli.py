@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from digestutil import NOW, body, commit_file, digest, digest_json, git, session
 
-from logtree import HELPERS, backdate, write_log
+from logtree import HELPERS, backdate, clean_env, write_log
 
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 USAGE = {"input_tokens": 1000, "output_tokens": 200, "cache_creation_tokens": 50, "cache_read_tokens": 5000,
@@ -227,7 +227,6 @@ def test_corrupt_cache_is_moved_aside(week_repo: Path) -> None:
 
 
 def test_a_log_written_by_write_session_is_quoted_without_warnings(repo: Path) -> None:
-    from logtree import clean_env
 
     git(repo, "commit", "-q", "--allow-empty", "-m", "start", at="2026-11-20T10:00:00Z")
     draft = {"title": "Real log", "summary": "S.", "resume_prompt": "R.", "confidence": "M", "workstreams": [],
@@ -278,10 +277,6 @@ def test_a_multi_line_item_is_quoted_whole(repo: Path) -> None:
 def test_week_from_stdin_as_reflect_sends_it(repo: Path) -> None:
     """/reflect passes $ARGUMENTS through a quoted heredoc (FINDINGS 29): quotes stay text and
     come back in the one-line problem instead of aborting the slash command."""
-    import sys
-
-    from logtree import HELPERS, clean_env
-
     def run(text: str) -> subprocess.CompletedProcess:
         argv = [sys.executable, str(HELPERS), "digest", "--root", str(repo), "--week-stdin", "--no-fail"]
         return subprocess.run(argv, input=text, capture_output=True, text=True,

@@ -4,7 +4,7 @@ Plain: prints the initials (``RT``). ``--set XX`` stores them in the state dir (
 over git's user.name). ``--last-resume-prompt`` prints what ``/handoff`` shows the model: the
 operator, the time (the start of the handoff), the operator's newest log id with its resume
 prompt (newest by (day, number); only that one file is read), and the draft file the model
-writes its JSON to for ``write-session --input`` (`DRAFT_DIR`, created mode 0700).
+writes its JSON to for ``write-session --input`` (lib/logs/drafts.py, created mode 0700).
 
 Why a draft file: Claude Code refuses a Bash command whose text holds a brace next to a quote
 ("expansion obfuscation"), so JSON cannot travel in a heredoc; the Write tool may not write
@@ -26,7 +26,7 @@ from ..core import isotime
 from ..core.errors import HelperError
 from ..logs import frontmatter, log_alloc
 from ..logs import operator as operator_mod
-from ..logs.drafts import DRAFT_DIR, draft_dir, draft_path, prepare_draft_dir  # noqa: F401 - moved to logs/drafts.py
+from ..logs.drafts import draft_path, prepare_draft_dir
 
 
 def add_arguments(parser) -> None:

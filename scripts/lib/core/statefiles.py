@@ -57,11 +57,9 @@ def read_regular(path: str, max_bytes: int) -> bytes:
     try:
         fd = os.open(path, _READ_FLAGS)
     except OSError as exc:
-        import errno  # error paths only: the module costs 0.04 ms on every hook call
-
-        if exc.errno == errno.ELOOP:
-            raise NotRegularFile(errno.ELOOP, "is a symbolic link", path) from None
-        if exc.errno == errno.ENXIO:  # a socket
+        if exc.errno == _errno("ELOOP"):
+            raise NotRegularFile(exc.errno, "is a symbolic link", path) from None
+        if exc.errno == _errno("ENXIO"):  # a socket
             raise NotRegularFile(exc.errno, "not a regular file", path) from None
         raise
     try:
