@@ -12,7 +12,6 @@ Exit codes: 0 ok; 1 an expected failure, reported as one ``handoff: ...`` line o
 
 from __future__ import annotations
 
-import argparse
 import importlib
 import os
 import sys
@@ -58,6 +57,29 @@ def missing_dependency_hint(package: str) -> str:
     return "handoff: missing Python package %r; run: %s" % (package, setup_command())
 
 
+ROOT_HELP = "project root (default: $CLAUDE_PROJECT_DIR, else the git top level)"
+
+
+def _parse(module, name: str, help_: str, argv: list):
+    """The command's arguments. A command that declares ``OPTIONS`` (lib/core/fastargs.py) has
+    its plain command lines parsed without argparse (~5 ms: /recall's warm path); anything
+    else, and every other command, goes through argparse."""
+    options = getattr(module, "OPTIONS", None)
+    if options is not None:
+        from lib.core import fastargs
+
+        root = fastargs.Option("--root", help=ROOT_HELP)
+        args = fastargs.parse(argv, [root, *options], getattr(module, "POSITIONAL", None))
+        if args is not None:
+            return args
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="handoff_helpers.py " + name, description=help_)
+    parser.add_argument("--root", help=ROOT_HELP)
+    module.add_arguments(parser)
+    return parser.parse_args(argv)
+
+
 def _project(args):
     """The one `Project` of this run (lib/core/project.py), built here and passed down."""
     from lib.core.discovery import Unavailable, discover
@@ -75,7 +97,12 @@ def _project(args):
 def _migrate_legacy_state(project) -> None:
     """Move a worktree's old ``.claude/state/`` into the shared state dir (lib/core/state_migration.py)
     before any command reads state: every helper run picks up a count an old-code hook left there."""
-    from lib.core import state_migration, statefiles
+    from lib.core import statefiles
+
+    old = statefiles.legacy_state_to_migrate(project)
+    if old is None or not os.path.isdir(old):  # one stat in the usual case: nothing to move
+        return
+    from lib.core import state_migration
 
     if not state_migration.has_records(project):
         return
@@ -102,10 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     module_name, help_ = COMMANDS[name]
     try:
         module = importlib.import_module(module_name)
-        parser = argparse.ArgumentParser(prog="handoff_helpers.py " + name, description=help_)
-        parser.add_argument("--root", help="project root (default: $CLAUDE_PROJECT_DIR, else the git top level)")
-        module.add_arguments(parser)
-        args = parser.parse_args(argv[1:])
+        args = _parse(module, name, help_, argv[1:])
         return int(module.run(args, _project(args)) or 0)
     except HelperError as exc:
         print("handoff: %s" % exc, file=sys.stderr)

@@ -136,7 +136,11 @@ def main() -> int:
             path = os.path.join(dirs[0], log_id + ".md")
             with open(path, "w") as f:
                 f.write(NEW_LOG.format(id=log_id, n=n))
-            os.utime(path, (past, past))  # as after a checkout: not in the racy window
+            # As when the log came in (a pull, a teammate's worktree) more than a moment ago:
+            # neither the file nor its directory in the racy window, else the next search
+            # lists the directory again (lib/recall/freshness.py) and "warm" would not be.
+            os.utime(path, (past, past))
+            os.utime(dirs[0], (past, past))
             _timed(cmd, env, root, wall["new"], cpu["new"])
             _timed(cmd, env, root, wall["warm_pair"], cpu["warm_pair"])
         found = subprocess.run(["sh", launcher, "search", "zebrafinch0", "--json"], env=env, cwd=root,

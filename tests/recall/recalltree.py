@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 from pathlib import Path
 
+from hookutil import state_dir
 from logtree import run_helper, write_log
 
 FILLER = ["queue", "cache", "deploy", "export", "sync", "report", "audit", "profile", "metrics", "alerts"]
@@ -40,8 +43,25 @@ def noise(root: Path, n: int, start_day: int = 1, word: str | None = None) -> li
     return names
 
 
+def settle(root: Path, env: dict | None = None) -> None:
+    """Wait until the background verification a search started (lib/recall/verify.py) is done:
+    it holds ``recall.verify.lock`` while it runs, so taking the lock waits for it. Tests that
+    count what a search read, or change files right after one, call this first so that the
+    verification is not racing them."""
+    state = Path((env or {}).get("HANDOFF_STATE_DIR") or state_dir(root))
+    try:
+        fd = os.open(state / "recall.verify.lock", os.O_RDWR)
+    except FileNotFoundError:
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+    finally:
+        os.close(fd)
+
+
 def search(root: Path, *args: str, env: dict | None = None) -> dict:
     proc = run_helper(root, "search", "--json", *args, env=env)
+    settle(root, env)
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr
     return json.loads(proc.stdout)

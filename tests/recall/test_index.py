@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from recalltree import ids, log, noise, search
+from recalltree import ids, log, noise, search, settle
 
 from handoff_fixtures import make_repo, request
 from hookutil import state_dir
@@ -27,6 +27,7 @@ def stats(root: Path, *words: str, env: dict | None = None) -> dict:
     import json
 
     proc = run_helper(root, "search", "--stats", "--json", *(words or ("anything",)), env=env)
+    settle(root, env)
     assert proc.returncode == 0, proc.stderr
     line = [x for x in proc.stderr.splitlines() if x.startswith("search: ")][-1]
     return json.loads(line[len("search: "):])
@@ -42,10 +43,10 @@ def test_incremental_new_changed_and_deleted_logs(repo) -> None:
     for p in (repo / "docs" / "sessions").iterdir():
         backdate(p)
     assert stats(repo)["built"] == 1
-    assert stats(repo) == {}  # current: nothing read
+    assert stats(repo) == {"check": "quick"}  # current: nothing read
     new = log(repo, "RT-261120-01", "Narwhal", did="- narwhal")
     backdate(new)
-    assert stats(repo) == {"read": 1, "parsed": 1, "removed": 0}
+    assert stats(repo) == {"check": "changes", "read": 1, "parsed": 1, "removed": 0}
     assert ids(search(repo, "narwhal")) == ["RT-261120-01"]
     # Same size, same mtime, new bytes: a rename-based write changes the inode.
     text = new.read_text().replace("narwhal", "walrus!").replace("Narwhal", "Walrus!")
@@ -113,8 +114,10 @@ def test_worktrees_sharing_a_state_dir_share_one_index(tmp_path) -> None:
     subprocess.run(["git", "-C", str(r.path), "worktree", "add", "-q", str(other)], check=True)
     shared = {"HANDOFF_STATE_DIR": str(tmp_path / "shared-state")}
     assert stats(r.path, env=shared)["parsed"] == 9
-    assert stats(other, env=shared) == {"read": 9, "parsed": 0, "removed": 0}  # same bytes: nothing re-parsed
-    assert sorted(os.listdir(tmp_path / "shared-state")) == ["recall.lock", "recall.sqlite3"]
+    # a new worktree: no listing of its directories yet, so a full scan; same bytes: nothing re-parsed
+    assert stats(other, env=shared) == {"check": "full", "read": 9, "parsed": 0, "removed": 0}
+    # one index for both worktrees (besides it only lock files: recall.lock, recall.verify.lock)
+    assert [n for n in sorted(os.listdir(tmp_path / "shared-state")) if not n.endswith(".lock")] == ["recall.sqlite3"]
     log(other, "RT-261120-03", "Only in wt2", did="- cormorant")
     assert ids(search(other, "cormorant", env=shared)) == ["RT-261120-03"]
     assert search(r.path, "cormorant", env=shared)["hits"] == []  # each worktree sees its own files
@@ -125,7 +128,7 @@ def test_worktrees_sharing_a_state_dir_share_one_index(tmp_path) -> None:
     assert con.execute("SELECT count(*) FROM docs WHERE id = 'RT-261120-03'").fetchone() == (0,)
 
 
-@pytest.mark.parametrize("kind", ["garbage", "foreign", "future", "truncated"])
+@pytest.mark.parametrize("kind", ["garbage", "foreign", "future", "truncated", "tampered"])
 def test_a_bad_index_is_moved_aside_and_rebuilt(repo, kind) -> None:
     log(repo, "RT-261120-04", "Skua", did="- skua")
     path = state_dir(repo) / INDEX
@@ -142,6 +145,9 @@ def test_a_bad_index_is_moved_aside_and_rebuilt(repo, kind) -> None:
         con = sqlite3.connect(path)
         if kind == "future":
             con.execute("INSERT INTO _migrations VALUES ('999_from_the_future', 'x')")
+            con.commit()
+        if kind == "tampered":  # its migrations say it has this table
+            con.execute("DROP TABLE listings")
             con.commit()
         con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         con.close()

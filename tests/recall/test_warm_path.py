@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 
-from recalltree import log, noise
+from recalltree import log, noise, settle
 
 from hookutil import state_dir
 from logtree import HELPERS, clean_env
@@ -38,11 +38,55 @@ def test_warm_search_imports_no_yaml_or_jsonschema_and_writes_nothing(repo) -> N
     for p in (repo / "docs" / "sessions").iterdir():
         os.utime(p, (old, old))  # out of the racy window, as after a checkout
     cold = _modules(repo)
+    _modules(repo)  # the first warm search creates recall.verify.lock (lib/recall/verify.py)
+    settle(repo)
     index = state_dir(repo) / "recall.sqlite3"
     before = {p.name: p.stat().st_mtime_ns for p in index.parent.iterdir()}
     warm = _modules(repo)
+    settle(repo)  # its verification found nothing to write either
     assert "yaml" not in warm and "jsonschema" not in warm, [m for m in warm if "yaml" in m or "jsonschema" in m]
     assert "lib.recall.documents" not in warm  # nothing parsed
     assert "lib.recall.documents" in cold
     after = {p.name: p.stat().st_mtime_ns for p in index.parent.iterdir()}
     assert before == after
+
+
+FLOOR = "import sqlite3, sys; sys.stderr.write(repr(sorted(sys.modules)))"
+# The search run as /recall runs it (text output), its modules written at exit without
+# importing anything more (no runpy, no json: they would be counted).
+BARE_PROBE = r"""
+import sys
+helpers, root = sys.argv[1], sys.argv[2]
+sys.argv = [helpers, "search", "--root", root, "lockfiles"]
+code = compile(open(helpers, encoding="utf-8").read(), helpers, "exec")
+try:
+    exec(code, {"__name__": "__main__", "__file__": helpers})
+except SystemExit as exc:
+    assert not exc.code, exc.code
+sys.stderr.write("MODULES " + repr(sorted(sys.modules)) + "\n")
+"""
+# Beyond `python3 -c "import sqlite3"`: small C or frozen modules, and handoff's own.
+EXTRA_ALLOWED = {"__future__", "errno", "fcntl", "importlib", "importlib._bootstrap",
+                 "importlib._bootstrap_external", "warnings"}
+
+
+def test_warm_search_imports_little_beyond_import_sqlite3(repo) -> None:
+    """The warm path's budget is twice ``python3 -c "import sqlite3"`` (tests/bench/bench_recall.py):
+    no argparse (lib/core/fastargs.py), no re, no json, nothing third-party."""
+    import ast
+
+    log(repo, "RT-261101-01", "Storage", decisions="- lockfiles")
+    old = 1_700_000_000
+    for p in [*(repo / "docs" / "sessions").iterdir(), repo / "docs" / "sessions"]:
+        os.utime(p, (old, old))  # out of the racy window, as a while after a checkout
+    run = [sys.executable, "-c", BARE_PROBE, str(HELPERS), str(repo)]
+    for _ in range(2):  # the first builds the index
+        proc = subprocess.run(run, capture_output=True, text=True, env=clean_env())
+        assert proc.returncode == 0, proc.stderr
+        settle(repo)
+    warm = set(ast.literal_eval(proc.stderr.split("MODULES ", 1)[1]))
+    floor = set(ast.literal_eval(subprocess.run([sys.executable, "-c", FLOOR], capture_output=True, text=True,
+                                                env=clean_env()).stderr))
+    extra = {m for m in warm - floor if m != "lib" and not m.startswith("lib.")}
+    assert extra <= EXTRA_ALLOWED, sorted(extra - EXTRA_ALLOWED)
+    assert "lib.recall.documents" not in warm

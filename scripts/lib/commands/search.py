@@ -14,32 +14,36 @@ from __future__ import annotations
 import sys
 
 from ..core.errors import HelperError
+from ..core.fastargs import Option, add_to
 
 MAX_STDIN_BYTES = 1 << 20
 SECTIONS = ("title", "summary", "did", "decisions", "future", "learnings", "questions", "resume")
 
 
-def add_arguments(parser) -> None:
-    parser.add_argument("query", nargs="*", help="words to find (quoted text is a phrase)")
-    parser.add_argument("--query-arg", metavar="TEXT", help="the query as one string")
-    parser.add_argument(
-        "--query-stdin", action="store_true",
+POSITIONAL = "query"
+QUERY_HELP = "words to find (quoted text is a phrase)"
+# Declared once for both parsers (lib/core/fastargs.py): the warm path skips argparse.
+OPTIONS = (
+    Option("--query-arg", metavar="TEXT", help="the query as one string"),
+    Option(
+        "--query-stdin", "flag",
         help="read the query from stdin (/recall passes $ARGUMENTS in a quoted heredoc: no shell quoting to break)",
-    )
-    parser.add_argument("--operator", help="only logs by these initials (e.g. RT)")
-    parser.add_argument("--workstream", metavar="SLUG", help="only logs touching this workstream")
-    parser.add_argument("--since", metavar="YYYY-MM-DD", help="only logs of this day or later")
-    parser.add_argument("--until", metavar="YYYY-MM-DD", help="only logs of this day or earlier")
-    parser.add_argument("--section", choices=SECTIONS, help="search only this section")
-    parser.add_argument("--limit", type=int, default=10, help="at most N hits (default 10)")
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.add_argument(
-        "--fts", action="store_true", help='the query is FTS5 syntax (AND, OR, NOT, NEAR, "phrase", prefix*)'
-    )
-    parser.add_argument(
-        "--no-fail", action="store_true", help="exit 0 and print problems in the output (for ! pre-execution)"
-    )
-    parser.add_argument("--stats", action="store_true", help="print what the index update did to stderr")
+    ),
+    Option("--operator", help="only logs by these initials (e.g. RT)"),
+    Option("--workstream", metavar="SLUG", help="only logs touching this workstream"),
+    Option("--since", metavar="YYYY-MM-DD", help="only logs of this day or later"),
+    Option("--until", metavar="YYYY-MM-DD", help="only logs of this day or earlier"),
+    Option("--section", choices=SECTIONS, help="search only this section"),
+    Option("--limit", "int", default=10, help="at most N hits (default 10)"),
+    Option("--json", "flag", help="print one JSON object"),
+    Option("--fts", "flag", help='the query is FTS5 syntax (AND, OR, NOT, NEAR, "phrase", prefix*)'),
+    Option("--no-fail", "flag", help="exit 0 and print problems in the output (for ! pre-execution)"),
+    Option("--stats", "flag", help="print what the index update did to stderr"),
+)
+
+
+def add_arguments(parser) -> None:
+    add_to(parser, OPTIONS, POSITIONAL, QUERY_HELP)
 
 
 def run(args, project) -> int:
@@ -98,10 +102,11 @@ def _run(args, project) -> int:
         import json
 
         cli.write(json.dumps({"hits": hits, "warnings": warnings}, ensure_ascii=False, indent=1) + "\n")
-        return 0
-    cli.write(render(text, hits, warnings if args.no_fail else []))
-    if not args.no_fail:
-        cli.print_warnings(warnings)
+    else:
+        cli.write(render(text, hits, warnings if args.no_fail else []))
+        if not args.no_fail:
+            cli.print_warnings(warnings)
+    cli.finish(project, conn, stats)
     return 0
 
 

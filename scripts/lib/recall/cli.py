@@ -3,19 +3,19 @@ index (FTS5 checked first) and printing warnings. Thin; the logic is in the modu
 
 from __future__ import annotations
 
-import re
 import sys
 
 from ..core.errors import HelperError
 
-_DAY_RE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
 MAX_WARNINGS_SHOWN = 10
 
 
 def day(option: str, value: str | None) -> str | None:
     if value is None:
         return None
-    if not _DAY_RE.match(value):
+    import re  # only with --since/--until: the warm path does without it
+
+    if not re.match(r"\d{4}-\d{2}-\d{2}\Z", value):
         raise HelperError("%s %r: expected a date YYYY-MM-DD" % (option, value[:40]))
     import datetime
 
@@ -55,6 +55,16 @@ def answer(project, warnings: list, ask, stats: dict | None = None):
     raise AssertionError("unreachable")
 
 
+def finish(project, conn, stats: dict) -> None:
+    """After the answer is written: close the index and, when it was found current by the cheap
+    check, start the full check it deferred (lib/recall/verify.py)."""
+    conn.close()
+    if stats.get("check") in ("quick", "changes"):
+        from . import verify
+
+        verify.spawn(project)
+
+
 def document_warnings(conn, root: str) -> list:
     from . import search
 
@@ -83,11 +93,13 @@ def run_items(args, project, column: str, heading: str) -> int:
 
     since = day("--since", getattr(args, "since", None))
     warnings: list = []
-    conn, found = answer(project, warnings, lambda conn: items.collect(conn, project.root, column, since))
+    stats: dict = {}
+    conn, found = answer(project, warnings, lambda conn: items.collect(conn, project.root, column, since), stats)
     warnings += document_warnings(conn, project.root)
     if args.json:
         write(json.dumps({"items": found, "warnings": warnings}, ensure_ascii=False, indent=1) + "\n")
     else:
         write(items.render(found, heading))
         print_warnings(warnings)
+    finish(project, conn, stats)
     return 0

@@ -1,19 +1,23 @@
 """Keeping the index current: `open_current(project, warnings)` returns a connection to an index
 that holds every log and workstream of this worktree as they are on disk now.
 
-Change detection, cheapest first (a warm search must cost about an ``import sqlite3``):
-1. list ``docs/sessions`` and ``workstreams`` and stat each file; hash the (name, size, mtime,
-   inode) list into the worktree's *signature*. Equal to the stored one: nothing changed, no
-   file is opened, nothing is written.
-2. Otherwise, under the writer lock, per file: same (size, mtime, inode) as stored: unchanged.
+Change detection (lib/recall/freshness.py says why and what each step sees):
+1. A warm search: each directory's (inode, mtime) and a stat of the hot files; when a directory
+   changed, its names and inode numbers against the stored listing (`freshness.check`). Nothing
+   changed: no file is opened, nothing is written. Otherwise only the files that changed are
+   handed to `apply`, a *partial* `Scan`.
+2. The full scan (`scan`): every file's (size, mtime, inode), hashed into the worktree's
+   *signature*; for the first build, write-session's update and the background verification
+   (lib/recall/verify.py, `verify`).
+3. `apply`, under the writer lock, per file: same (size, mtime, inode) as stored: unchanged.
    Else read it and hash path + bytes (the document key): a key already indexed (the same file
    in another worktree sharing the state dir, or a touched file) costs nothing more; a new key
    is parsed (lib/recall/documents.py) and indexed. Files gone are dropped, and documents no
    worktree has any more are deleted.
-3. A file modified less than `RACY_WINDOW_NS` before the scan is stored with mtime -1 (and the
+4. A file modified less than `RACY_WINDOW_NS` before the scan is stored with mtime -1 (and the
    signature left unset), so the next search reads it again: a same-size rewrite within the
    file system's timestamp granularity is never missed ("racy git").
-All of step 2 is one transaction: a reader sees the whole update or none of it.
+All of step 3 is one transaction, listings included: a reader sees the whole update or none of it.
 """
 
 from __future__ import annotations
@@ -24,29 +28,42 @@ import stat
 import time
 
 from ..core.errors import HelperError
-from . import schema, store
+from . import freshness, schema, store
 from .columns import MAX_FILE_BYTES
+from .freshness import RACY_WINDOW_NS
 
-SESSIONS_DIR = "docs/sessions"
-WORKSTREAMS_DIR = "workstreams"
-NOT_WORKSTREAMS = ("INDEX.md", "README.md")
-RACY_WINDOW_NS = 2_000_000_000
+NOT_WORKSTREAMS = ("INDEX.md", "README.md")  # workstreams/ files that are not workstreams
 
 
 class Scan:
     """What is on disk: ``files`` = [(relpath, kind, name)], ``stats`` = [(size, mtime_ns, ino,
-    mode)] of each, the signature, and whether a file changed within the racy window."""
+    mode)] of each, the signature, whether a file changed within the racy window, and each
+    directory's listing (`freshness.DirListing`) to store.
 
-    __slots__ = ("files", "stats", "signature", "racy")
+    A *partial* scan (`from_changes`) holds only the files that changed and ``removed``, the
+    relpaths gone; its signature is unknown ("": the next full scan computes it)."""
 
-    def __init__(self, files: list, stats: list, signature: str, racy: bool):
+    __slots__ = ("files", "stats", "signature", "racy", "listings", "partial", "removed", "head")
+
+    def __init__(self, files: list, stats: list, signature: str, racy: bool, listings: list,
+                 partial: bool = False, removed: list | None = None, head: str = ""):
         self.files = files
         self.stats = stats
         self.signature = signature
         self.racy = racy
+        self.listings = listings
+        self.partial = partial
+        self.removed = removed or []
+        self.head = head  # HEAD's commit when the scan began ("" outside git)
 
 
-def scan(root: str, now_ns: int | None = None) -> Scan:
+def from_changes(changes: freshness.Changes) -> Scan:
+    files = [(rel, kind, name) for rel, kind, name, _ in changes.entries]
+    stats = [st for _, _, _, st in changes.entries]
+    return Scan(files, stats, "", False, changes.listings, partial=True, removed=changes.removed, head=changes.head)
+
+
+def scan(root: str, now_ns: int | None = None, head: str = "") -> Scan:
     """List and stat the ``*.md`` files of both directories (the warm path: keep it lean).
 
     Stats go through a directory descriptor (no path walk per file). The signature is a CRC of
@@ -57,17 +74,21 @@ def scan(root: str, now_ns: int | None = None) -> Scan:
     now_ns = time.time_ns() if now_ns is None else now_ns
     files = []
     stats = []
+    listings = []
     crc = 0
     stat_at = os.stat
-    for sub, kind in ((SESSIONS_DIR, "log"), (WORKSTREAMS_DIR, "workstream")):
+    for sub, kind in freshness.DIRS:
         try:
             dir_fd = os.open(os.path.join(root, sub), os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
         except OSError:
+            listings.append(freshness.listing_of(sub, None, [], [], now_ns))
             continue
         try:
+            dir_st = os.fstat(dir_fd)  # before the listing: a change after it shows as a newer mtime
             names = [n for n in os.listdir(dir_fd) if n.endswith(".md")]
             crc = zlib.crc32("\n".join(names).encode("utf-8", "surrogateescape"), crc)
             prefix = sub + "/"
+            listed, inos = [], []
             for name in names:
                 try:
                     st = stat_at(name, dir_fd=dir_fd, follow_symlinks=False)
@@ -75,11 +96,14 @@ def scan(root: str, now_ns: int | None = None) -> Scan:
                     continue  # gone since the listing: it is not there
                 stats.append((st.st_size, st.st_mtime_ns, st.st_ino, st.st_mode))
                 files.append((prefix + name, kind, name))
+                listed.append(name)
+                inos.append(st.st_ino)
+            listings.append(freshness.listing_of(sub, dir_st, listed, inos, now_ns))
         finally:
             os.close(dir_fd)
     newest = max((s[1] for s in stats), default=0)
     signature = "%08x:%x:%d" % (crc, hash(tuple(stats)) & 0xFFFFFFFFFFFFFFFF, len(stats))
-    return Scan(files, stats, signature, now_ns - newest < RACY_WINDOW_NS)
+    return Scan(files, stats, signature, now_ns - newest < RACY_WINDOW_NS, listings, head=head)
 
 
 def _read(path: str) -> tuple[bytes, bool] | None:
@@ -207,6 +231,21 @@ def _forked(root: str, entries: list, known: dict, is_new):
         yield from _loaded(root, [e for e in entries if e[0] not in done], known, is_new)
 
 
+def _known(conn, root: str, found: Scan) -> dict:
+    """relpath -> (size, mtime_ns, ino, key) as stored: every file of ``root`` for a full scan,
+    only the files a partial scan names (changed or removed) otherwise."""
+    sql = "SELECT path, size, mtime_ns, ino, key FROM files WHERE root = ?"
+    if not found.partial:
+        return {row[0]: row[1:] for row in conn.execute(sql, (root,))}
+    paths = [rel for rel, _, _ in found.files] + found.removed
+    known = {}
+    for at in range(0, len(paths), 500):  # under SQLite's smallest variable limit (999)
+        chunk = paths[at : at + 500]
+        marks = "?" + ", ?" * (len(chunk) - 1)
+        known.update((row[0], row[1:]) for row in conn.execute(sql + " AND path IN (%s)" % marks, [root, *chunk]))
+    return known
+
+
 def apply(conn, root: str, found: Scan) -> dict:
     """Bring ``root``'s rows in line with ``found``: one transaction (the caller holds the lock)."""
     from .documents import is_log_name
@@ -214,10 +253,7 @@ def apply(conn, root: str, found: Scan) -> dict:
     stats = {"read": 0, "parsed": 0, "removed": 0}
     conn.execute("BEGIN IMMEDIATE")
     try:
-        known = {
-            row[0]: row[1:]
-            for row in conn.execute("SELECT path, size, mtime_ns, ino, key FROM files WHERE root = ?", (root,))
-        }
+        known = _known(conn, root, found)
         on_disk = set()
         to_read = []
         for (rel, kind, name), (size, mtime, ino, mode) in zip(found.files, found.stats):
@@ -229,6 +265,8 @@ def apply(conn, root: str, found: Scan) -> dict:
                 continue  # a link, FIFO or directory named like a log is not one
             if kind == "log" and not is_log_name(name):
                 continue  # docs/sessions/INDEX.md, README.md, notes
+            if kind == "workstream" and name in NOT_WORKSTREAMS:
+                continue  # workstreams/INDEX.md (regen-indexes writes it) is not a workstream
             on_disk.add(rel)
             to_read.append((rel, kind, name, size, mtime, ino))
         if len(to_read) >= 64:  # one query for every key beats one query per file
@@ -282,6 +320,7 @@ def apply(conn, root: str, found: Scan) -> dict:
             if not os.path.isdir(other):
                 dropped_keys += [r[0] for r in conn.execute("SELECT key FROM files WHERE root = ?", (other,))]
                 conn.execute("DELETE FROM files WHERE root = ?", (other,))
+                conn.execute("DELETE FROM listings WHERE root = ?", (other,))
                 conn.execute("DELETE FROM roots WHERE root = ?", (other,))
         # Documents no worktree has any more.
         for key in set(dropped_keys):
@@ -291,7 +330,10 @@ def apply(conn, root: str, found: Scan) -> dict:
                     conn.execute("DELETE FROM docs_fts WHERE rowid = ?", row)
                     conn.execute("DELETE FROM docs WHERE docid = ?", row)
         signature = "" if found.racy else found.signature
-        conn.execute("INSERT OR REPLACE INTO roots (root, signature) VALUES (?, ?)", (root, signature))
+        conn.execute("INSERT OR REPLACE INTO roots (root, signature, head) VALUES (?, ?, ?)",
+                     (root, signature, found.head))
+        conn.executemany("INSERT OR REPLACE INTO listings VALUES (?, ?, ?, ?, ?, ?)",
+                         [listing.row(root) for listing in found.listings])
         conn.execute("COMMIT")
     except BaseException:
         if conn.in_transaction:
@@ -301,7 +343,7 @@ def apply(conn, root: str, found: Scan) -> dict:
 
 
 def _current(conn, root: str, found: Scan) -> bool:
-    """Whether ``root``'s part of the index is current (no write, no lock: the warm path)."""
+    """Whether ``root``'s part of the index matches the full scan ``found`` (no write, no lock)."""
     return schema.current(schema.applied(conn)) and stored_signature(conn, root) == found.signature
 
 
@@ -346,21 +388,43 @@ def _open_existing(path: str):
     return store.connect_existing(path)
 
 
-def _writer_update(path: str, state_dir: str, root: str, found: Scan, stats: dict, warnings: list):
-    """Under the lock: build, move aside and rebuild, or update in place; the new connection."""
-    with store.WriterLock(state_dir):
+def full_scan(project) -> Scan:
+    """`scan` of ``project``, with HEAD's commit read first (a HEAD move during the scan is
+    then seen by the next check)."""
+    head = freshness.head_of(project)
+    return scan(project.root, head=head)
+
+
+def _writer_update(path: str, project, full: Scan | None, stats: dict, warnings: list):
+    """Under the lock: build, move aside and rebuild, or update in place; the new connection.
+
+    ``full``: a full scan to apply (write-session, the verification). None: what changed is
+    found under the lock (`freshness.check`, a full scan when it cannot tell), so a writer that
+    waited for the lock applies only what the one before it left."""
+    root = project.root
+    with store.WriterLock(project.state_dir):
         _sweep_builds(path)
         for attempt in (1, 2):
             conn = None
             try:
                 conn = _open_existing(path)
                 if conn is None:
-                    stats.update(_build_fresh(path, root, found))
+                    stats.update(_build_fresh(path, root, full or full_scan(project)))
+                    stats["check"] = "full"
                     return store.connect_existing(path)
                 schema.migrate(conn)
+                if full is None:
+                    changes = freshness.check(conn, project, time.time_ns())
+                    stats["check"] = "changes" if changes is not None else "full"
+                    if changes is None:  # no listing of this worktree yet: apply stores one
+                        stats.update(apply(conn, root, full_scan(project)))
+                    elif changes:  # (empty: another writer did it while we waited)
+                        stats.update(apply(conn, root, from_changes(changes)))
+                    return conn
+                stats["check"] = "full"
                 # Another writer may have brought it to this very state while we waited.
-                if stored_signature(conn, root) != found.signature:
-                    stats.update(apply(conn, root, found))
+                if stored_signature(conn, root) != full.signature:
+                    stats.update(apply(conn, root, full))
                 return conn
             except (sqlite3.Error, schema.NotOurIndex) as exc:
                 if conn is not None:
@@ -373,26 +437,32 @@ def _writer_update(path: str, state_dir: str, root: str, found: Scan, stats: dic
 
 
 def open_current(project, warnings: list, stats: dict | None = None):
-    """A connection to an index current with ``project``'s logs; warnings say what was odd."""
+    """A connection to an index current with ``project``'s logs; warnings say what was odd.
+
+    ``stats["check"]`` says how it was found current: "quick" (nothing changed), "changes" (the
+    cheap check found what changed, and it was applied) or "full" (every file looked at). After
+    "quick" or "changes" the caller starts the background verification (lib/recall/verify.py)."""
     root = project.root
     state_dir = project.state_dir
     stats = {} if stats is None else stats
     path = os.path.join(state_dir, store.INDEX_NAME)
     problem = store.writable_dir(state_dir)
-    found = scan(root)
     if problem is None:
         try:
             conn = None
             try:
                 conn = _open_existing(path)
-                if conn is not None and _current(conn, root, found):
-                    return conn
+                if conn is not None and schema.current(schema.applied(conn)):
+                    changes = freshness.check(conn, project, time.time_ns())
+                    if changes is not None and not changes:
+                        stats["check"] = "quick"
+                        return conn
             except (sqlite3.Error, schema.NotOurIndex) as exc:
                 if not store.is_corruption(exc) and not _is_unwritable(exc):
                     raise
             if conn is not None:
                 conn.close()
-            return _writer_update(path, state_dir, root, found, stats, warnings)
+            return _writer_update(path, project, None, stats, warnings)
         except (sqlite3.Error, schema.NotOurIndex) as exc:
             if not _is_unwritable(exc):
                 raise HelperError("%s: %s" % (path, exc)) from None
@@ -401,8 +471,27 @@ def open_current(project, warnings: list, stats: dict | None = None):
             problem = exc.strerror or str(exc)
     warnings.append("state dir %s is not writable (%s); answered from a temporary index" % (state_dir, problem))
     conn = store.memory()
-    stats.update(apply(conn, root, found))
+    stats.update(apply(conn, root, scan(root)))
+    stats["check"] = "full"
     return conn
+
+
+def verify(project) -> dict:
+    """The full check a warm search defers (lib/recall/verify.py): every file's (size, mtime,
+    inode) against the index, and what differs applied. Never creates the index."""
+    path = os.path.join(project.state_dir, store.INDEX_NAME)
+    found = full_scan(project)
+    conn = _open_existing(path)
+    if conn is None:
+        return {}
+    try:
+        if _current(conn, project.root, found):
+            return {"check": "full"}
+    finally:
+        conn.close()
+    stats: dict = {}
+    _writer_update(path, project, found, stats, []).close()
+    return stats
 
 
 def discard(project, warnings: list, exc: BaseException) -> None:
@@ -425,8 +514,7 @@ def update_after_write(project) -> None:
         path = os.path.join(project.state_dir, store.INDEX_NAME)
         if not os.path.isfile(path):
             return
-        conn = _writer_update(path, project.state_dir, project.root, scan(project.root), {}, [])
-        conn.close()
+        _writer_update(path, project, full_scan(project), {}, []).close()
     except Exception as exc:  # noqa: BLE001 - a cache must never fail the write it follows
         try:
             from ..core import statefiles

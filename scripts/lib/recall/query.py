@@ -12,16 +12,34 @@ line. `in_column` restricts either to one column (``--section``).
 
 from __future__ import annotations
 
-import re
-
 from ..core.errors import HelperError
 
 MAX_TERMS = 64
-_PART_RE = re.compile(r'"([^"]*)"|([^\s"]+)')
 
 
 def _has_word(text: str) -> bool:
     return any(c.isalnum() for c in text)
+
+
+def parts(text: str) -> list:
+    """The quoted phrases and the words of ``text``, in order: what the pattern
+    ``"([^"]*)"|([^\\s"]+)`` finds (a lone, unclosed ``"`` is skipped), written with str.find and
+    str.split because ``import re`` costs ~3 ms of a warm search (tests/recall/test_query.py
+    checks the two agree)."""
+    out = []
+    at = 0
+    while True:
+        quote = text.find('"', at)
+        if quote < 0:
+            out += text[at:].split()
+            return out
+        out += text[at:quote].split()
+        end = text.find('"', quote + 1)
+        if end < 0:  # unclosed: the quote is skipped, the rest read as words
+            at = quote + 1
+            continue
+        out.append(text[quote + 1 : end])
+        at = end + 1
 
 
 def terms(text: str) -> tuple[list, bool]:
@@ -30,8 +48,7 @@ def terms(text: str) -> tuple[list, bool]:
     out = []
     seen = set()
     dropped = False
-    for m in _PART_RE.finditer(text):
-        part = m.group(1) if m.group(1) is not None else m.group(2)
+    for part in parts(text):
         if not _has_word(part):
             continue
         quoted = '"%s"' % part.replace('"', '""')

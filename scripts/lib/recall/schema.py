@@ -43,7 +43,29 @@ def m001_initial(conn) -> None:
     )
 
 
-MIGRATIONS = (("001_initial", m001_initial),)
+def m002_listings(conn) -> None:
+    # What each directory held at the last listing (lib/recall/freshness.py): the directory's
+    # own (inode, mtime) first, so the warm check reads them without the overflow pages of the
+    # names, which are "/"-joined file names (bytes; "/" is the one byte a name cannot hold)
+    # with their inode numbers in the same order. dir_mtime_ns -1: listed within the racy
+    # window, never taken as unchanged.
+    conn.execute(
+        "CREATE TABLE listings (root TEXT NOT NULL, dir TEXT NOT NULL, dir_ino INTEGER NOT NULL,"
+        " dir_mtime_ns INTEGER NOT NULL, names BLOB NOT NULL, inos TEXT NOT NULL, PRIMARY KEY (root, dir))"
+        " WITHOUT ROWID"
+    )
+    # HEAD's commit when the worktree was last checked: when it moved (a pull, a merge, a
+    # checkout), git says which logs differ, whatever their inode numbers did.
+    conn.execute("ALTER TABLE roots ADD COLUMN head TEXT NOT NULL DEFAULT ''")
+    # The warm check stats the hot files (lib/recall/freshness.py): the logs of the last days
+    # (by their own day: a clone gives every file a new mtime) and the racy files (mtime -1).
+    conn.execute("CREATE INDEX docs_day ON docs (day)")
+    conn.execute("CREATE INDEX files_mtime ON files (root, mtime_ns)")
+    # Every answer lists the documents' own warnings: the few that have one, not a scan of all.
+    conn.execute("CREATE INDEX docs_warned ON docs (path) WHERE warning IS NOT NULL")
+
+
+MIGRATIONS = (("001_initial", m001_initial), ("002_listings", m002_listings))
 NAMES = tuple(name for name, _ in MIGRATIONS)
 
 

@@ -59,15 +59,24 @@ def _weights() -> str:
     return ", ".join(str(WEIGHTS.get(c, 1.0)) for c in COLUMNS)
 
 
-def _ranked(conn, root: str, match: str, filters: Filters, limit: int) -> list:
+_OF_ROOT = " AND EXISTS (SELECT 1 FROM files f WHERE f.root = ? AND f.key = d.key)"
+
+
+def _only_root(conn, root: str) -> bool:
+    """Whether ``root`` is the only worktree in the index: then every document is one of its
+    own, and the per-match check that it is (a third of ranking 8,000 matches) is not needed."""
+    return conn.execute("SELECT count(*), max(root = ?) FROM roots", (root,)).fetchone() == (1, 1)
+
+
+def _ranked(conn, root: str, match: str, filters: Filters, limit: int, only_root: bool) -> list:
     where, args = filters.where()
     sql = (
         "SELECT d.docid, d.id, d.path, d.day, d.operator, d.title, d.kind, bm25(docs_fts, %s) AS score"
         " FROM docs_fts JOIN docs d ON d.docid = docs_fts.rowid"
-        " WHERE docs_fts MATCH ? AND EXISTS (SELECT 1 FROM files f WHERE f.root = ? AND f.key = d.key)%s"
-        " ORDER BY score, d.sort_key DESC LIMIT ?" % (_weights(), where)
+        " WHERE docs_fts MATCH ?%s%s"
+        " ORDER BY score, d.sort_key DESC LIMIT ?" % (_weights(), "" if only_root else _OF_ROOT, where)
     )
-    return conn.execute(sql, [match, root, *args, limit]).fetchall()
+    return conn.execute(sql, [match, *(() if only_root else (root,)), *args, limit]).fetchall()
 
 
 def _sections(conn, match: str, docids: list) -> dict:
@@ -113,11 +122,12 @@ def search(conn, root: str, text: str, filters: Filters, limit: int, fts: bool, 
             expressions.append(fts_query.any_of(strings))
     conn.execute("BEGIN")  # one snapshot for the whole answer
     try:
+        only_root = _only_root(conn, root)
         rows, match = [], None
         for n, expression in enumerate(expressions):
             match = fts_query.in_column(filters.section, expression) if filters.section else expression
             try:
-                rows = _ranked(conn, root, match, filters, limit)
+                rows = _ranked(conn, root, match, filters, limit, only_root)
             except sqlite3.OperationalError as exc:
                 if fts:
                     raise HelperError("search --fts: %s: %s" % (" ".join(text.split())[:80], exc)) from None

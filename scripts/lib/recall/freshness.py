@@ -1,0 +1,261 @@
+"""Is the index current with the files on disk? Answered without a stat per file on a warm search.
+
+Why not a stat per file: on this project's CI machine one ``stat`` costs 1.1-1.6 µs, even from
+C, so statting 10,300 files takes 11-17 ms: about one whole ``python3 -c "import sqlite3"``,
+and a warm search may cost two of those (tests/bench/bench_recall.py). So `check` looks at, in
+order of cost:
+
+1. Each directory's (inode, mtime) against the stored listing's, and a stat of the *hot* files:
+   every workstream, every log dated within the last `HOT_DAYS` (by its own day, not its mtime:
+   a clone or checkout gives every file a new mtime), every file stored as racy (a few hundred
+   at the bench's scale). Creating, deleting, renaming or replacing a file by rename
+   changes its directory's mtime (POSIX). git (checkout, merge, pull, reset: it unlinks and
+   creates), write-session, renumber, and editors that save by rename all do one of those.
+2. For a directory whose (inode, mtime) changed, or was stored within the racy window: its
+   names and inode numbers (one ``scandir``: no stat per file) against the stored listing. A new
+   name, a gone name, or a name whose inode changed is a change; only those files are stat'ed.
+3. When HEAD's commit moved since the last check (a pull, a merge, a checkout of another
+   branch): the logs and workstreams ``git diff --name-only`` names between the two commits
+   are stat'ed too. git replaces a file by unlink and create, and ext4 hands the freed inode
+   number straight back, so the listing alone would not show such a file as changed.
+4. A full scan (`lib.recall.index.scan`: every file's size, mtime and inode): the first build,
+   write-session's update, and the background verification (lib/recall/verify.py).
+
+What 1 to 3 cannot see: a file that is not hot, not named by a HEAD move, and whose (name,
+inode) stayed while its bytes changed: rewritten in place (an editor that saves in place, an
+append), or replaced by unlink and create with its inode number handed back while HEAD stayed
+(``git restore``, ``git stash``). The full check (4) that a search answered this way starts
+after answering (lib/recall/verify.py) sees it, so the next search does
+(tests/recall/test_freshness.py pins each case). Stat'ing every file of a changed directory
+instead would make a first search after a new log cost about twice a warm one.
+
+Racy: a directory modified within `RACY_WINDOW_NS` of the listing is stored with mtime -1 (a
+second change within the file system's timestamp granularity would leave the mtime as it was),
+so the next check lists it again; files are treated the same way in lib/recall/index.py.
+"""
+
+from __future__ import annotations
+
+import os
+
+SESSIONS_DIR = "docs/sessions"
+WORKSTREAMS_DIR = "workstreams"
+DIRS = ((SESSIONS_DIR, "log"), (WORKSTREAMS_DIR, "workstream"))
+RACY_WINDOW_NS = 2_000_000_000
+HOT_DAYS = 7
+NAME_SEPARATOR = b"/"  # the one byte a file name cannot hold (NUL aside)
+
+_DIR_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0)
+_STORED_DIRS = "SELECT dir, dir_ino, dir_mtime_ns FROM listings WHERE root = ?"
+_STORED_HEAD = "SELECT head FROM roots WHERE root = ?"
+GIT_DIFF_TIMEOUT_S = 10
+_STORED_LISTING = "SELECT names, inos FROM listings WHERE root = ? AND dir = ?"
+# Hot files, each part through an index: the logs dated since ?2 (docs_day; CROSS JOIN keeps
+# docs outermost, whatever the planner guesses), the racy files
+# (files_mtime) and the workstreams (the primary key's path range).
+_HOT = (
+    "SELECT f.path, f.size, f.mtime_ns, f.ino FROM docs d CROSS JOIN files f ON f.key = d.key"
+    " WHERE d.day >= ?2 AND f.root = ?1"
+    " UNION SELECT path, size, mtime_ns, ino FROM files WHERE root = ?1 AND mtime_ns < 0"
+    " UNION SELECT path, size, mtime_ns, ino FROM files WHERE root = ?1 AND path >= ?3 AND path < ?4"
+)
+
+
+class DirListing:
+    """One directory as listed: its (inode, mtime) (mtime -1 when racy; (0, 0) when missing) and
+    its ``*.md`` names (bytes) with their inode numbers, in the same order."""
+
+    __slots__ = ("dir", "ino", "mtime_ns", "names", "inos")
+
+    def __init__(self, dir: str, ino: int, mtime_ns: int, names: list, inos: list):
+        self.dir = dir
+        self.ino = ino
+        self.mtime_ns = mtime_ns
+        self.names = names
+        self.inos = inos
+
+    def row(self, root: str) -> tuple:
+        return (root, self.dir, self.ino, self.mtime_ns, NAME_SEPARATOR.join(self.names),
+                ",".join(map(str, self.inos)))
+
+
+def stored_mtime(mtime_ns: int, now_ns: int) -> int:
+    """What to store for an mtime seen at ``now_ns``: -1 (never equal) within the racy window."""
+    return -1 if now_ns - mtime_ns < RACY_WINDOW_NS else mtime_ns
+
+
+class Changes:
+    """What `check` found: ``entries`` to (re)read as the full scan gives them, [(rel, kind,
+    name, (size, mtime_ns, ino, mode))]; ``removed`` relpaths; ``listings`` to store; ``head``,
+    HEAD's commit now ("" outside git), and whether it moved. Empty: the index is current."""
+
+    __slots__ = ("entries", "removed", "listings", "head", "head_moved")
+
+    def __init__(self, entries: list, removed: list, listings: list, head: str = "", head_moved: bool = False):
+        self.entries = entries
+        self.removed = removed
+        self.listings = listings
+        self.head = head
+        self.head_moved = head_moved
+
+    def __bool__(self) -> bool:
+        return bool(self.entries or self.removed or self.listings or self.head_moved)
+
+
+def head_of(project) -> str:
+    """HEAD's commit read from disk (no git process), or "" (not a repository, unborn)."""
+    if not project.git_dir:
+        return ""
+    from ..core.discovery import head_commit_sha
+
+    return head_commit_sha(project.git_dir, project.git_common_dir) or ""
+
+
+def _named_by_git(root: str, old: str, new: str):
+    """Relpaths under our directories that differ between commits ``old`` and ``new``, or None
+    when git cannot say (no git, a commit gone after a gc or a shallow fetch)."""
+    import subprocess
+
+    argv = ["git", "-C", root, "diff", "--no-renames", "--no-ext-diff", "--name-only", "--relative", "-z",
+            old, new, "--", SESSIONS_DIR, WORKSTREAMS_DIR]
+    try:
+        proc = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, timeout=GIT_DIFF_TIMEOUT_S)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if proc.returncode != 0:
+        return None
+    return [os.fsdecode(p) for p in proc.stdout.split(b"\0") if p]
+
+
+def _open_dir(path: str):
+    try:
+        return os.open(path, _DIR_FLAGS)
+    except OSError:
+        return None
+
+
+def _stat_at(name, dir_fd: int):
+    try:
+        st = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+    except OSError:
+        return None
+    return st.st_size, st.st_mtime_ns, st.st_ino, st.st_mode
+
+
+def hot_since(now_ns: int) -> str:
+    """The first day (``YYYY-MM-DD``) whose logs are hot: `HOT_DAYS` before now (``$HANDOFF_NOW``
+    pins now, as for every other "recent" in the helpers)."""
+    from ..core import isotime
+
+    return isotime.utc_date(isotime.now() - HOT_DAYS * 86_400) if isotime.NOW_ENV in os.environ \
+        else isotime.utc_date(now_ns / 1e9 - HOT_DAYS * 86_400)
+
+
+def check(conn, project, now_ns: int) -> Changes | None:
+    """What changed since the index last looked at ``project``'s directories, or None when it
+    cannot tell (no listing of them yet: a new worktree, an index from before listings; HEAD
+    moved and git cannot say what changed): a full scan is due. Reads only; the caller
+    applies the changes under the writer lock."""
+    root = project.root
+    stored = {row[0]: (row[1], row[2]) for row in conn.execute(_STORED_DIRS, (root,))}
+    if len(stored) != len(DIRS):
+        return None
+    head = head_of(project)
+    row = conn.execute(_STORED_HEAD, (root,)).fetchone()
+    stored_head = row[0] if row else ""
+    named = []
+    if head != stored_head and stored_head and head:
+        named = _named_by_git(root, stored_head, head)
+        if named is None:
+            return None
+    fds, dir_now, changed = {}, {}, []
+    try:
+        for sub, _ in DIRS:
+            fd = fds[sub] = _open_dir(root + "/" + sub)
+            if fd is None:
+                dir_now[sub] = (0, 0)
+            else:
+                st = os.fstat(fd)
+                dir_now[sub] = (st.st_ino, st.st_mtime_ns)
+            ino, mtime = stored[sub]
+            if dir_now[sub] != (ino, mtime) or mtime < 0:
+                changed.append(sub)
+        entries, seen = [], set()
+        kinds = dict(DIRS)
+        for rel, size, mtime, ino in conn.execute(
+            _HOT, (root, hot_since(now_ns), WORKSTREAMS_DIR + "/", WORKSTREAMS_DIR + "0")
+        ):
+            sub, _, name = rel.rpartition("/")
+            if sub not in fds:
+                continue  # not one of our directories (index.apply writes no other)
+            got = None if fds[sub] is None else _stat_at(name, fds[sub])
+            if got is None:  # gone, its directory apparently unchanged (set back?): list it
+                if sub not in changed:
+                    changed.append(sub)
+                continue
+            if got[0] != size or got[1] != mtime or got[2] != ino:
+                entries.append((rel, kinds[sub], name, got))
+                seen.add(rel)
+        kinds_by_dir = {sub: kind for sub, kind in DIRS}
+        for rel in named:  # HEAD moved: what git says differs, whatever the inode numbers did
+            sub, _, name = rel.rpartition("/")
+            if rel in seen or sub not in kinds_by_dir or not name.endswith(".md") or fds[sub] is None:
+                continue
+            got = _stat_at(name, fds[sub])
+            if got is not None:
+                entries.append((rel, kinds_by_dir[sub], name, got))
+                seen.add(rel)
+            elif sub not in changed:  # deleted: its directory's listing says so
+                changed.append(sub)
+        removed, listings = [], []
+        for sub in changed:
+            listing, new, gone = _diff(conn, root, sub, fds[sub] is not None, dir_now[sub], stored[sub], now_ns)
+            if listing is not None:
+                listings.append(listing)
+            removed += [sub + "/" + name for name in gone]
+            for name in new:
+                rel = sub + "/" + name
+                if rel in seen:
+                    continue
+                got = _stat_at(name, fds[sub])
+                if got is None:
+                    removed.append(rel)  # gone since the listing
+                else:
+                    entries.append((rel, kinds[sub], name, got))
+        return Changes(entries, removed, listings, head, head != stored_head)
+    finally:
+        for fd in fds.values():
+            if fd is not None:
+                os.close(fd)
+
+
+def _diff(conn, root: str, sub: str, exists: bool, now: tuple, stored: tuple, now_ns: int):
+    """(the directory's new listing, names new or replaced (another inode), names gone)."""
+    row = conn.execute(_STORED_LISTING, (root, sub)).fetchone()
+    old = dict(zip(row[0].split(NAME_SEPARATOR), map(int, row[1].split(",")))) if row and row[0] else {}
+    names, inos = [], []
+    if exists:
+        # bytes in, bytes names out (nothing decoded); d_ino comes with the names: no stat
+        with os.scandir(os.fsencode(root + "/" + sub)) as it:
+            for entry in it:
+                name = entry.name
+                if name.endswith(b".md"):
+                    names.append(name)
+                    inos.append(entry.inode())
+    ino, mtime = now
+    listing = DirListing(sub, ino, stored_mtime(mtime, now_ns) if ino else 0, names, inos)
+    current = dict(zip(names, inos))
+    new = [os.fsdecode(n) for n, i in current.items() if old.get(n) != i]
+    gone = [os.fsdecode(n) for n in old if n not in current]
+    if not new and not gone and (ino, listing.mtime_ns) == stored:
+        listing = None  # still racy, nothing new: nothing to store
+    return listing, new, gone
+
+
+def listing_of(sub: str, dir_st, names: list, inos: list, now_ns: int) -> DirListing:
+    """The listing the full scan saw (``dir_st`` None: the directory is missing)."""
+    if dir_st is None:
+        return DirListing(sub, 0, 0, [], [])
+    return DirListing(sub, dir_st.st_ino, stored_mtime(dir_st.st_mtime_ns, now_ns),
+                      [os.fsencode(n) for n in names], inos)
+

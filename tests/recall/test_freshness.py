@@ -1,0 +1,240 @@
+"""What a warm search sees without a stat per file (lib/recall/freshness.py, verify.py).
+
+Each kind of change, with the check that finds it: "quick" (directories and hot files
+unchanged: nothing read), "changes" (the directory's listing or a hot file's stat says what
+changed; only that is read), "full" (every file). Logs dated in October 2026 are old (not hot)
+next to the tests' now, 2026-11-21 (logtree.NOW); RT-2611xx logs are hot.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import time
+from pathlib import Path
+
+from recalltree import ids, log, noise, search, settle
+
+from hookutil import state_dir
+from logtree import run_helper, write_ws
+
+OLD = "AB-261001-01"  # one of noise()'s logs: old, so not hot
+
+
+def stats(root: Path, *words: str) -> dict:
+    proc = run_helper(root, "search", "--stats", "--json", *(words or ("anything",)))
+    settle(root)
+    assert proc.returncode == 0, proc.stderr
+    line = [x for x in proc.stderr.splitlines() if x.startswith("search: ")][-1]
+    return json.loads(line[len("search: "):])
+
+
+def quiet(root: Path, seconds: float = 3600) -> None:
+    """Every log, workstream and both directories last changed ``seconds`` ago: out of the racy
+    window (as when they came in a while back)."""
+    t = time.time() - seconds
+    for sub in ("docs/sessions", "workstreams"):
+        d = root / sub
+        if d.is_dir():
+            for p in d.iterdir():
+                os.utime(p, (t, t))
+            os.utime(d, (t, t))
+
+
+def edit_in_place(path: Path, old: str, new: str) -> None:
+    """Rewrite ``path`` in place (same inode), as an editor that saves in place does."""
+    st = path.stat()
+    with open(path, "r+", encoding="utf-8") as f:
+        text = f.read().replace(old, new)
+        f.seek(0)
+        f.write(text)
+        f.truncate()
+    assert path.stat().st_ino == st.st_ino
+
+
+def built(repo: Path, n: int = 6) -> None:
+    noise(repo, n)
+    quiet(repo)
+    assert stats(repo)["check"] == "full"  # the first build
+
+
+def test_nothing_changed_is_quick_and_reads_nothing(repo) -> None:
+    built(repo)
+    assert stats(repo) == {"check": "quick"}
+
+
+def test_new_and_deleted_logs_are_seen_through_their_directory(repo) -> None:
+    built(repo)
+    new = log(repo, "AB-261009-01", "Heron", did="- heron")
+    quiet(repo)  # even with the directory's mtime set back an hour: it is another mtime
+    assert stats(repo) == {"check": "changes", "read": 1, "parsed": 1, "removed": 0}
+    assert ids(search(repo, "heron")) == ["AB-261009-01"]
+    new.unlink()
+    quiet(repo)
+    assert stats(repo) == {"check": "changes", "read": 0, "parsed": 0, "removed": 1}
+    assert search(repo, "heron")["hits"] == []
+
+
+def test_an_old_log_replaced_by_rename_with_its_old_size_and_mtime_is_seen(repo) -> None:
+    built(repo)
+    path = repo / "docs" / "sessions" / (OLD + ".md")
+    text = path.read_text()
+    st = path.stat()
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(text.replace("Routine", "Osprey!"))  # same length
+    os.utime(tmp, ns=(st.st_atime_ns, st.st_mtime_ns))
+    os.replace(tmp, path)  # a new inode under the old name
+    d = path.parent
+    os.utime(d, ns=(d.stat().st_atime_ns, d.stat().st_mtime_ns - 3600 * 10**9))
+    assert stats(repo)["check"] == "changes"
+    assert ids(search(repo, "osprey")) == [OLD]
+
+
+def test_a_hot_log_edited_in_place_is_seen_by_the_same_search(repo) -> None:
+    built(repo)
+    hot = log(repo, "RT-261120-01", "Plover", did="- plover")
+    quiet(repo)
+    search(repo, "plover")
+    edit_in_place(hot, "plover", "avocet")
+    quiet(repo, 1800)  # the directory untouched (an hour back, then half an hour: "unchanged" is what counts)
+    d = hot.parent
+    t = time.time() - 3600
+    os.utime(d, (t, t))
+    result = stats(repo, "avocet")
+    assert result["check"] == "changes" and result["read"] == 1, result
+    assert ids(search(repo, "avocet")) == ["RT-261120-01"]
+
+
+def test_a_workstream_edited_in_place_is_seen_by_the_same_search(repo) -> None:
+    ws = write_ws(repo, "storage", "RT", body_extra="Notes on the pier.\n")
+    built(repo)
+    edit_in_place(ws, "pier", "jetty")
+    t = time.time() - 3600
+    os.utime(ws.parent, (t, t))
+    assert stats(repo, "jetty")["check"] == "changes"
+    assert ids(search(repo, "jetty")) == ["storage"]
+
+
+def test_an_old_log_edited_in_place_is_seen_once_the_deferred_full_check_ran(repo) -> None:
+    """Not hot and its directory untouched: the search that follows the edit answers from the
+    cheap check ("quick") and may miss it; the full check it starts after answering brings it
+    in, so the next search has it. The index is read directly to show it was the
+    verification, not a search, that did."""
+    built(repo)
+    path = repo / "docs" / "sessions" / (OLD + ".md")
+    before = path.parent.stat()
+    with open(path, "a", encoding="utf-8") as f:  # in place: an append
+        f.write("\n- bittern\n")
+    os.utime(path.parent, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert stats(repo, "bittern") == {"check": "quick"}  # settle() waited for its verification
+    con = sqlite3.connect(state_dir(repo) / "recall.sqlite3")
+    assert con.execute("SELECT count(*) FROM docs_fts WHERE docs_fts MATCH 'bittern'").fetchone() == (1,)
+    con.close()
+    assert ids(search(repo, "bittern")) == [OLD]
+
+
+def test_a_second_change_within_the_directory_timestamp_is_not_missed(repo) -> None:
+    """The directory listed while its mtime is within the racy window is stored as racy and
+    listed again next time: a second change that leaves the same mtime is still found."""
+    built(repo)
+    d = repo / "docs" / "sessions"
+    log(repo, "AB-261010-01", "Gadwall", did="- gadwall")
+    seen = d.stat()
+    assert stats(repo, "gadwall")["check"] == "changes"
+    log(repo, "AB-261010-02", "Shoveler", did="- shoveler")
+    os.utime(d, ns=(seen.st_atime_ns, seen.st_mtime_ns))  # as if both came in one timestamp tick
+    assert ids(search(repo, "shoveler")) == ["AB-261010-02"]
+
+
+def _branch_that_edits(repo: Path, name: str, word: str) -> list:
+    """Commit the logs on the current branch, then a branch ``other`` whose commit appends
+    ``word`` to log ``name``; back on the first branch. The git command prefix."""
+    git = ["git", "-C", str(repo), "-c", "user.name=T", "-c", "user.email=t@example.com"]
+    subprocess.run(git + ["add", "-A"], check=True)
+    subprocess.run(git + ["commit", "-qm", "logs"], check=True)
+    subprocess.run(git + ["checkout", "-qb", "other"], check=True)
+    path = repo / "docs" / "sessions" / (name + ".md")
+    path.write_text(path.read_text() + "\n- %s\n" % word)
+    subprocess.run(git + ["commit", "-qam", word], check=True)
+    subprocess.run(git + ["checkout", "-q", "-"], check=True)
+    quiet(repo)
+    assert search(repo, word)["hits"] == []
+    return git
+
+
+def test_a_checkout_that_rewrites_a_hot_log_is_seen_by_the_same_search(repo) -> None:
+    noise(repo, 6)
+    log(repo, "RT-261119-01", "Recent", did="- recent")
+    git = _branch_that_edits(repo, "RT-261119-01", "grebe")
+    subprocess.run(git + ["checkout", "-q", "other"], check=True)
+    assert ids(search(repo, "grebe")) == ["RT-261119-01"]
+
+
+def test_a_checkout_that_rewrites_an_old_log_is_seen_by_the_same_search(repo) -> None:
+    """git replaces a file by unlink and create, and ext4 hands the freed inode number straight
+    back: the directory changed but its listing (names, inode numbers) may not have. HEAD moved,
+    so ``git diff --name-only`` between the two commits names the log."""
+    noise(repo, 6)
+    git = _branch_that_edits(repo, OLD, "scaup")
+    subprocess.run(git + ["checkout", "-q", "other"], check=True)
+    result = stats(repo, "scaup")
+    assert result["check"] == "changes" and result["read"] == 1, result
+    assert ids(search(repo, "scaup")) == [OLD]
+
+
+def test_a_restore_that_keeps_head_is_seen_once_the_deferred_full_check_ran(repo) -> None:
+    """``git checkout -- FILE`` rewrites an old log (often with its inode number back) and HEAD
+    stays: the listing may show nothing, git is not asked; the full check the search starts
+    after answering catches it for the next search."""
+    git = ["git", "-C", str(repo), "-c", "user.name=T", "-c", "user.email=t@example.com"]
+    noise(repo, 6)
+    subprocess.run(git + ["add", "-A"], check=True)
+    subprocess.run(git + ["commit", "-qm", "logs"], check=True)
+    path = repo / "docs" / "sessions" / (OLD + ".md")
+    with open(path, "a", encoding="utf-8") as f:
+        f.write("\n- smew\n")
+    quiet(repo)
+    assert ids(search(repo, "smew")) == [OLD]
+    subprocess.run(git + ["checkout", "-q", "--", str(path)], check=True)
+    assert "smew" not in path.read_text()
+    search(repo, "anything")  # may still answer from before the restore; starts the full check
+    assert search(repo, "smew")["hits"] == []
+
+
+def test_a_failing_verification_never_fails_the_search_and_is_logged(repo) -> None:
+    built(repo)
+    assert stats(repo) == {"check": "quick"}
+    path = repo / "docs" / "sessions" / (OLD + ".md")
+    before = path.parent.stat()
+    with open(path, "a", encoding="utf-8") as f:
+        f.write("\n- dunlin\n")
+    os.utime(path.parent, ns=(before.st_atime_ns, before.st_mtime_ns))
+    state = state_dir(repo)
+    (state / "recall.lock").unlink()
+    (state / "recall.lock").mkdir()  # the writer lock cannot be opened: the verification fails
+    try:
+        assert search(repo, "routine")["hits"]
+        log_text = (state / "hook-errors.log").read_text()
+        assert "recall verification" in log_text, log_text
+        assert not (state / "recall.sqlite3.moved-aside").exists()
+    finally:
+        (state / "recall.lock").rmdir()
+    search(repo, "anything")  # with the lock back: its deferred check catches up...
+    assert ids(search(repo, "dunlin")) == [OLD]  # ...for the next search
+
+
+def test_head_moved_from_a_commit_git_no_longer_has_means_a_full_check(repo) -> None:
+    git = ["git", "-C", str(repo), "-c", "user.name=T", "-c", "user.email=t@example.com"]
+    noise(repo, 6)
+    subprocess.run(git + ["add", "-A"], check=True)
+    subprocess.run(git + ["commit", "-qm", "logs"], check=True)
+    quiet(repo)
+    assert stats(repo)["check"] == "full"
+    con = sqlite3.connect(state_dir(repo) / "recall.sqlite3")
+    with con:  # as if HEAD was on a commit since gc'd (or cut off by a shallow fetch)
+        con.execute("UPDATE roots SET head = ?", ("0123456789" * 4,))
+    con.close()
+    assert stats(repo)["check"] == "full"
+    assert stats(repo) == {"check": "quick"}  # the full check stored HEAD as it is
