@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import fcntl
 import json
-import os
 from pathlib import Path
 
 from hookutil import state_dir
@@ -44,19 +42,13 @@ def noise(root: Path, n: int, start_day: int = 1, word: str | None = None) -> li
 
 
 def settle(root: Path, env: dict | None = None) -> None:
-    """Wait until the background verification a search started (lib/recall/verify.py) is done:
-    it holds ``recall.verify.lock`` while it runs, so taking the lock waits for it. Tests that
+    """Wait until the full check a search deferred (lib/recall/verify.py) is done. Tests that
     count what a search read, or change files right after one, call this first so that the
-    verification is not racing them."""
+    check is not racing them."""
+    from lib.recall import verify
+
     state = Path((env or {}).get("HANDOFF_STATE_DIR") or state_dir(root))
-    try:
-        fd = os.open(state / "recall.verify.lock", os.O_RDWR)
-    except FileNotFoundError:
-        return
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-    finally:
-        os.close(fd)
+    verify.wait(str(state), str(root))
 
 
 def search(root: Path, *args: str, env: dict | None = None) -> dict:

@@ -8,6 +8,7 @@ next to the tests' now, 2026-11-21 (logtree.NOW); RT-2611xx logs are hot.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import sqlite3
@@ -238,3 +239,127 @@ def test_head_moved_from_a_commit_git_no_longer_has_means_a_full_check(repo) -> 
     con.close()
     assert stats(repo)["check"] == "full"
     assert stats(repo) == {"check": "quick"}  # the full check stored HEAD as it is
+
+
+def test_a_replace_whose_tool_sets_the_directory_mtime_back_is_seen(repo) -> None:
+    """rsync -a, tar x, cp -a: a file replaced (a new inode), then the directory's mtime set back
+    to the source's, the very one stored: the directory's ctime still moved."""
+    built(repo)
+    path = repo / "docs" / "sessions" / (OLD + ".md")
+    d = path.parent.stat()
+    tmp = path.parent / ".tmp.sync"
+    tmp.write_text(path.read_text() + "\n- sandpiper\n")
+    os.replace(tmp, path)
+    os.utime(path.parent, ns=(d.st_atime_ns, d.st_mtime_ns))
+    assert ids(search(repo, "sandpiper")) == [OLD]
+
+
+def test_a_search_while_a_check_runs_makes_that_check_run_again(repo) -> None:
+    """A check whose scan began before an edit must not be the last one: the search that finds
+    a check running leaves a mark, and the running check, when done, runs again."""
+    from lib.core.discovery import discover
+    from lib.recall import verify
+
+    built(repo)
+    project = discover(str(repo))
+    lock, mark = verify.paths(project.state_dir, project.root)
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)  # a check is running (its scan from before the edit)
+        path = repo / "docs" / "sessions" / (OLD + ".md")
+        before = path.parent.stat()
+        with open(path, "a", encoding="utf-8") as f:
+            f.write("\n- ptarmigan\n")
+        os.utime(path.parent, ns=(before.st_atime_ns, before.st_mtime_ns))
+        proc = run_helper(repo, "search", "--json", "--stats", "ptarmigan")
+        assert '"check": "quick"' in proc.stderr and json.loads(proc.stdout)["hits"] == []
+        assert os.path.exists(mark)
+        verify.run(project, fd, mark)  # the running check, done with its old scan, sees the mark
+    finally:
+        os.close(fd)
+    assert not os.path.exists(mark)
+    assert ids(search(repo, "ptarmigan")) == [OLD]
+
+
+def test_head_born_since_the_last_check_means_a_full_check(repo, tmp_path) -> None:
+    """Logs indexed while the repository had no commit; then ``git reset --hard`` onto a fetched
+    commit rewrites an old one (its inode number often handed back): HEAD was born, nothing to
+    diff against, so the whole worktree is checked."""
+    git = ["-c", "user.name=T", "-c", "user.email=t@example.com"]
+    up = tmp_path / "up"
+    subprocess.run(["git", "init", "-q", str(up)], check=True)
+    noise(up, 6)
+    p = up / "docs" / "sessions" / (OLD + ".md")
+    p.write_text(p.read_text() + "\n- lapwing\n")
+    subprocess.run(["git", "-C", str(up), *git, "add", "-A"], check=True)
+    subprocess.run(["git", "-C", str(up), *git, "commit", "-qm", "x"], check=True)
+    noise(repo, 6)  # the same logs without the lapwing line, not committed
+    quiet(repo)
+    assert search(repo, "lapwing")["hits"] == []
+    subprocess.run(["git", "-C", str(repo), "fetch", "-q", str(up), "HEAD"], check=True)
+    subprocess.run(["git", "-C", str(repo), "reset", "-q", "--hard", "FETCH_HEAD"], check=True)
+    assert stats(repo, "lapwing")["check"] == "full"
+    assert ids(search(repo, "lapwing")) == [OLD]
+
+
+def test_the_check_closes_every_inherited_descriptor(repo) -> None:
+    """A caller reading a pipe it passed as fd 3 sees end of file when the search exits, though
+    the check it started is still running (held here on the writer lock)."""
+    import select
+    import sys
+
+    from logtree import HELPERS, clean_env
+
+    built(repo)
+    path = repo / "docs" / "sessions" / (OLD + ".md")
+    with open(path, "a", encoding="utf-8") as f:
+        f.write("\n- dotterel\n")  # the check will want to write, and wait for the lock
+    writer = os.open(state_dir(repo) / "recall.lock", os.O_RDWR)
+    fcntl.flock(writer, fcntl.LOCK_EX)
+    r, w = os.pipe()
+    try:
+        proc = subprocess.Popen([sys.executable, str(HELPERS), "search", "--root", str(repo), "anything"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, pass_fds=(w,), env=clean_env())
+        os.close(w)
+        assert proc.wait(timeout=30) == 0
+        ready, _, _ = select.select([r], [], [], 10)
+        assert ready and os.read(r, 1) == b"", "fd 3 still open in the check"
+    finally:
+        os.close(r)
+        fcntl.flock(writer, fcntl.LOCK_UN)
+        os.close(writer)
+    settle(repo)
+    assert ids(search(repo, "dotterel")) == [OLD]
+
+
+def test_a_listing_row_we_did_not_write_means_a_full_check(repo) -> None:
+    built(repo)
+    con = sqlite3.connect(state_dir(repo) / "recall.sqlite3")
+    with con:
+        con.execute("UPDATE listings SET inos = '53517O0,1', dir_ctime_ns = -1")
+    con.close()
+    assert stats(repo)["check"] == "full"
+    assert stats(repo) == {"check": "quick"}
+
+
+def test_a_workstream_name_that_is_not_utf8_is_skipped_not_fatal(repo) -> None:
+    write_ws(repo, "storage", "RT", body_extra="Gannet notes.\n")
+    (repo / "workstreams" / os.fsdecode(b"caf\xe9.md")).write_text("# Caf\n\ngannet\n")
+    built(repo)
+    assert ids(search(repo, "gannet")) == ["storage"]
+
+
+def test_workstreams_index_is_not_a_workstream_even_in_an_older_index(repo, monkeypatch) -> None:
+    from lib.core.discovery import discover
+    from lib.recall import index
+
+    write_ws(repo, "storage", "RT", body_extra="Notes.\n")
+    (repo / "workstreams" / "INDEX.md").write_text("# Workstreams\n\n- storage: kingfisher\n")
+    quiet(repo)
+    monkeypatch.setattr(index, "NOT_WORKSTREAMS", ())  # as the code before this rule indexed it
+    conn = index.open_current(discover(str(repo)), [], {})
+    with conn:
+        conn.execute("DELETE FROM listings")  # the code before this rule kept no listings either
+    conn.close()
+    monkeypatch.undo()
+    assert search(repo, "kingfisher")["hits"] == []

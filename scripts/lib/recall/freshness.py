@@ -5,19 +5,22 @@ C, so statting 10,300 files takes 11-17 ms: about one whole ``python3 -c "import
 and a warm search may cost two of those (tests/bench/bench_recall.py). So `check` looks at, in
 order of cost:
 
-1. Each directory's (inode, mtime) against the stored listing's, and a stat of the *hot* files:
+1. Each directory's (inode, ctime) against the stored listing's, and a stat of the *hot* files:
    every workstream, every log dated within the last `HOT_DAYS` (by its own day, not its mtime:
    a clone or checkout gives every file a new mtime), every file stored as racy (a few hundred
-   at the bench's scale). Creating, deleting, renaming or replacing a file by rename
-   changes its directory's mtime (POSIX). git (checkout, merge, pull, reset: it unlinks and
+   at the bench's scale). Creating, deleting, renaming or replacing a file by rename changes
+   its directory's mtime and ctime (POSIX). git (checkout, merge, pull, reset: it unlinks and
    creates), write-session, renumber, and editors that save by rename all do one of those.
-2. For a directory whose (inode, mtime) changed, or was stored within the racy window: its
+   The ctime, not the mtime: ``rsync -a``, ``tar x`` and ``cp -a`` set a directory's mtime
+   back to the source's after changing it, and setting it bumps the ctime (which nobody sets).
+2. For a directory whose (inode, ctime) changed, or was stored within the racy window: its
    names and inode numbers (one ``scandir``: no stat per file) against the stored listing. A new
    name, a gone name, or a name whose inode changed is a change; only those files are stat'ed.
 3. When HEAD's commit moved since the last check (a pull, a merge, a checkout of another
    branch): the logs and workstreams ``git diff --name-only`` names between the two commits
    are stat'ed too. git replaces a file by unlink and create, and ext4 hands the freed inode
-   number straight back, so the listing alone would not show such a file as changed.
+   number straight back, so the listing alone would not show such a file as changed. HEAD
+   born since (a first commit, a reset onto a fetched one) or git unable to say: a full scan.
 4. A full scan (`lib.recall.index.scan`: every file's size, mtime and inode): the first build,
    write-session's update, and the background verification (lib/recall/verify.py).
 
@@ -29,9 +32,11 @@ after answering (lib/recall/verify.py) sees it, so the next search does
 (tests/recall/test_freshness.py pins each case). Stat'ing every file of a changed directory
 instead would make a first search after a new log cost about twice a warm one.
 
-Racy: a directory modified within `RACY_WINDOW_NS` of the listing is stored with mtime -1 (a
-second change within the file system's timestamp granularity would leave the mtime as it was),
+Racy: a directory changed within `RACY_WINDOW_NS` of the listing is stored with ctime -1 (a
+second change within the file system's timestamp granularity would leave the ctime as it was),
 so the next check lists it again; files are treated the same way in lib/recall/index.py.
+`check` reads in one transaction: a writer committing meanwhile cannot make its listing and
+its hot files disagree.
 """
 
 from __future__ import annotations
@@ -46,7 +51,7 @@ HOT_DAYS = 7
 NAME_SEPARATOR = b"/"  # the one byte a file name cannot hold (NUL aside)
 
 _DIR_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0)
-_STORED_DIRS = "SELECT dir, dir_ino, dir_mtime_ns FROM listings WHERE root = ?"
+_STORED_DIRS = "SELECT dir, dir_ino, dir_ctime_ns FROM listings WHERE root = ?"
 _STORED_HEAD = "SELECT head FROM roots WHERE root = ?"
 GIT_DIFF_TIMEOUT_S = 10
 _STORED_LISTING = "SELECT names, inos FROM listings WHERE root = ? AND dir = ?"
@@ -62,26 +67,26 @@ _HOT = (
 
 
 class DirListing:
-    """One directory as listed: its (inode, mtime) (mtime -1 when racy; (0, 0) when missing) and
+    """One directory as listed: its (inode, ctime) (ctime -1 when racy; (0, 0) when missing) and
     its ``*.md`` names (bytes) with their inode numbers, in the same order."""
 
-    __slots__ = ("dir", "ino", "mtime_ns", "names", "inos")
+    __slots__ = ("dir", "ino", "ctime_ns", "names", "inos")
 
-    def __init__(self, dir: str, ino: int, mtime_ns: int, names: list, inos: list):
+    def __init__(self, dir: str, ino: int, ctime_ns: int, names: list, inos: list):
         self.dir = dir
         self.ino = ino
-        self.mtime_ns = mtime_ns
+        self.ctime_ns = ctime_ns
         self.names = names
         self.inos = inos
 
     def row(self, root: str) -> tuple:
-        return (root, self.dir, self.ino, self.mtime_ns, NAME_SEPARATOR.join(self.names),
+        return (root, self.dir, self.ino, self.ctime_ns, NAME_SEPARATOR.join(self.names),
                 ",".join(map(str, self.inos)))
 
 
-def stored_mtime(mtime_ns: int, now_ns: int) -> int:
-    """What to store for an mtime seen at ``now_ns``: -1 (never equal) within the racy window."""
-    return -1 if now_ns - mtime_ns < RACY_WINDOW_NS else mtime_ns
+def stored_time(time_ns: int, now_ns: int) -> int:
+    """What to store for a time stamp seen at ``now_ns``: -1 (never equal) within the racy window."""
+    return -1 if now_ns - time_ns < RACY_WINDOW_NS else time_ns
 
 
 class Changes:
@@ -111,9 +116,19 @@ def head_of(project) -> str:
     return head_commit_sha(project.git_dir, project.git_common_dir) or ""
 
 
+_GIT_NAMED: dict = {}  # (root, old, new) -> answer: a search checks once, then again under the lock
+
+
 def _named_by_git(root: str, old: str, new: str):
     """Relpaths under our directories that differ between commits ``old`` and ``new``, or None
     when git cannot say (no git, a commit gone after a gc or a shallow fetch)."""
+    key = (root, old, new)
+    if key not in _GIT_NAMED:
+        _GIT_NAMED[key] = _ask_git(root, old, new)
+    return _GIT_NAMED[key]
+
+
+def _ask_git(root: str, old: str, new: str):
     import subprocess
 
     argv = ["git", "-C", root, "diff", "--no-renames", "--no-ext-diff", "--name-only", "--relative", "-z",
@@ -153,9 +168,23 @@ def hot_since(now_ns: int) -> str:
 
 def check(conn, project, now_ns: int) -> Changes | None:
     """What changed since the index last looked at ``project``'s directories, or None when it
-    cannot tell (no listing of them yet: a new worktree, an index from before listings; HEAD
-    moved and git cannot say what changed): a full scan is due. Reads only; the caller
-    applies the changes under the writer lock."""
+    cannot tell (no listing of them yet: a new worktree, an index from before listings; a
+    listing it cannot read; HEAD born or moved and git cannot say what changed): a full scan
+    is due. Reads only, in one read transaction; the caller applies the changes under the
+    writer lock."""
+    in_transaction = conn.in_transaction
+    if not in_transaction:
+        conn.execute("BEGIN")
+    try:
+        return _check(conn, project, now_ns)
+    except (ValueError, TypeError, AttributeError):  # a listing row that is not what we write
+        return None
+    finally:
+        if not in_transaction:
+            conn.execute("COMMIT")
+
+
+def _check(conn, project, now_ns: int) -> Changes | None:
     root = project.root
     stored = {row[0]: (row[1], row[2]) for row in conn.execute(_STORED_DIRS, (root,))}
     if len(stored) != len(DIRS):
@@ -164,8 +193,8 @@ def check(conn, project, now_ns: int) -> Changes | None:
     row = conn.execute(_STORED_HEAD, (root,)).fetchone()
     stored_head = row[0] if row else ""
     named = []
-    if head != stored_head and stored_head and head:
-        named = _named_by_git(root, stored_head, head)
+    if head != stored_head and head:
+        named = _named_by_git(root, stored_head, head) if stored_head else None
         if named is None:
             return None
     fds, dir_now, changed = {}, {}, []
@@ -176,9 +205,9 @@ def check(conn, project, now_ns: int) -> Changes | None:
                 dir_now[sub] = (0, 0)
             else:
                 st = os.fstat(fd)
-                dir_now[sub] = (st.st_ino, st.st_mtime_ns)
-            ino, mtime = stored[sub]
-            if dir_now[sub] != (ino, mtime) or mtime < 0:
+                dir_now[sub] = (st.st_ino, st.st_ctime_ns)
+            ino, ctime = stored[sub]
+            if dir_now[sub] != (ino, ctime) or ctime < 0:
                 changed.append(sub)
         entries, seen = [], set()
         kinds = dict(DIRS)
@@ -189,21 +218,20 @@ def check(conn, project, now_ns: int) -> Changes | None:
             if sub not in fds:
                 continue  # not one of our directories (index.apply writes no other)
             got = None if fds[sub] is None else _stat_at(name, fds[sub])
-            if got is None:  # gone, its directory apparently unchanged (set back?): list it
+            if got is None:  # gone, its directory apparently unchanged: list it
                 if sub not in changed:
                     changed.append(sub)
                 continue
             if got[0] != size or got[1] != mtime or got[2] != ino:
                 entries.append((rel, kinds[sub], name, got))
                 seen.add(rel)
-        kinds_by_dir = {sub: kind for sub, kind in DIRS}
         for rel in named:  # HEAD moved: what git says differs, whatever the inode numbers did
             sub, _, name = rel.rpartition("/")
-            if rel in seen or sub not in kinds_by_dir or not name.endswith(".md") or fds[sub] is None:
+            if rel in seen or sub not in kinds or not name.endswith(".md") or fds[sub] is None:
                 continue
             got = _stat_at(name, fds[sub])
             if got is not None:
-                entries.append((rel, kinds_by_dir[sub], name, got))
+                entries.append((rel, kinds[sub], name, got))
                 seen.add(rel)
             elif sub not in changed:  # deleted: its directory's listing says so
                 changed.append(sub)
@@ -242,12 +270,12 @@ def _diff(conn, root: str, sub: str, exists: bool, now: tuple, stored: tuple, no
                 if name.endswith(b".md"):
                     names.append(name)
                     inos.append(entry.inode())
-    ino, mtime = now
-    listing = DirListing(sub, ino, stored_mtime(mtime, now_ns) if ino else 0, names, inos)
+    ino, ctime = now
+    listing = DirListing(sub, ino, stored_time(ctime, now_ns) if ino else 0, names, inos)
     current = dict(zip(names, inos))
     new = [os.fsdecode(n) for n, i in current.items() if old.get(n) != i]
     gone = [os.fsdecode(n) for n in old if n not in current]
-    if not new and not gone and (ino, listing.mtime_ns) == stored:
+    if not new and not gone and (ino, listing.ctime_ns) == stored:
         listing = None  # still racy, nothing new: nothing to store
     return listing, new, gone
 
@@ -256,6 +284,6 @@ def listing_of(sub: str, dir_st, names: list, inos: list, now_ns: int) -> DirLis
     """The listing the full scan saw (``dir_st`` None: the directory is missing)."""
     if dir_st is None:
         return DirListing(sub, 0, 0, [], [])
-    return DirListing(sub, dir_st.st_ino, stored_mtime(dir_st.st_mtime_ns, now_ns),
+    return DirListing(sub, dir_st.st_ino, stored_time(dir_st.st_ctime_ns, now_ns),
                       [os.fsencode(n) for n in names], inos)
 

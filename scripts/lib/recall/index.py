@@ -231,6 +231,14 @@ def _forked(root: str, entries: list, known: dict, is_new):
         yield from _loaded(root, [e for e in entries if e[0] not in done], known, is_new)
 
 
+def _storable(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:  # undecodable bytes, kept by os.listdir as surrogates
+        return False
+    return True
+
+
 def _known(conn, root: str, found: Scan) -> dict:
     """relpath -> (size, mtime_ns, ino, key) as stored: every file of ``root`` for a full scan,
     only the files a partial scan names (changed or removed) otherwise."""
@@ -257,6 +265,11 @@ def apply(conn, root: str, found: Scan) -> dict:
         on_disk = set()
         to_read = []
         for (rel, kind, name), (size, mtime, ino, mode) in zip(found.files, found.stats):
+            if kind == "workstream" and (name in NOT_WORKSTREAMS or not _storable(name)):
+                # workstreams/INDEX.md (regen-indexes writes it) is not a workstream (before the
+                # shortcut below: indexes from before this rule held it); a name that is not
+                # UTF-8 cannot be stored as SQLite text (logs: is_log_name refuses it)
+                continue
             old = known.get(rel)
             if old is not None and old[0] == size and old[1] == mtime and old[2] == ino:
                 on_disk.add(rel)  # unchanged (a racy entry is stored with mtime -1: never equal)
@@ -265,8 +278,6 @@ def apply(conn, root: str, found: Scan) -> dict:
                 continue  # a link, FIFO or directory named like a log is not one
             if kind == "log" and not is_log_name(name):
                 continue  # docs/sessions/INDEX.md, README.md, notes
-            if kind == "workstream" and name in NOT_WORKSTREAMS:
-                continue  # workstreams/INDEX.md (regen-indexes writes it) is not a workstream
             on_disk.add(rel)
             to_read.append((rel, kind, name, size, mtime, ino))
         if len(to_read) >= 64:  # one query for every key beats one query per file
@@ -395,12 +406,14 @@ def full_scan(project) -> Scan:
     return scan(project.root, head=head)
 
 
-def _writer_update(path: str, project, full: Scan | None, stats: dict, warnings: list):
+def _writer_update(path: str, project, full: bool, stats: dict, warnings: list, repair: bool = True):
     """Under the lock: build, move aside and rebuild, or update in place; the new connection.
 
-    ``full``: a full scan to apply (write-session, the verification). None: what changed is
-    found under the lock (`freshness.check`, a full scan when it cannot tell), so a writer that
-    waited for the lock applies only what the one before it left."""
+    What to apply is found under the lock, so a writer that waited applies only what the one
+    before it left, and never a scan older than that writer's commit (a scan taken before the
+    lock could put back a log another writer removed, or drop one it added). ``full``: a full
+    scan (write-session, the verification); else `freshness.check` (a full scan when it
+    cannot tell)."""
     root = project.root
     with store.WriterLock(project.state_dir):
         _sweep_builds(path)
@@ -409,11 +422,11 @@ def _writer_update(path: str, project, full: Scan | None, stats: dict, warnings:
             try:
                 conn = _open_existing(path)
                 if conn is None:
-                    stats.update(_build_fresh(path, root, full or full_scan(project)))
+                    stats.update(_build_fresh(path, root, full_scan(project)))
                     stats["check"] = "full"
                     return store.connect_existing(path)
                 schema.migrate(conn)
-                if full is None:
+                if not full:
                     changes = freshness.check(conn, project, time.time_ns())
                     stats["check"] = "changes" if changes is not None else "full"
                     if changes is None:  # no listing of this worktree yet: apply stores one
@@ -422,14 +435,15 @@ def _writer_update(path: str, project, full: Scan | None, stats: dict, warnings:
                         stats.update(apply(conn, root, from_changes(changes)))
                     return conn
                 stats["check"] = "full"
+                found = full_scan(project)
                 # Another writer may have brought it to this very state while we waited.
-                if stored_signature(conn, root) != full.signature:
-                    stats.update(apply(conn, root, full))
+                if stored_signature(conn, root) != found.signature:
+                    stats.update(apply(conn, root, found))
                 return conn
             except (sqlite3.Error, schema.NotOurIndex) as exc:
                 if conn is not None:
                     conn.close()
-                if not store.is_corruption(exc) or attempt == 2:
+                if not repair or not store.is_corruption(exc) or attempt == 2:
                     raise
                 moved = store.move_aside(path)
                 warnings.append("%s: %s; moved aside to %s and rebuilt" % (path, exc, os.path.basename(moved)))
@@ -462,7 +476,7 @@ def open_current(project, warnings: list, stats: dict | None = None):
                     raise
             if conn is not None:
                 conn.close()
-            return _writer_update(path, project, None, stats, warnings)
+            return _writer_update(path, project, False, stats, warnings)
         except (sqlite3.Error, schema.NotOurIndex) as exc:
             if not _is_unwritable(exc):
                 raise HelperError("%s: %s" % (path, exc)) from None
@@ -490,7 +504,8 @@ def verify(project) -> dict:
     finally:
         conn.close()
     stats: dict = {}
-    _writer_update(path, project, found, stats, []).close()
+    # Scans again, under the lock. A damaged index is left to the next search, which warns.
+    _writer_update(path, project, True, stats, [], repair=False).close()
     return stats
 
 
@@ -514,7 +529,7 @@ def update_after_write(project) -> None:
         path = os.path.join(project.state_dir, store.INDEX_NAME)
         if not os.path.isfile(path):
             return
-        _writer_update(path, project, full_scan(project), {}, []).close()
+        _writer_update(path, project, True, {}, []).close()
     except Exception as exc:  # noqa: BLE001 - a cache must never fail the write it follows
         try:
             from ..core import statefiles
