@@ -336,7 +336,7 @@ def test_a_listing_row_we_did_not_write_means_a_full_check(repo) -> None:
     built(repo)
     con = sqlite3.connect(state_dir(repo) / "recall.sqlite3")
     with con:
-        con.execute("UPDATE listings SET inos = '53517O0,1', dir_ctime_ns = -1")
+        con.execute("UPDATE listings SET inos = x'0102', dir_ctime_ns = -1")  # not whole 8-byte numbers
     con.close()
     assert stats(repo)["check"] == "full"
     assert stats(repo) == {"check": "quick"}

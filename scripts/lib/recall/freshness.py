@@ -80,8 +80,22 @@ class DirListing:
         self.inos = inos
 
     def row(self, root: str) -> tuple:
-        return (root, self.dir, self.ino, self.ctime_ns, NAME_SEPARATOR.join(self.names),
-                ",".join(map(str, self.inos)))
+        return (root, self.dir, self.ino, self.ctime_ns, NAME_SEPARATOR.join(self.names), _packed(self.inos))
+
+
+def _packed(inos: list) -> bytes:
+    """Inode numbers as native unsigned 64-bit integers: read back in C (array), not one int() each."""
+    from array import array
+
+    return array("Q", inos).tobytes()
+
+
+def _unpacked(data: bytes) -> list:
+    from array import array
+
+    if len(data) % 8:
+        raise ValueError("inode list of %d bytes" % len(data))
+    return array("Q", data).tolist()
 
 
 def stored_time(time_ns: int, now_ns: int) -> int:
@@ -260,7 +274,12 @@ def _check(conn, project, now_ns: int) -> Changes | None:
 def _diff(conn, root: str, sub: str, exists: bool, now: tuple, stored: tuple, now_ns: int):
     """(the directory's new listing, names new or replaced (another inode), names gone)."""
     row = conn.execute(_STORED_LISTING, (root, sub)).fetchone()
-    old = dict(zip(row[0].split(NAME_SEPARATOR), map(int, row[1].split(",")))) if row and row[0] else {}
+    old = {}
+    if row and row[0]:
+        names_then, inos_then = row[0].split(NAME_SEPARATOR), _unpacked(row[1])
+        if len(names_then) != len(inos_then):
+            raise ValueError("a listing of %d names and %d inode numbers" % (len(names_then), len(inos_then)))
+        old = dict(zip(names_then, inos_then))
     names, inos = [], []
     if exists:
         # bytes in, bytes names out (nothing decoded); d_ino comes with the names: no stat

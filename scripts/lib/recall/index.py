@@ -135,7 +135,10 @@ def _read(path: str) -> tuple[bytes, bool] | None:
 
 
 def _key(rel: str, data: bytes) -> bytes:
-    from hashlib import blake2b
+    try:  # the same blake2b without hashlib's OpenSSL start-up (~2 ms of a first search after a new log)
+        from _blake2 import blake2b
+    except ImportError:
+        from hashlib import blake2b
 
     h = blake2b(rel.encode("utf-8", "surrogateescape"), digest_size=16)
     h.update(b"\0")
@@ -256,7 +259,7 @@ def _known(conn, root: str, found: Scan) -> dict:
 
 def apply(conn, root: str, found: Scan) -> dict:
     """Bring ``root``'s rows in line with ``found``: one transaction (the caller holds the lock)."""
-    from .documents import is_log_name
+    is_log_name = None  # lib/recall/documents.py (and its re) only when a file is to be looked at
 
     stats = {"read": 0, "parsed": 0, "removed": 0}
     conn.execute("BEGIN IMMEDIATE")
@@ -276,6 +279,8 @@ def apply(conn, root: str, found: Scan) -> dict:
                 continue
             if not stat.S_ISREG(mode):
                 continue  # a link, FIFO or directory named like a log is not one
+            if kind == "log" and is_log_name is None:
+                from .documents import is_log_name
             if kind == "log" and not is_log_name(name):
                 continue  # docs/sessions/INDEX.md, README.md, notes
             on_disk.add(rel)
@@ -293,7 +298,7 @@ def apply(conn, root: str, found: Scan) -> dict:
                 return conn.execute("SELECT 1 FROM docs WHERE key = ?", (key,)).fetchone() is None
 
         parallel = len(to_read) >= PARALLEL_AFTER and hasattr(os, "fork")
-        results = (_forked if parallel else _loaded)(root, to_read, known, is_new)
+        results = (_forked if parallel else _loaded)(root, to_read, known, is_new) if to_read else ()
         next_id = (conn.execute("SELECT max(docid) FROM docs").fetchone()[0] or 0) + 1
         docs_rows, fts_rows, file_rows, dropped_keys = [], [], [], []
         seen_new = set()
@@ -406,17 +411,35 @@ def full_scan(project) -> Scan:
     return scan(project.root, head=head)
 
 
-def _writer_update(path: str, project, full: bool, stats: dict, warnings: list, repair: bool = True):
+def _data_version(conn) -> int:
+    """SQLite's count of commits by *other* connections, as this one sees it (PRAGMA data_version)."""
+    return conn.execute("PRAGMA data_version").fetchone()[0]
+
+
+def _writer_update(path: str, project, full: bool, stats: dict, warnings: list, repair: bool = True,
+                   checked=None):
     """Under the lock: build, move aside and rebuild, or update in place; the new connection.
 
     What to apply is found under the lock, so a writer that waited applies only what the one
     before it left, and never a scan older than that writer's commit (a scan taken before the
     lock could put back a log another writer removed, or drop one it added). ``full``: a full
     scan (write-session, the verification); else `freshness.check` (a full scan when it
-    cannot tell)."""
+    cannot tell). ``checked``: (connection, changes, data_version) of a check made before the
+    lock: its changes are applied as they are when nobody committed since (data_version
+    read before that check began is unchanged), which spares a second listing."""
     root = project.root
     with store.WriterLock(project.state_dir):
         _sweep_builds(path)
+        if checked is not None:
+            conn, changes, version = checked
+            try:
+                if _data_version(conn) == version:
+                    stats["check"] = "changes"
+                    stats.update(apply(conn, root, from_changes(changes)))
+                    return conn
+            except (sqlite3.Error, schema.NotOurIndex):
+                pass  # opened again below, and moved aside there if it is damaged
+            conn.close()
         for attempt in (1, 2):
             conn = None
             try:
@@ -463,20 +486,28 @@ def open_current(project, warnings: list, stats: dict | None = None):
     problem = store.writable_dir(state_dir)
     if problem is None:
         try:
-            conn = None
+            conn = checked = None
             try:
                 conn = _open_existing(path)
                 if conn is not None and schema.current(schema.applied(conn)):
+                    version = _data_version(conn)  # before the check: a commit during it shows
                     changes = freshness.check(conn, project, time.time_ns())
                     if changes is not None and not changes:
                         stats["check"] = "quick"
                         return conn
+                    if changes is not None:
+                        checked = (conn, changes, version)
             except (sqlite3.Error, schema.NotOurIndex) as exc:
                 if not store.is_corruption(exc) and not _is_unwritable(exc):
                     raise
-            if conn is not None:
+            if conn is not None and checked is None:
                 conn.close()
-            return _writer_update(path, project, False, stats, warnings)
+            try:
+                return _writer_update(path, project, False, stats, warnings, checked=checked)
+            except BaseException:
+                if checked is not None:
+                    checked[0].close()
+                raise
         except (sqlite3.Error, schema.NotOurIndex) as exc:
             if not _is_unwritable(exc):
                 raise HelperError("%s: %s" % (path, exc)) from None

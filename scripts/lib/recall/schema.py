@@ -47,11 +47,12 @@ def m002_listings(conn) -> None:
     # What each directory held at the last listing (lib/recall/freshness.py): the directory's
     # own (inode, ctime) first, so the warm check reads them without the overflow pages of the
     # names, which are "/"-joined file names (bytes; "/" is the one byte a name cannot hold)
-    # with their inode numbers in the same order. dir_ctime_ns -1: listed within the racy
-    # window, never taken as unchanged.
+    # with their inode numbers in the same order (native unsigned 64-bit integers: the index is
+    # a cache of this machine's files). dir_ctime_ns -1: listed within the racy window, never
+    # taken as unchanged.
     conn.execute(
         "CREATE TABLE listings (root TEXT NOT NULL, dir TEXT NOT NULL, dir_ino INTEGER NOT NULL,"
-        " dir_ctime_ns INTEGER NOT NULL, names BLOB NOT NULL, inos TEXT NOT NULL, PRIMARY KEY (root, dir))"
+        " dir_ctime_ns INTEGER NOT NULL, names BLOB NOT NULL, inos BLOB NOT NULL, PRIMARY KEY (root, dir))"
         " WITHOUT ROWID"
     )
     # HEAD's commit when the worktree was last checked: when it moved (a pull, a merge, a
