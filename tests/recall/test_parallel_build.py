@@ -1,5 +1,5 @@
-"""The forked reader of a large build (lib/recall/index.py `_forked`) gives exactly the index the
-serial path gives, and a child that dies half-way loses nothing."""
+"""A large build shared with a forked child (lib/recall/build.py `_shared`) gives exactly the
+index the serial path gives, and a child that dies, at any point, loses nothing."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import sqlite3
 import pytest
 from recalltree import noise
 
-from lib.recall import index, schema
+from lib.recall import build, index, schema
 
 
 def _build(root, tmp_path, name: str) -> list:
@@ -34,24 +34,34 @@ def tree(repo):
 
 def test_forked_equals_serial(tree, tmp_path, monkeypatch) -> None:
     serial = _build(tree, tmp_path, "serial.sqlite3")
-    monkeypatch.setattr(index, "PARALLEL_AFTER", 1)
-    monkeypatch.setattr(index, "_BATCH", 3)
+    monkeypatch.setattr(build, "PARALLEL_AFTER", 1)
+    monkeypatch.setattr(build, "_BATCH", 3)
     assert _build(tree, tmp_path, "forked.sqlite3") == serial
     assert len(serial) == 2 * 41
 
 
-def test_a_child_that_dies_half_way_loses_nothing(tree, tmp_path, monkeypatch) -> None:
+@pytest.mark.parametrize("dies_at", [0, 2, 5])
+def test_a_child_that_dies_half_way_loses_nothing(tree, tmp_path, monkeypatch, dies_at) -> None:
     serial = _build(tree, tmp_path, "serial.sqlite3")
     parent = os.getpid()
-    real = index._loaded
+    real = build.load
+    calls = []
 
     def dying(*args):
-        for n, item in enumerate(real(*args)):
-            if os.getpid() != parent and n == 7:
-                os._exit(3)  # as if killed after sending two batches of three
-            yield item
+        if os.getpid() != parent:
+            calls.append(1)
+            if len(calls) > dies_at:
+                os._exit(3)  # as if killed after sending `dies_at` batches of three
+        return real(*args)
 
-    monkeypatch.setattr(index, "_loaded", dying)
-    monkeypatch.setattr(index, "PARALLEL_AFTER", 1)
-    monkeypatch.setattr(index, "_BATCH", 3)
+    monkeypatch.setattr(build, "load", dying)
+    monkeypatch.setattr(build, "PARALLEL_AFTER", 1)
+    monkeypatch.setattr(build, "_BATCH", 3)
     assert _build(tree, tmp_path, "forked.sqlite3") == serial
+
+
+def test_batches_are_at_most_255_and_cover_every_file() -> None:
+    for n in (0, 1, 31, 32, 33, 1000, 8160, 8161, 10_303, 100_000):
+        batches = build._batches(n)
+        assert len(batches) <= 255
+        assert [i for lo, hi in batches for i in range(lo, hi)] == list(range(n))
