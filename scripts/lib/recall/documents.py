@@ -20,10 +20,10 @@ from __future__ import annotations
 import re
 
 from ..logs.sections import EMPTY_SECTION
-from ..resume.sessionlogs import (
-    LEGACY_PREFIX,
+from ..resume.sessionlogs import (  # noqa: F401 - is_log_name: lib/recall/index.py imports it from here
     MAX_FRONTMATTER_BYTES,
     day_of_key,
+    is_log_name,
     is_operator,
     legacy_day,
     legacy_key,
@@ -354,7 +354,3 @@ def workstream_document(rel: str, name: str, data: bytes, truncated: bool) -> Do
         "%s-%06d-%s" % ((day or "").replace("-", ""), 0, slug),
         {"summary": _cap(_clean(body.strip()), MAX_FIELD_CHARS)}, "; ".join(problems) or None,
     )
-
-
-def is_log_name(name: str) -> bool:
-    return name.endswith(".md") and (name_key(name) is not None or name.startswith(LEGACY_PREFIX))
