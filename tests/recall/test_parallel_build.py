@@ -29,6 +29,10 @@ def _build(root, tmp_path, name: str) -> list:
 def tree(repo):
     noise(repo, 40)
     (repo / "docs" / "sessions" / "RT-261101-01.md").write_bytes(b"no frontmatter \xff\n## Learnings\n\n- kept\n")
+    # parsed with YAML: the child's own batches (build._slow_last)
+    (repo / "docs" / "sessions" / "CONV-old.md").write_text("---\ntitle: Old\noperator: SK\n---\n## Decisions\n\n- x\n")
+    (repo / "workstreams").mkdir()
+    (repo / "workstreams" / "birds.md").write_text("---\ntitle: Birds\nowner: AB\n---\n# Birds\n\n- heron\n")
     return repo
 
 
@@ -37,7 +41,7 @@ def test_forked_equals_serial(tree, tmp_path, monkeypatch) -> None:
     monkeypatch.setattr(build, "PARALLEL_AFTER", 1)
     monkeypatch.setattr(build, "_BATCH", 3)
     assert _build(tree, tmp_path, "forked.sqlite3") == serial
-    assert len(serial) == 2 * 41
+    assert len(serial) == 2 * 43
 
 
 @pytest.mark.parametrize("dies_at", [0, 2, 5])
@@ -58,6 +62,21 @@ def test_a_child_that_dies_half_way_loses_nothing(tree, tmp_path, monkeypatch, d
     monkeypatch.setattr(build, "PARALLEL_AFTER", 1)
     monkeypatch.setattr(build, "_BATCH", 3)
     assert _build(tree, tmp_path, "forked.sqlite3") == serial
+
+
+def test_the_parent_helps_only_while_the_child_has_more_left() -> None:
+    balance = build._Balance(tokens=100, child_own=2, now=0.0)
+    assert balance.help(1.0, 0)  # the child is on its own batches: nothing to compare yet
+    balance.arrived([100, 101], 1.0)
+    balance.sent, balance.inserted = 10, 10
+    balance.inserting = 10 * 0.5  # inserting a batch: 0.5 s
+    assert balance.help(1.0 + 10 * 1.0, 0)  # parsing one: 1 s; 90 left
+    assert not balance.help(1.0 + 10 * 0.5, 0)  # parsing as fast as inserting: the parent is the bottleneck
+    balance.taken = 85  # 5 left: the child's 5 s of parsing vs the parent's 2.5 s of inserting
+    assert balance.help(1.0 + 10 * 1.0, 0)
+    assert not balance.help(1.0 + 10 * 1.0, 4)  # ... plus 2 s for 4 batches received, not inserted yet
+    balance.taken = 88  # 2 left: 2 s vs 1 s; one more would leave the parent last
+    assert not balance.help(1.0 + 10 * 1.0, 0)
 
 
 def test_batches_are_at_most_255_and_cover_every_file() -> None:
