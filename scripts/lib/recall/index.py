@@ -170,6 +170,11 @@ def _build_fresh(path: str, root: str, found: Scan) -> dict:
         conn.execute("PRAGMA journal_mode = OFF")
         conn.execute("PRAGMA synchronous = OFF")
         conn.execute("PRAGMA cache_size = -64000")
+        # Before the first table (the file keeps it). The commit writes every page of the new
+        # file: with 16 KB pages it costs half (~24 -> 12 ms), the inserts a little less too
+        # (bench repo, in-process cold build, median of 11: 298 -> 272 ms); a warm query and a
+        # one-log update measured the same as with 4 KB pages.
+        conn.execute("PRAGMA page_size = 16384")
         schema.migrate(conn)
         stats = apply(conn, root, found)
         conn.execute("PRAGMA journal_mode = WAL")
