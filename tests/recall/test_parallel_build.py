@@ -36,10 +36,12 @@ def tree(repo):
     return repo
 
 
-def test_forked_equals_serial(tree, tmp_path, monkeypatch) -> None:
+@pytest.mark.parametrize("inbox_bytes", [1 << 20, 100])  # 100: batches larger than the parent's buffer
+def test_forked_equals_serial(tree, tmp_path, monkeypatch, inbox_bytes) -> None:
     serial = _build(tree, tmp_path, "serial.sqlite3")
     monkeypatch.setattr(build, "PARALLEL_AFTER", 1)
     monkeypatch.setattr(build, "_BATCH", 3)
+    monkeypatch.setattr(build, "_PIPE_BYTES", inbox_bytes)
     assert _build(tree, tmp_path, "forked.sqlite3") == serial
     assert len(serial) == 2 * 43
 

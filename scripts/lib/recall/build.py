@@ -264,8 +264,8 @@ def _shared(job: Job):
             os._exit(status)
     os.close(rows_w)
     done: dict = {}  # batch number -> its rows
-    buf = bytearray()
-    arrived: list = []  # batch numbers, as _receive puts them in done
+    inbox = _Inbox(rows_r)
+    arrived: list = []  # batch numbers, as the inbox puts them in done
     child = True  # its pipe is open
     tokens = True  # some may be left
     balance = _Balance(own, len(batches) - own, perf_counter())
@@ -283,7 +283,7 @@ def _shared(job: Job):
                 continue
             if child:
                 start = perf_counter()
-                got = _receive(rows_r, buf, done, arrived, False)
+                got = inbox.receive(done, arrived, False)
                 now = perf_counter()
                 balance.inserting += now - start
                 if got is None:
@@ -299,7 +299,7 @@ def _shared(job: Job):
                     continue
                 tokens = False
             if child:
-                child = _receive(rows_r, buf, done, arrived, True) is not None
+                child = inbox.receive(done, arrived, True) is not None
                 balance.arrived(arrived, perf_counter())
                 continue
             # the child is gone without sending this one: read it here
@@ -316,35 +316,74 @@ def _shared(job: Job):
         os.waitpid(pid, 0)
 
 
-def _receive(fd: int, buf: bytearray, done: dict, arrived: list, block: bool) -> bool | None:
-    """Read what the child sent; complete batches go to ``done``, their numbers to ``arrived``.
-    True: one or more arrived; False: none yet (only without ``block``, which waits for one);
-    None: the pipe is closed (the child is gone; a partial batch is dropped)."""
-    import marshal
-    import select
+class _Inbox:
+    """The parent's end of the rows pipe: what the child sent, read into one buffer (no
+    allocation per read, no copy but the kernel's) and cut into batches. Measured: reading
+    with a fresh 1 MB ``os.read`` after ``select``, appending and deleting from the front cost
+    the parent 21 ms per 10,000 files (140 us a call); marshal itself is 7."""
 
-    got = False
-    while True:
-        if not block and not select.select([fd], [], [], 0)[0]:
-            return got
-        chunk = os.read(fd, _PIPE_BYTES)
-        if not chunk:
-            return True if got else None
-        buf += chunk
-        at = 0
-        while len(buf) - at >= _HEADER.size:
-            number, size = _HEADER.unpack_from(buf, at)
-            end = at + _HEADER.size + size
-            if len(buf) < end:
-                break
-            with memoryview(buf) as view:
-                done[number] = marshal.loads(view[at + _HEADER.size : end])
-            arrived.append(number)
-            at = end
-            got = True
-        del buf[:at]  # once per read: deleting each batch from the front moved the rest each time
-        if got:
-            return True
+    __slots__ = ("fd", "buf", "start", "end")
+
+    def __init__(self, fd: int):
+        os.set_blocking(fd, False)
+        self.fd = fd
+        self.buf = bytearray(_PIPE_BYTES)
+        self.start = self.end = 0  # unparsed bytes: buf[start:end]
+
+    def receive(self, done: dict, arrived: list, block: bool) -> bool | None:
+        """Complete batches go to ``done``, their numbers to ``arrived``. True: one or more
+        arrived; False: none yet (only without ``block``, which waits for one); None: the pipe
+        is closed (the child is gone; a partial batch is dropped)."""
+        import select
+
+        while True:
+            if self.end == len(self.buf):
+                self._make_room()
+            try:
+                with memoryview(self.buf) as view:
+                    n = os.readv(self.fd, [view[self.end :]])
+            except BlockingIOError:
+                if not block:
+                    return False
+                select.select([self.fd], [], [])
+                continue
+            if not n:
+                return None
+            self.end += n
+            if self._parse(done, arrived):
+                return True
+
+    def _parse(self, done: dict, arrived: list) -> bool:
+        import marshal
+
+        at, end, size_of = self.start, self.end, _HEADER.size
+        with memoryview(self.buf) as view:
+            while end - at >= size_of:
+                number, size = _HEADER.unpack_from(view, at)
+                stop = at + size_of + size
+                if stop > end:
+                    break
+                done[number] = marshal.loads(view[at + size_of : stop])
+                arrived.append(number)
+                at = stop
+        got = at != self.start
+        self.start = at
+        if at == end:
+            self.start = self.end = 0
+        return got
+
+    def _make_room(self) -> None:
+        """The buffer is full with a partial batch: move it to the front; grow the buffer
+        when the batch is larger than it."""
+        pending = self.end - self.start
+        need = 0
+        if pending >= _HEADER.size:
+            need = _HEADER.size + _HEADER.unpack_from(self.buf, self.start)[1]
+        if self.start:
+            self.buf[:pending] = self.buf[self.start : self.end]
+            self.start, self.end = 0, pending
+        if need > len(self.buf):
+            self.buf.extend(bytes(need - len(self.buf)))
 
 
 def insert(conn, job: Job, parallel: bool) -> tuple:
