@@ -291,7 +291,8 @@ def _shared(job: Job):
                 balance.arrived(arrived, now)
                 if got is not False:
                     continue
-            if tokens and (not child or balance.help(perf_counter(), len(done))):
+            # (the child's own batches come last: they wait in done, and are no work now)
+            if tokens and (not child or balance.help(perf_counter(), sum(1 for n in done if n < own))):
                 token = os.read(tokens_r, 1)
                 if token:
                     balance.taken += 1
