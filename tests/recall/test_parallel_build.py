@@ -66,6 +66,17 @@ def test_a_child_that_dies_half_way_loses_nothing(tree, tmp_path, monkeypatch, d
     assert _build(tree, tmp_path, "forked.sqlite3") == serial
 
 
+def test_no_fork_to_spare_builds_it_serially(tree, tmp_path, monkeypatch) -> None:
+    serial = _build(tree, tmp_path, "serial.sqlite3")
+    monkeypatch.setattr(build, "PARALLEL_AFTER", 1)
+
+    def no_fork():
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", no_fork)
+    assert _build(tree, tmp_path, "forked.sqlite3") == serial
+
+
 def test_the_parent_helps_only_while_the_child_has_more_left() -> None:
     balance = build._Balance(tokens=100, child_own=2, now=0.0)
     assert balance.help(1.0, 0)  # the child is on its own batches: nothing to compare yet

@@ -109,8 +109,6 @@ def load(job: Job, lo: int, hi: int) -> tuple:
     """The rows of entries ``lo:hi``, ready to insert: (docs rows, docs_fts rows, files rows,
     rels that could not be read, keys those files had before and no longer have). Pure with
     respect to the database, so a forked child can run it."""
-    from hashlib import blake2b
-
     from .documents import log_fields, workstream_document
 
     docs, fts, files, unreadable, dropped = [], [], [], [], []
@@ -124,11 +122,7 @@ def load(job: Job, lo: int, hi: int) -> tuple:
             unreadable.append(rel)
             continue
         data, truncated = got
-        # file_key, inlined: one call less per file
-        h = blake2b(rel.encode("utf-8", "surrogateescape"), digest_size=16)
-        h.update(b"\0")
-        h.update(data)
-        key = h.digest()
+        key = file_key(rel, data)
         files.append((root, rel, size, -1 if mtime > racy_after else mtime, ino, key))
         old = known.get(rel)
         if old is not None:
@@ -239,7 +233,13 @@ def _shared(job: Job):
         fcntl.fcntl(rows_w, getattr(fcntl, "F_SETPIPE_SZ", 1031), _PIPE_BYTES)
     except (ImportError, OSError):
         pass  # not Linux, or over the limit: the default size works, with more waiting
-    pid = os.fork()
+    try:
+        pid = os.fork()
+    except OSError:  # no process to spare (EAGAIN, ENOMEM): the serial way
+        for fd in (tokens_r, rows_r, rows_w):
+            os.close(fd)
+        yield load(job, 0, len(job.entries))
+        return
     if pid == 0:  # the child: its own batches, then take batches until none is left
         status = 1
         try:
