@@ -101,3 +101,11 @@ def test_workstream_document() -> None:
     assert (doc.kind, doc.id, doc.title, doc.operator, doc.day) == ("workstream", "auth", "Auth rewrite", "AB",
                                                                     "2026-11-02")
     assert "P1 tokens" in doc.columns["summary"]
+
+
+def test_a_frontmatter_summary_loses_its_control_characters() -> None:
+    """A summary only in the frontmatter (a legacy log), its YAML escapes carrying \\x01 and
+    \\x02: blanked as the body's are, since search.py marks matches with those two."""
+    data = b'---\nid: CONV-1\nsummary: "marked \\x01 here \\x02 and \\0 there"\n---\n# Old\n\nbody\n'
+    doc = documents.log_document("docs/sessions/CONV-1.md", "CONV-1.md", data, False)
+    assert doc.columns["summary"] == "marked   here   and   there"

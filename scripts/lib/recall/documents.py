@@ -317,10 +317,10 @@ def log_fields(rel: str, name: str, data: bytes, truncated: bool) -> tuple:
         op, day = key[2], day_of_key(key)
         sort_key = "%s-%06d-%s" % key
     if "summary" not in columns and isinstance(meta.get("summary"), str):
-        columns["summary"] = meta["summary"]
+        # The frontmatter's summary (no ## Summary in the body): YAML escapes can carry control
+        # characters, which the body's text had blanked already (search.py marks matches with two)
+        columns["summary"] = _clean(meta["summary"])
     cols = {c: (t if len(t) <= MAX_FIELD_CHARS else t[:MAX_FIELD_CHARS]) for c, t in columns.items()}
-    if "summary" in cols and "summary" not in columns:
-        cols["summary"] = _clean(cols["summary"])
     return (
         "log", stem, rel, day, op, _cap(_clean(title), MAX_TITLE_CHARS), workstreams or [], sort_key, cols,
         "; ".join(problems) or None,
