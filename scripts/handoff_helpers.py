@@ -129,6 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     module_name, help_ = COMMANDS[name]
     try:
         module = importlib.import_module(module_name)
+        EXIT["fast"] = getattr(module, "FAST_EXIT", False)
         args = _parse(module, name, help_, argv[1:])
         return int(module.run(args, _project(args)) or 0)
     except HelperError as exc:
@@ -147,5 +148,24 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
 
+# A command whose module sets FAST_EXIT = True leaves by os._exit once its output is flushed:
+# Python's teardown of every module and object, and the copy-on-write faults it takes after
+# /recall forks its deferred check (lib/recall/verify.py), cost ~4 ms of a warm search whose
+# budget is ~14 (tests/bench/bench_recall.py). Such a command has closed what it opened and
+# registers no atexit handler; every other command exits as usual.
+EXIT = {"fast": False}
+
+
+def _exit(code: int) -> None:
+    if not EXIT["fast"]:
+        sys.exit(code)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe (`| head`): not an error of ours
+            pass
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    _exit(main())

@@ -14,12 +14,11 @@ from hookutil import state_dir
 from logtree import HELPERS, clean_env
 
 PROBE = r"""
-import json, runpy, sys
-sys.argv = [sys.argv[1], "search", "--root", sys.argv[2], "--json", "lockfiles"]
-try:
-    runpy.run_path(sys.argv[0], run_name="__main__")
-except SystemExit as exc:
-    assert not exc.code, exc.code
+import json, os, sys
+sys.path.insert(0, os.path.dirname(sys.argv[1]))
+import handoff_helpers  # main() itself: run as __main__ it would leave by os._exit (FAST_EXIT)
+code = handoff_helpers.main(["search", "--root", sys.argv[2], "--json", "lockfiles"])
+assert not code, code
 sys.stderr.write("MODULES " + json.dumps(sorted(sys.modules)) + "\n")
 """
 
@@ -56,14 +55,12 @@ FLOOR = "import sqlite3, sys; sys.stderr.write(repr(sorted(sys.modules)))"
 # The search run as /recall runs it (text output), its modules written at exit without
 # importing anything more (no runpy, no json: they would be counted).
 BARE_PROBE = r"""
-import sys
+import os, sys
 helpers, root = sys.argv[1], sys.argv[2]
-sys.argv = [helpers, "search", "--root", root, "lockfiles"]
-code = compile(open(helpers, encoding="utf-8").read(), helpers, "exec")
-try:
-    exec(code, {"__name__": "__main__", "__file__": helpers})
-except SystemExit as exc:
-    assert not exc.code, exc.code
+sys.path.insert(0, os.path.dirname(helpers))
+import handoff_helpers  # main() itself: run as __main__ it would leave by os._exit (FAST_EXIT)
+code = handoff_helpers.main(["search", "--root", root, "lockfiles"])
+assert not code, code
 sys.stderr.write("MODULES " + repr(sorted(sys.modules)) + "\n")
 """
 # Beyond `python3 -c "import sqlite3"`: small C or frozen modules, and handoff's own.
@@ -93,6 +90,25 @@ def test_warm_search_imports_little_beyond_import_sqlite3(repo) -> None:
     warm = set(ast.literal_eval(proc.stderr.split("MODULES ", 1)[1]))
     floor = set(ast.literal_eval(subprocess.run([sys.executable, "-c", FLOOR], capture_output=True, text=True,
                                                 env=clean_env()).stderr))
-    extra = {m for m in warm - floor if m != "lib" and not m.startswith("lib.")}
+    extra = {m for m in warm - floor if m not in ("lib", "handoff_helpers") and not m.startswith("lib.")}
     assert extra <= EXTRA_ALLOWED, sorted(extra - EXTRA_ALLOWED)
     assert "lib.recall.documents" not in warm
+
+
+def test_fast_exit_delivers_all_output_and_a_closed_pipe_is_no_error(repo) -> None:
+    """search leaves by os._exit (FAST_EXIT): every byte of a large answer still arrives, and
+    a reader that stops early (``| head``) gets no traceback and no error exit."""
+    import json
+
+    noise(repo, 250, word="kittiwake")
+    argv = [sys.executable, str(HELPERS), "search", "--root", str(repo), "--json", "--limit", "1000", "kittiwake"]
+    full = subprocess.run(argv, capture_output=True, env=clean_env())
+    assert full.returncode == 0, full.stderr
+    assert len(full.stdout) > 65536  # more than a pipe holds: written in several goes
+    assert len(json.loads(full.stdout)["hits"]) == 250
+    settle(repo)
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=clean_env())
+    proc.stdout.read(10)
+    proc.stdout.close()  # as `| head -c 10` does
+    err = proc.stderr.read()
+    assert proc.wait(timeout=60) == 0 and b"Traceback" not in err and b"Exception" not in err, err

@@ -20,6 +20,9 @@ MAX_STDIN_BYTES = 1 << 20
 SECTIONS = ("title", "summary", "did", "decisions", "future", "learnings", "questions", "resume")
 
 
+# Leaves by os._exit once its output is flushed (scripts/handoff_helpers.py): the index is closed
+# by then (lib/recall/cli.finish) and nothing is registered with atexit.
+FAST_EXIT = True
 POSITIONAL = "query"
 QUERY_HELP = "words to find (quoted text is a phrase)"
 # Declared once for both parsers (lib/core/fastargs.py): the warm path skips argparse.
