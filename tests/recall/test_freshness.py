@@ -363,3 +363,123 @@ def test_workstreams_index_is_not_a_workstream_even_in_an_older_index(repo, monk
     conn.close()
     monkeypatch.undo()
     assert search(repo, "kingfisher")["hits"] == []
+
+
+def test_a_workstream_name_that_is_not_utf8_added_later_is_skipped_not_fatal(repo) -> None:
+    write_ws(repo, "storage", "RT", body_extra="Gannet notes.\n")
+    built(repo)
+    (repo / "workstreams" / os.fsdecode(b"caf\xe9.md")).write_text("# Caf\n\ngannet\n")
+    proc = run_helper(repo, "search", "--json", "--stats", "gannet")
+    settle(repo)
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr
+    assert ids(json.loads(proc.stdout)) == ["storage"]
+
+
+def test_a_log_name_that_is_not_utf8_added_then_removed_is_not_fatal(repo) -> None:
+    built(repo)
+    p = repo / "docs" / "sessions" / os.fsdecode(b"AB-261001-0\xe9.md")
+    p.write_text("# x\n\ngannet\n")
+    proc = run_helper(repo, "search", "--json", "--stats", "gannet")
+    settle(repo)
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr
+    p.unlink()
+    proc = run_helper(repo, "search", "--json", "--stats", "gannet")
+    settle(repo)
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr
+
+
+def test_a_check_marked_again_takes_its_lock_back_even_while_someone_looks(repo, monkeypatch) -> None:
+    """Between the check's unlock and its taking the lock back for a mark, someone else holds
+    the lock for a moment (verify.wait looking): the check must wait for it, not give up and
+    leave the mark with nobody to answer it."""
+    import threading
+    import types
+
+    from lib.core.discovery import discover
+    from lib.recall import verify
+
+    built(repo)
+    project = discover(str(repo))
+    lock, mark = verify.paths(project.state_dir, project.root)
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT)
+    other = os.open(lock, os.O_RDWR)
+    fcntl.flock(fd, fcntl.LOCK_EX)  # the running check
+    real = fcntl.flock
+
+    def flock(f, op):
+        real(f, op)
+        if f == fd and op == fcntl.LOCK_UN and os.path.exists(mark):
+            real(other, fcntl.LOCK_EX)  # someone takes it at once...
+            threading.Timer(0.1, real, (other, fcntl.LOCK_UN)).start()  # ...and lets go soon
+
+    monkeypatch.setattr(verify, "fcntl", types.SimpleNamespace(flock=flock, LOCK_EX=fcntl.LOCK_EX,
+                                                               LOCK_NB=fcntl.LOCK_NB, LOCK_UN=fcntl.LOCK_UN))
+    calls = []
+
+    def fake_verify(project):
+        calls.append(1)
+        if len(calls) == 1:
+            open(mark, "w").close()  # a search asked again meanwhile
+
+    monkeypatch.setattr(verify, "_verify", fake_verify)
+    try:
+        verify.run(project, fd, mark)
+    finally:
+        os.close(fd)
+        os.close(other)
+    assert len(calls) == 2 and not os.path.exists(mark), calls
+
+
+def test_changes_checked_before_the_lock_are_not_applied_to_a_file_moved_aside_meanwhile(repo, monkeypatch) -> None:
+    from lib.core.discovery import discover
+    from lib.recall import index, store
+
+    built(repo)
+    project = discover(str(repo))
+    log(repo, "AB-261009-01", "Heron", did="- heron")  # a change the pre-lock check finds
+    path = os.path.join(project.state_dir, store.INDEX_NAME)
+    old = store.connect_existing(path)
+    old.execute("INSERT INTO roots VALUES ('/', 'old-file', '')")  # marks the file as the old one
+    old.close()
+    real_enter = store.WriterLock.__enter__
+    done = []
+
+    def enter(self):
+        got = real_enter(self)
+        if not done:  # what another search's discard() + rebuild did while we waited
+            done.append(1)
+            store.move_aside(path)
+            index._build_fresh(path, project.root, index.full_scan(project))
+        return got
+
+    monkeypatch.setattr(store.WriterLock, "__enter__", enter)
+    stats = {}
+    conn = index.open_current(project, [], stats)
+    old = conn.execute("SELECT count(*) FROM roots WHERE signature = 'old-file'").fetchone()[0]
+    conn.close()
+    assert old == 0, "answered from the file moved aside"
+
+
+def test_a_rebuild_after_the_index_was_deleted_by_hand_ignores_its_old_wal(repo) -> None:
+    """A process killed with the index open leaves -wal/-shm; the user deletes recall.sqlite3
+    ("rebuilt at will"): the new file must not replay the old frames (a malformed index)."""
+    import sys
+
+    built(repo)
+    path = state_dir(repo) / "recall.sqlite3"
+    kill = ("import os, sqlite3, sys; c = sqlite3.connect(sys.argv[1], isolation_level=None);"
+            "c.execute('PRAGMA wal_autocheckpoint = 0'); c.execute('BEGIN IMMEDIATE');"
+            "c.execute(\"UPDATE docs SET title = title || 'x'\"); c.execute('COMMIT'); os.kill(os.getpid(), 9)")
+    subprocess.run([sys.executable, "-c", kill, str(path)])
+    assert (state_dir(repo) / "recall.sqlite3-wal").stat().st_size > 0
+    path.unlink()
+    noise(repo, 30, start_day=15)  # the rebuilt file's pages hold other rows than the old frames'
+    quiet(repo)
+    for _ in range(2):
+        proc = run_helper(repo, "search", "--json", "routine")
+        settle(repo)
+        assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+        assert len(json.loads(proc.stdout)["hits"]) == 10  # (the default --limit)
+    con = sqlite3.connect(path)
+    assert con.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    con.close()

@@ -93,10 +93,22 @@ def _run(args, project) -> int:
         raise HelperError("search: empty query; give words to search for")
     warnings: list = []
     stats: dict = {}
-    conn, hits = cli.answer(
-        project, warnings, lambda conn: search(conn, project.root, text, filters, args.limit, args.fts, warnings), stats
-    )
-    warnings += cli.document_warnings(conn, project.root)
+    def ask(conn):  # every read inside answer(): damage found by any of them is repaired there
+        found = search(conn, project.root, text, filters, args.limit, args.fts, warnings)
+        return found, cli.document_warnings(conn, project.root)
+
+    conn, (hits, document_warnings) = cli.answer(project, warnings, ask, stats)
+    warnings += document_warnings
+    try:
+        _write(args, text, hits, warnings, stats)
+    finally:  # a closed pipe too: the index is closed and the deferred check started
+        cli.finish(project, conn, stats)
+    return 0
+
+
+def _write(args, text: str, hits: list, warnings: list, stats: dict) -> None:
+    from ..recall import cli
+
     if args.stats:
         import json
 
@@ -109,8 +121,6 @@ def _run(args, project) -> int:
         cli.write(render(text, hits, warnings if args.no_fail else []))
         if not args.no_fail:
             cli.print_warnings(warnings)
-    cli.finish(project, conn, stats)
-    return 0
 
 
 def render(text: str, hits: list, warnings: list) -> str:

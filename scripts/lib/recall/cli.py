@@ -94,12 +94,18 @@ def run_items(args, project, column: str, heading: str) -> int:
     since = day("--since", getattr(args, "since", None))
     warnings: list = []
     stats: dict = {}
-    conn, found = answer(project, warnings, lambda conn: items.collect(conn, project.root, column, since), stats)
-    warnings += document_warnings(conn, project.root)
-    if args.json:
-        write(json.dumps({"items": found, "warnings": warnings}, ensure_ascii=False, indent=1) + "\n")
-    else:
-        write(items.render(found, heading))
-        print_warnings(warnings)
-    finish(project, conn, stats)
+
+    def ask(conn):  # every read inside answer(): damage found by any of them is repaired there
+        return items.collect(conn, project.root, column, since), document_warnings(conn, project.root)
+
+    conn, (found, found_warnings) = answer(project, warnings, ask, stats)
+    warnings += found_warnings
+    try:
+        if args.json:
+            write(json.dumps({"items": found, "warnings": warnings}, ensure_ascii=False, indent=1) + "\n")
+        else:
+            write(items.render(found, heading))
+            print_warnings(warnings)
+    finally:  # a closed pipe too: the index is closed and the deferred check started
+        finish(project, conn, stats)
     return 0

@@ -241,7 +241,7 @@ def _check(conn, project, now_ns: int) -> Changes | None:
                 seen.add(rel)
         for rel in named:  # HEAD moved: what git says differs, whatever the inode numbers did
             sub, _, name = rel.rpartition("/")
-            if rel in seen or sub not in kinds or not name.endswith(".md") or fds[sub] is None:
+            if rel in seen or sub not in kinds or not name.endswith(".md") or fds[sub] is None or not _storable(name):
                 continue
             got = _stat_at(name, fds[sub])
             if got is not None:
@@ -271,6 +271,16 @@ def _check(conn, project, now_ns: int) -> Changes | None:
                 os.close(fd)
 
 
+def _storable(name: str) -> bool:
+    """A name SQLite can hold as text (undecodable bytes come back from os.fsdecode as
+    surrogates): the index never holds another (lib/recall/index.apply skips them)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _diff(conn, root: str, sub: str, exists: bool, now: tuple, stored: tuple, now_ns: int):
     """(the directory's new listing, names new or replaced (another inode), names gone)."""
     row = conn.execute(_STORED_LISTING, (root, sub)).fetchone()
@@ -292,8 +302,8 @@ def _diff(conn, root: str, sub: str, exists: bool, now: tuple, stored: tuple, no
     ino, ctime = now
     listing = DirListing(sub, ino, stored_time(ctime, now_ns) if ino else 0, names, inos)
     current = dict(zip(names, inos))
-    new = [os.fsdecode(n) for n, i in current.items() if old.get(n) != i]
-    gone = [os.fsdecode(n) for n in old if n not in current]
+    new = [name for name in (os.fsdecode(n) for n, i in current.items() if old.get(n) != i) if _storable(name)]
+    gone = [name for name in (os.fsdecode(n) for n in old if n not in current) if _storable(name)]
     if not new and not gone and (ino, listing.ctime_ns) == stored:
         listing = None  # still racy, nothing new: nothing to store
     return listing, new, gone

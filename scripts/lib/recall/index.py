@@ -124,7 +124,7 @@ def _known(conn, root: str, found: Scan) -> dict:
     sql = "SELECT path, size, mtime_ns, ino, key FROM files WHERE root = ?"
     if not found.partial:
         return {row[0]: row[1:] for row in conn.execute(sql, (root,))}
-    paths = [rel for rel, _, _ in found.files] + found.removed
+    paths = [rel for rel in [rel for rel, _, _ in found.files] + found.removed if _storable(rel)]
     known = {}
     for at in range(0, len(paths), 500):  # under SQLite's smallest variable limit (999)
         chunk = paths[at : at + 500]
@@ -248,6 +248,15 @@ def _build_fresh(path: str, root: str, found: Scan) -> dict:
         os.unlink(tmp)
         raise
     conn.close()
+    # A -wal/-shm left by a process killed with the old file open, whose main file was then
+    # deleted by hand: SQLite would replay those frames into this new file (a malformed index).
+    # Nobody can be using them: the main file is gone, and a connection still open on it keeps
+    # its own descriptors.
+    for suffix in ("-wal", "-shm"):
+        try:
+            os.unlink(path + suffix)
+        except FileNotFoundError:
+            pass
     os.replace(tmp, path)
     stats["built"] = 1
     return stats
@@ -278,6 +287,14 @@ def full_scan(project) -> Scan:
     return scan(project.root, head=head)
 
 
+def _file_id(path: str):
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
+
+
 def _data_version(conn) -> int:
     """SQLite's count of commits by *other* connections, as this one sees it (PRAGMA data_version)."""
     return conn.execute("PRAGMA data_version").fetchone()[0]
@@ -298,9 +315,12 @@ def _writer_update(path: str, project, full: bool, stats: dict, warnings: list, 
     with store.WriterLock(project.state_dir):
         _sweep_builds(path)
         if checked is not None:
-            conn, changes, version = checked
+            conn, changes, version, file_id = checked
             try:
-                if _data_version(conn) == version:
+                # Nobody committed to this file since the check, and it is still the index (not
+                # moved aside or deleted and rebuilt meanwhile: data_version counts this file's
+                # commits only).
+                if _data_version(conn) == version and _file_id(path) == file_id:
                     stats["check"] = "changes"
                     stats.update(apply(conn, root, from_changes(changes)))
                     return conn
@@ -355,6 +375,7 @@ def open_current(project, warnings: list, stats: dict | None = None):
         try:
             conn = checked = None
             try:
+                file_id = _file_id(path)  # before opening: a file replaced later shows
                 conn = _open_existing(path)
                 if conn is not None and schema.current(schema.applied(conn)):
                     version = _data_version(conn)  # before the check: a commit during it shows
@@ -363,7 +384,7 @@ def open_current(project, warnings: list, stats: dict | None = None):
                         stats["check"] = "quick"
                         return conn
                     if changes is not None:
-                        checked = (conn, changes, version)
+                        checked = (conn, changes, version, file_id)
             except (sqlite3.Error, schema.NotOurIndex) as exc:
                 if not store.is_corruption(exc) and not _is_unwritable(exc):
                     raise

@@ -9,10 +9,11 @@ differs is read and applied) and exits: the next search sees such a file
 - One per worktree at a time: ``recall.verify-<crc of the root>.lock`` (flock, non-blocking),
   taken by the parent before forking; the child inherits the locked descriptor and holds it
   until it exits. Taken already: the search leaves a mark (``.again``) and tries the lock once
-  more; the running check, after unlocking, looks for the mark and runs again if it can take
-  the lock back. Whichever way two of them interleave, a check starts after the mark
-  (otherwise a check whose scan began before an edit would be the last one, and the edit
-  would wait for yet another search). Tests wait for the checks by `wait`.
+  more; the running check, after unlocking, looks for the mark and runs again once it has the
+  lock back. Whichever way two of them interleave, a check starts after the mark (otherwise a
+  check whose scan began before an edit would be the last one, and the edit would wait for
+  yet another search). Tests and the bench wait for the checks by `wait`. A check killed
+  after taking the mark away loses that one request: the next search asks again.
 - Detached: the child's first act is to point stdin, stdout and stderr at /dev/null and to
   close every other inherited descriptor but the lock's, so a caller reading our output or
   any pipe it passed (Claude Code's ``!`` pre-execution, a test's ``capture_output``, a
@@ -112,14 +113,31 @@ def _detach(keep: int) -> None:
     os.nice(10)
 
 
+MARK_WAIT_S = 10.0
+
+
 def run(project, fd: int, mark: str) -> None:
-    """Check while the lock held on ``fd`` is ours and someone asked again (the mark)."""
+    """Check while the lock held on ``fd`` is ours and someone asked again (the mark).
+
+    Marked again: take the lock back, waiting for it if need be (up to `MARK_WAIT_S`). Its
+    holder is a search's new check (which began after the mark: ours is then one too many, and
+    harmless) or `wait` looking (which lets go at once); giving up there could leave a mark
+    nobody answers."""
     while True:
         _unmark(mark)
         _verify(project)
         fcntl.flock(fd, fcntl.LOCK_UN)
-        if not os.path.exists(mark) or not _try_lock(fd):
+        if not os.path.exists(mark) or not _lock_within(fd, MARK_WAIT_S):
             return
+
+
+def _lock_within(fd: int, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while not _try_lock(fd):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.002)
+    return True
 
 
 def wait(state_dir: str, root: str, timeout: float = 60.0) -> None:
@@ -132,14 +150,15 @@ def wait(state_dir: str, root: str, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     try:
         while True:
-            fcntl.flock(fd, fcntl.LOCK_EX)
+            if not _lock_within(fd, max(0.0, deadline - time.monotonic())):
+                raise TimeoutError("%s: a check still running after %d s" % (lock, timeout))
             pending = os.path.exists(mark)
             fcntl.flock(fd, fcntl.LOCK_UN)
             if not pending:
                 return
             if time.monotonic() > deadline:
                 raise TimeoutError("%s: still marked after %d s" % (mark, timeout))
-            time.sleep(0.005)  # the check that saw the mark is about to take the lock back
+            time.sleep(0.005)  # the check that saw the mark takes the lock back (run)
     finally:
         os.close(fd)
 
