@@ -51,6 +51,16 @@ def settle(root: Path, env: dict | None = None) -> None:
     verify.wait(str(state), str(root))
 
 
+def stats(root: Path, *words: str, env: dict | None = None) -> dict:
+    """What one search's index update did (``--stats``: check, read, parsed, removed, built),
+    once its deferred check has run."""
+    proc = run_helper(root, "search", "--stats", "--json", *(words or ("anything",)), env=env)
+    settle(root, env)
+    assert proc.returncode == 0, proc.stderr
+    line = [x for x in proc.stderr.splitlines() if x.startswith("search: ")][-1]
+    return json.loads(line[len("search: "):])
+
+
 def search(root: Path, *args: str, env: dict | None = None) -> dict:
     proc = run_helper(root, "search", "--json", *args, env=env)
     settle(root, env)

@@ -16,32 +16,22 @@ import subprocess
 import time
 from pathlib import Path
 
-from recalltree import ids, log, noise, search, settle
+from recalltree import ids, log, noise, search, settle, stats
 
 from hookutil import state_dir
-from logtree import run_helper, write_ws
+from logtree import backdate, run_helper, write_ws
 
 OLD = "AB-261001-01"  # one of noise()'s logs: old, so not hot
-
-
-def stats(root: Path, *words: str) -> dict:
-    proc = run_helper(root, "search", "--stats", "--json", *(words or ("anything",)))
-    settle(root)
-    assert proc.returncode == 0, proc.stderr
-    line = [x for x in proc.stderr.splitlines() if x.startswith("search: ")][-1]
-    return json.loads(line[len("search: "):])
 
 
 def quiet(root: Path, seconds: float = 3600) -> None:
     """Every log, workstream and both directories last changed ``seconds`` ago: out of the racy
     window (as when they came in a while back)."""
+    backdate(root, seconds)
     t = time.time() - seconds
     for sub in ("docs/sessions", "workstreams"):
-        d = root / sub
-        if d.is_dir():
-            for p in d.iterdir():
-                os.utime(p, (t, t))
-            os.utime(d, (t, t))
+        if (root / sub).is_dir():
+            os.utime(root / sub, (t, t))
 
 
 def edit_in_place(path: Path, old: str, new: str) -> None:

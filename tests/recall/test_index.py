@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from recalltree import ids, log, noise, search, settle
+from recalltree import ids, log, noise, search, stats
 
 from handoff_fixtures import make_repo, request
 from hookutil import state_dir
@@ -21,16 +21,6 @@ from lib.recall import schema, store
 from logtree import clean_env, run_helper
 
 INDEX = "recall.sqlite3"  # in the state dir (hookutil.state_dir: under the git common dir)
-
-
-def stats(root: Path, *words: str, env: dict | None = None) -> dict:
-    import json
-
-    proc = run_helper(root, "search", "--stats", "--json", *(words or ("anything",)), env=env)
-    settle(root, env)
-    assert proc.returncode == 0, proc.stderr
-    line = [x for x in proc.stderr.splitlines() if x.startswith("search: ")][-1]
-    return json.loads(line[len("search: "):])
 
 
 def backdate(path: Path, seconds: float = 3600) -> None:

@@ -93,12 +93,9 @@ def _run(args, project) -> int:
         raise HelperError("search: empty query; give words to search for")
     warnings: list = []
     stats: dict = {}
-    def ask(conn):  # every read inside answer(): damage found by any of them is repaired there
-        found = search(conn, project.root, text, filters, args.limit, args.fts, warnings)
-        return found, cli.document_warnings(conn, project.root)
-
-    conn, (hits, document_warnings) = cli.answer(project, warnings, ask, stats)
-    warnings += document_warnings
+    conn, hits = cli.answer(
+        project, warnings, lambda conn: search(conn, project.root, text, filters, args.limit, args.fts, warnings), stats
+    )
     try:
         _write(args, text, hits, warnings, stats)
     finally:  # a closed pipe too: the index is closed and the deferred check started

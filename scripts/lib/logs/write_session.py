@@ -31,7 +31,7 @@ from ..usage.session import session_usage
 from . import frontmatter, gitstats, log_alloc
 from . import operator as operator_mod
 from .log_ids import LogId, day_of
-from .session_log import SCHEMA_VERSION, WriteRequest, ordered_meta, render_body, section_problems
+from .session_log import SCHEMA_VERSION, TELEMETRY_FIELDS, WriteRequest, ordered_meta, render_body, section_problems
 from .validation import check_session_meta
 
 MAX_PROBLEMS_SHOWN = 5
@@ -101,17 +101,7 @@ def resolve_since(root: str, explicit, telemetry, existing_meta, operator: str, 
 
 def _telemetry_fields(telemetry) -> dict:
     if not telemetry:
-        return {
-            "active_min_estimate": None,
-            "tool_calls_total": None,
-            "tool_calls": None,
-            "mcp": None,
-            "subagents": None,
-            "failures": None,
-            "interruptions_count": None,
-            "parallel_sessions": None,
-            "invariants": None,
-        }
+        return dict.fromkeys(("active_min_estimate",) + TELEMETRY_FIELDS)
     subagents = telemetry.get("subagents")
     if isinstance(subagents, dict):
         subagents = {k: subagents[k] for k in ("total", "confirmed", "by_type") if k in subagents}

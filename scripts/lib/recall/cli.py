@@ -35,9 +35,10 @@ def open_index(project, warnings: list, stats: dict | None = None):
 
 
 def answer(project, warnings: list, ask, stats: dict | None = None):
-    """``ask(conn)`` on a current index. Damage found only while reading (a corrupt page deep in
-    the FTS b-tree) moves the index aside and asks again on a rebuilt one, once; any other
-    SQLite failure is one line, never a traceback."""
+    """``ask(conn)`` on a current index, then the documents' own warnings added to ``warnings``.
+    Damage found by any of these reads (a corrupt page deep in the FTS b-tree) moves the index
+    aside and asks again on a rebuilt one, once; any other SQLite failure is one line, never a
+    traceback."""
     import sqlite3
 
     from . import index, store
@@ -45,7 +46,9 @@ def answer(project, warnings: list, ask, stats: dict | None = None):
     for attempt in (1, 2):
         conn = open_index(project, warnings, stats)
         try:
-            return conn, ask(conn)
+            found = ask(conn)
+            warnings += document_warnings(conn, project.root)
+            return conn, found
         except sqlite3.Error as exc:
             conn.close()
             if attempt == 1 and store.is_corruption(exc):
@@ -94,12 +97,7 @@ def run_items(args, project, column: str, heading: str) -> int:
     since = day("--since", getattr(args, "since", None))
     warnings: list = []
     stats: dict = {}
-
-    def ask(conn):  # every read inside answer(): damage found by any of them is repaired there
-        return items.collect(conn, project.root, column, since), document_warnings(conn, project.root)
-
-    conn, (found, found_warnings) = answer(project, warnings, ask, stats)
-    warnings += found_warnings
+    conn, found = answer(project, warnings, lambda conn: items.collect(conn, project.root, column, since), stats)
     try:
         if args.json:
             write(json.dumps({"items": found, "warnings": warnings}, ensure_ascii=False, indent=1) + "\n")

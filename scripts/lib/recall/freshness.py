@@ -171,13 +171,12 @@ def _stat_at(name, dir_fd: int):
     return st.st_size, st.st_mtime_ns, st.st_ino, st.st_mode
 
 
-def hot_since(now_ns: int) -> str:
+def hot_since() -> str:
     """The first day (``YYYY-MM-DD``) whose logs are hot: `HOT_DAYS` before now (``$HANDOFF_NOW``
     pins now, as for every other "recent" in the helpers)."""
     from ..core import isotime
 
-    return isotime.utc_date(isotime.now() - HOT_DAYS * 86_400) if isotime.NOW_ENV in os.environ \
-        else isotime.utc_date(now_ns / 1e9 - HOT_DAYS * 86_400)
+    return isotime.utc_date(isotime.now() - HOT_DAYS * 86_400)
 
 
 def check(conn, project, now_ns: int) -> Changes | None:
@@ -226,7 +225,7 @@ def _check(conn, project, now_ns: int) -> Changes | None:
         entries, seen = [], set()
         kinds = dict(DIRS)
         for rel, size, mtime, ino in conn.execute(
-            _HOT, (root, hot_since(now_ns), WORKSTREAMS_DIR + "/", WORKSTREAMS_DIR + "0")
+            _HOT, (root, hot_since(), WORKSTREAMS_DIR + "/", WORKSTREAMS_DIR + "0")
         ):
             sub, _, name = rel.rpartition("/")
             if sub not in fds:
@@ -241,7 +240,7 @@ def _check(conn, project, now_ns: int) -> Changes | None:
                 seen.add(rel)
         for rel in named:  # HEAD moved: what git says differs, whatever the inode numbers did
             sub, _, name = rel.rpartition("/")
-            if rel in seen or sub not in kinds or not name.endswith(".md") or fds[sub] is None or not _storable(name):
+            if rel in seen or sub not in kinds or not name.endswith(".md") or fds[sub] is None or not storable(name):
                 continue
             got = _stat_at(name, fds[sub])
             if got is not None:
@@ -271,7 +270,7 @@ def _check(conn, project, now_ns: int) -> Changes | None:
                 os.close(fd)
 
 
-def _storable(name: str) -> bool:
+def storable(name: str) -> bool:
     """A name SQLite can hold as text (undecodable bytes come back from os.fsdecode as
     surrogates): the index never holds another (lib/recall/index.apply skips them)."""
     try:
@@ -302,8 +301,8 @@ def _diff(conn, root: str, sub: str, exists: bool, now: tuple, stored: tuple, no
     ino, ctime = now
     listing = DirListing(sub, ino, stored_time(ctime, now_ns) if ino else 0, names, inos)
     current = dict(zip(names, inos))
-    new = [name for name in (os.fsdecode(n) for n, i in current.items() if old.get(n) != i) if _storable(name)]
-    gone = [name for name in (os.fsdecode(n) for n in old if n not in current) if _storable(name)]
+    new = [name for name in (os.fsdecode(n) for n, i in current.items() if old.get(n) != i) if storable(name)]
+    gone = [name for name in (os.fsdecode(n) for n in old if n not in current) if storable(name)]
     if not new and not gone and (ino, listing.ctime_ns) == stored:
         listing = None  # still racy, nothing new: nothing to store
     return listing, new, gone

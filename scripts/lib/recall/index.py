@@ -110,21 +110,13 @@ def stored_signature(conn, root: str) -> str | None:
     return row[0] if row else None
 
 
-def _storable(name: str) -> bool:
-    try:
-        name.encode("utf-8")
-    except UnicodeEncodeError:  # undecodable bytes, kept by os.listdir as surrogates
-        return False
-    return True
-
-
 def _known(conn, root: str, found: Scan) -> dict:
     """relpath -> (size, mtime_ns, ino, key) as stored: every file of ``root`` for a full scan,
     only the files a partial scan names (changed or removed) otherwise."""
     sql = "SELECT path, size, mtime_ns, ino, key FROM files WHERE root = ?"
     if not found.partial:
         return {row[0]: row[1:] for row in conn.execute(sql, (root,))}
-    paths = [rel for rel in [rel for rel, _, _ in found.files] + found.removed if _storable(rel)]
+    paths = [rel for rel in [rel for rel, _, _ in found.files] + found.removed if freshness.storable(rel)]
     known = {}
     for at in range(0, len(paths), 500):  # under SQLite's smallest variable limit (999)
         chunk = paths[at : at + 500]
@@ -168,7 +160,7 @@ def apply(conn, root: str, found: Scan) -> dict:
         on_disk = set()
         to_read = []
         for (rel, kind, name), (size, mtime, ino, mode) in zip(found.files, found.stats):
-            if kind == "workstream" and (name in NOT_WORKSTREAMS or not _storable(name)):
+            if kind == "workstream" and (name in NOT_WORKSTREAMS or not freshness.storable(name)):
                 # workstreams/INDEX.md (regen-indexes writes it) is not a workstream (before the
                 # shortcut below: indexes from before this rule held it); a name that is not
                 # UTF-8 cannot be stored as SQLite text (logs: is_log_name refuses it)
