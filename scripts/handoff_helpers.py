@@ -149,10 +149,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 # A command whose module sets FAST_EXIT = True leaves by os._exit once its output is flushed:
-# Python's teardown of every module and object, and the copy-on-write faults it takes after
-# /recall forks its deferred check (lib/recall/verify.py), cost ~4 ms of a warm search whose
-# budget is ~14 (tests/bench/bench_recall.py). Such a command has closed what it opened and
-# registers no atexit handler; every other command exits as usual.
+# Python's teardown of every module and object costs ~3 ms of a warm search whose budget is
+# ~14 (tests/bench/bench_recall.py). Such a command registers no atexit handler and leaves
+# nothing open that a crash could not leave (lib/recall/cli.finish: an SQLite connection);
+# every other command exits as usual.
 EXIT = {"fast": False}
 
 

@@ -43,7 +43,7 @@ def test_a_written_log_splits_into_its_sections() -> None:
 def test_quick_workstreams_agree_with_yaml(workstreams) -> None:
     meta = {"id": "RT-261121-01", "title": "T", "date": "2026-11-21", "summary": "x", "workstreams": workstreams}
     fm = frontmatter.dumps_yaml({k: v for k, v in meta.items() if v is not None})
-    quick = documents._quick_workstreams(fm)
+    quick = documents.quick_workstreams(fm)
     truth = documents.norm_workstreams(frontmatter.parse_yaml(fm).get("workstreams"))
     assert quick is None or quick == truth
 
@@ -56,7 +56,7 @@ def test_quick_workstreams_random_documents_never_disagree() -> None:
         if rng.random() < 0.3:
             meta["summary"] = "\n".join(rng.sample(pool, 3))
         fm = frontmatter.dumps_yaml(meta)
-        quick = documents._quick_workstreams(fm)
+        quick = documents.quick_workstreams(fm)
         if quick is not None:
             assert quick == documents.norm_workstreams(frontmatter.parse_yaml(fm).get("workstreams")), fm
 

@@ -322,6 +322,65 @@ def test_the_check_closes_every_inherited_descriptor(repo) -> None:
     assert ids(search(repo, "dotterel")) == [OLD]
 
 
+def test_the_check_checkpoints_what_the_search_left_in_the_wal(repo) -> None:
+    """A search that wrote leaves its connection open when it exits (closing the last one would
+    checkpoint the WAL on the search's time: lib/recall/cli.finish); the check it started opens
+    the index after it, and its close does that: once the check is done the WAL is empty."""
+    built(repo)
+    log(repo, "RT-261121-05", "New", decisions="- dotterel")
+    assert stats(repo)["check"] == "changes"  # (stats waits for the check)
+    wal = state_dir(repo) / "recall.sqlite3-wal"
+    assert not wal.exists() or wal.stat().st_size == 0
+    assert ids(search(repo, "dotterel")) == ["RT-261121-05"]
+
+
+def test_a_check_that_cannot_start_leaves_the_lock_free_and_the_connection_closed(repo, monkeypatch) -> None:
+    from lib.core.discovery import discover
+    from lib.recall import cli, verify
+
+    built(repo)
+    project = discover(str(repo))
+
+    def refused(*args, **kwargs):
+        raise OSError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "posix_spawn", refused)
+    conn = sqlite3.connect(":memory:")
+    cli.finish(project, conn, {"check": "quick"})
+    try:
+        conn.execute("SELECT 1")
+        raise AssertionError("the connection was left open with no check to checkpoint after it")
+    except sqlite3.ProgrammingError:
+        pass
+    lock, _ = verify.paths(project.state_dir, project.root)
+    fd = os.open(lock, os.O_RDWR)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # free: the next search can start one
+    finally:
+        os.close(fd)
+
+
+def test_a_check_for_another_state_dir_refuses_and_logs(repo, tmp_path) -> None:
+    """The spawned program finds the project again from its root; a state dir other than the
+    search's (a moved repository, a changed config) is refused, and the reason logged there."""
+    import sys
+
+    from lib.recall import verify
+    from logtree import HELPERS, clean_env
+
+    built(repo)
+    other = tmp_path / "other-state"
+    other.mkdir()
+    fd = os.open(str(other / "x.lock"), os.O_RDWR | os.O_CREAT)
+    try:
+        proc = subprocess.run([sys.executable, "-c", verify.CHILD, str(HELPERS.parent), str(repo), str(other),
+                               str(fd), str(other / "x.again")], pass_fds=(fd,), env=clean_env(), timeout=60)
+    finally:
+        os.close(fd)
+    assert proc.returncode == 1
+    assert "recall verification" in (other / "hook-errors.log").read_text()
+
+
 def test_a_listing_row_we_did_not_write_means_a_full_check(repo) -> None:
     built(repo)
     con = sqlite3.connect(state_dir(repo) / "recall.sqlite3")
@@ -363,6 +422,25 @@ def test_a_workstream_name_that_is_not_utf8_added_later_is_skipped_not_fatal(rep
     settle(repo)
     assert proc.returncode == 0 and "Traceback" not in proc.stderr
     assert ids(json.loads(proc.stdout)) == ["storage"]
+
+
+def test_a_legacy_log_name_that_is_not_utf8_is_skipped_not_fatal(repo) -> None:
+    """``CONV-*.md`` is a log name whatever its other bytes (sessionlogs.is_log_name): such a
+    name cannot be stored as SQLite text. Before this test the first build died with a traceback
+    (UnicodeEncodeError in the docs insert), and so did the search after one was added."""
+    log(repo, "RT-261101-01", "Storage", decisions="- gannet")
+    legacy = repo / "docs" / "sessions" / os.fsdecode(b"CONV-caf\xe9.md")
+    legacy.write_text("---\ntitle: Old\n---\n# Old\n\ngannet\n")
+    proc = run_helper(repo, "search", "--json", "gannet")
+    settle(repo)
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+    assert ids(json.loads(proc.stdout)) == ["RT-261101-01"]
+    quiet(repo)
+    (repo / "docs" / "sessions" / os.fsdecode(b"CONV-\xff.md")).write_text("# Later\n\ngannet\n")
+    proc = run_helper(repo, "search", "--json", "gannet")
+    settle(repo)
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+    assert ids(json.loads(proc.stdout)) == ["RT-261101-01"]
 
 
 def test_a_log_name_that_is_not_utf8_added_then_removed_is_not_fatal(repo) -> None:

@@ -45,8 +45,8 @@ def test_warm_search_imports_no_yaml_or_jsonschema_and_writes_nothing(repo) -> N
     warm = _modules(repo)
     settle(repo)  # its verification found nothing to write either
     assert "yaml" not in warm and "jsonschema" not in warm, [m for m in warm if "yaml" in m or "jsonschema" in m]
-    assert "lib.recall.documents" not in warm  # nothing parsed
-    assert "lib.recall.documents" in cold
+    assert "lib.recall.build" not in warm and "lib.recall.documents" not in warm  # nothing read or parsed
+    assert "lib.recall.build" in cold
     after = {p.name: p.stat().st_mtime_ns for p in index.parent.iterdir()}
     assert before == after
 
@@ -112,3 +112,44 @@ def test_fast_exit_delivers_all_output_and_a_closed_pipe_is_no_error(repo) -> No
     proc.stdout.close()  # as `| head -c 10` does
     err = proc.stderr.read()
     assert proc.wait(timeout=60) == 0 and b"Traceback" not in err and b"Exception" not in err, err
+
+
+# The modules and stats as the index update leaves them (before the answer is printed).
+NEW_LOG_PROBE = r"""
+import os, sys
+helpers, root = sys.argv[1], sys.argv[2]
+sys.path.insert(0, os.path.dirname(helpers))
+import handoff_helpers  # main() itself: run as __main__ it would leave by os._exit (FAST_EXIT)
+from lib.recall import index
+seen = {}
+def open_current(project, warnings, stats=None, _open=index.open_current):
+    conn = _open(project, warnings, stats)
+    seen.update(check=stats.get("check"), parsed=stats.get("parsed"), modules=sorted(sys.modules))
+    return conn
+index.open_current = open_current
+code = handoff_helpers.main(["search", "--root", root, "gannet"])
+assert not code, code
+sys.stderr.write("SEEN " + repr(seen) + "\n")
+"""
+
+
+def test_the_first_search_after_a_new_log_parses_it_without_re_or_yaml(repo) -> None:
+    """A log as write-session writes it (its Resume Prompt fenced) is read, parsed and indexed
+    by the search that follows it without importing re (~2.4 ms), yaml or documents.py:
+    lib/recall/plainlog.py (its equality with documents.py: tests/recall/test_plainlog.py)."""
+    import ast
+
+    noise(repo, 5)
+    subprocess.run([sys.executable, str(HELPERS), "search", "--root", str(repo), "anything"], check=True,
+                   capture_output=True, env=clean_env())
+    settle(repo)
+    log(repo, "RT-261121-01", "Storage", decisions="- gannet", resume="Go on with ## the bench")
+    proc = subprocess.run([sys.executable, "-c", NEW_LOG_PROBE, str(HELPERS), str(repo)], capture_output=True,
+                          text=True, env=clean_env())
+    settle(repo)
+    assert proc.returncode == 0, proc.stderr
+    assert "RT-261121-01" in proc.stdout
+    seen = ast.literal_eval(proc.stderr.split("SEEN ", 1)[1])
+    assert (seen["check"], seen["parsed"]) == ("changes", 1)  # the cheap check found it; it was parsed
+    unwanted = set(seen["modules"]) & {"re", "yaml", "lib.recall.documents"}
+    assert not unwanted, sorted(unwanted)

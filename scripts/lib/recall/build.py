@@ -26,8 +26,9 @@ import os
 import stat
 import struct
 
-from ..resume.sessionlogs import LEGACY_PREFIX
+from ..resume.lognames import LEGACY_PREFIX
 from .columns import MAX_FILE_BYTES
+from .plainlog import fields as plain_fields
 
 PARALLEL_AFTER = 1000  # files to read before a forked child shares the work
 _BATCH = 32  # files per batch at least (fewer than 255 batches: one byte names one)
@@ -95,11 +96,16 @@ class Job:
     [(rel, kind, name, size, mtime, ino)], ``known`` {rel: (size, mtime, ino, key)} of the
     files indexed before, ``is_new(key)``, the docid of entry 0 (entry i gets ``first_docid +
     i`` if it is a new document: any process can number the rows it makes), and the racy
-    window's start (a file modified after it is stored with mtime -1: read again next time)."""
+    window's start (a file modified after it is stored with mtime -1: read again next time).
+    ``lean``: a few files (a search after a new log): a log in write-session's shape is parsed
+    without importing ``re`` (lib/recall/plainlog.split_plain, ~8 us a log); many: by
+    documents.py, whose one regular expression splits a body faster (~5 us) once ``re`` is in."""
 
-    __slots__ = ("root", "entries", "known", "is_new", "first_docid", "racy_after")
+    __slots__ = ("root", "entries", "known", "is_new", "first_docid", "racy_after", "lean")
 
-    def __init__(self, root: str, entries: list, known: dict, is_new, first_docid: int, racy_after: int):
+    def __init__(self, root: str, entries: list, known: dict, is_new, first_docid: int, racy_after: int,
+                 lean: bool = False):
+        self.lean = lean
         self.root = root
         self.entries = entries
         self.known = known
@@ -112,10 +118,9 @@ def load(job: Job, lo: int, hi: int) -> tuple:
     """The rows of entries ``lo:hi``, ready to insert: (docs rows, docs_fts rows, files rows,
     rels that could not be read, keys those files had before and no longer have). Pure with
     respect to the database, so a forked child can run it."""
-    from .documents import log_fields, workstream_document
-
     docs, fts, files, unreadable, dropped = [], [], [], [], []
-    root, known, is_new, racy_after = job.root, job.known, job.is_new, job.racy_after
+    root, known, is_new, racy_after, lean = job.root, job.known, job.is_new, job.racy_after, job.lean
+    documents = None  # imported once a file needs it (a lean job of plain logs never does: it imports re)
     prefix = root + "/"
     docid = job.first_docid + lo - 1
     for rel, kind, name, size, mtime, ino in job.entries[lo:hi]:
@@ -135,9 +140,14 @@ def load(job: Job, lo: int, hi: int) -> tuple:
         if not is_new(key):
             continue
         if kind == "log":
-            _, id_, path, day, op, title, workstreams, sort_key, cols, warning = log_fields(rel, name, data, truncated)
+            got = plain_fields(rel, name, data) if lean and not truncated else None
+            if got is None:
+                documents = documents or _documents()
+                got = documents.log_fields(rel, name, data, truncated)
+            _, id_, path, day, op, title, workstreams, sort_key, cols, warning = got
         else:
-            doc = workstream_document(rel, name, data, truncated)
+            documents = documents or _documents()
+            doc = documents.workstream_document(rel, name, data, truncated)
             id_, path, day, op, title, workstreams, sort_key, cols, warning = (
                 doc.id, doc.path, doc.day, doc.operator, doc.title, doc.workstreams, doc.sort_key, doc.columns,
                 doc.warning,
@@ -152,6 +162,12 @@ def load(job: Job, lo: int, hi: int) -> tuple:
             get("learnings", ""), get("questions", ""), get("resume", ""),
         ))
     return docs, fts, files, unreadable, dropped
+
+
+def _documents():
+    from . import documents
+
+    return documents
 
 
 def loaded(job: Job, parallel: bool):

@@ -32,6 +32,7 @@ from . import freshness, schema, store
 from .freshness import RACY_WINDOW_NS
 
 NOT_WORKSTREAMS = ("INDEX.md", "README.md")  # workstreams/ files that are not workstreams
+LEAN_FILES = 16  # up to this many files to read: parsed without importing re (build.Job.lean)
 
 
 class Scan:
@@ -143,15 +144,26 @@ def _insert(conn, root: str, to_read: list, known: dict, on_disk: set, stats: di
             return conn.execute("SELECT 1 FROM docs WHERE key = ?", (key,)).fetchone() is None
 
     first_docid = (conn.execute("SELECT max(docid) FROM docs").fetchone()[0] or 0) + 1
-    job = build.Job(root, to_read, known, is_new, first_docid, time.time_ns() - RACY_WINDOW_NS)
+    job = build.Job(root, to_read, known, is_new, first_docid, time.time_ns() - RACY_WINDOW_NS,
+                    lean=len(to_read) <= LEAN_FILES)
     unreadable, dropped_keys, stats["read"], stats["parsed"] = build.insert(conn, job, parallel)
     on_disk.difference_update(unreadable)
     return dropped_keys
 
 
+def _log_name_rule(partial: bool):
+    """Which files are logs: a full scan asks it of every name (sessionlogs' pattern, in C); a
+    partial one of a few, which need not import re for that (lognames: string operations)."""
+    if partial:
+        from ..resume.lognames import is_log_name
+    else:
+        from ..resume.sessionlogs import is_log_name
+    return is_log_name
+
+
 def apply(conn, root: str, found: Scan) -> dict:
     """Bring ``root``'s rows in line with ``found``: one transaction (the caller holds the lock)."""
-    is_log_name = None  # lib/recall/documents.py (and its re) only when a file is to be looked at
+    is_log_name = None  # imported when a file is to be looked at (`_log_name_rule`)
 
     stats = {"read": 0, "parsed": 0, "removed": 0}
     conn.execute("BEGIN IMMEDIATE")
@@ -160,10 +172,11 @@ def apply(conn, root: str, found: Scan) -> dict:
         on_disk = set()
         to_read = []
         for (rel, kind, name), (size, mtime, ino, mode) in zip(found.files, found.stats):
-            if kind == "workstream" and (name in NOT_WORKSTREAMS or not freshness.storable(name)):
+            if (kind == "workstream" and name in NOT_WORKSTREAMS) or not (name.isascii() or freshness.storable(name)):
                 # workstreams/INDEX.md (regen-indexes writes it) is not a workstream (before the
                 # shortcut below: indexes from before this rule held it); a name that is not
-                # UTF-8 cannot be stored as SQLite text (logs: is_log_name refuses it)
+                # UTF-8 cannot be stored as SQLite text, a log's no more than a workstream's
+                # (``CONV-*.md`` is a log name whatever its other bytes)
                 continue
             old = known.get(rel)
             if old is not None and old[0] == size and old[1] == mtime and old[2] == ino:
@@ -172,7 +185,7 @@ def apply(conn, root: str, found: Scan) -> dict:
             if not stat.S_ISREG(mode):
                 continue  # a link, FIFO or directory named like a log is not one
             if kind == "log" and is_log_name is None:
-                from .documents import is_log_name
+                is_log_name = _log_name_rule(found.partial)
             if kind == "log" and not is_log_name(name):
                 continue  # docs/sessions/INDEX.md, README.md, notes
             on_disk.add(rel)

@@ -1,27 +1,31 @@
 """The full check a warm search defers, run after the answer by a detached child.
 
 A search answered by the cheap check (lib/recall/freshness.py) has not looked at a file
-rewritten in place that is not hot. So after writing its answer the search forks a child that
+rewritten in place that is not hot. So after writing its answer the search starts a child that
 runs `index.verify` (every file's size, mtime and inode, scanned under the writer lock; what
 differs is read and applied) and exits: the next search sees such a file
 (tests/recall/test_freshness.py).
 
 - One per worktree at a time: ``recall.verify-<crc of the root>.lock`` (flock, non-blocking),
-  taken by the parent before forking; the child inherits the locked descriptor and holds it
+  taken by the parent before spawning; the child inherits the locked descriptor and holds it
   until it exits. Taken already: the search leaves a mark (``.again``) and tries the lock once
   more; the running check, after unlocking, looks for the mark and runs again once it has the
   lock back. Whichever way two of them interleave, a check starts after the mark (otherwise a
   check whose scan began before an edit would be the last one, and the edit would wait for
   yet another search). Tests and the bench wait for the checks by `wait`. A check killed
   after taking the mark away loses that one request: the next search asks again.
-- Detached: the child's first act is to point stdin, stdout and stderr at /dev/null and to
-  close every other inherited descriptor but the lock's, so a caller reading our output or
-  any pipe it passed (Claude Code's ``!`` pre-execution, a test's ``capture_output``, a
-  ``3>`` redirection) sees end of file when the parent exits; then it starts a new session and
-  lowers its priority.
-- The parent's SQLite connection is closed before the fork (a connection must not cross a
-  fork), and the child leaves by ``os._exit``: no atexit handler, no flush of the parent's
-  buffers, no finalizer closing what is not its own.
+- Detached: a new process (``posix_spawn`` of this Python), not a fork. It starts in a new
+  session with stdin, stdout and stderr on /dev/null, and without any descriptor it would
+  inherit but the lock's (Python opens everything close-on-exec; what our caller passed us
+  open, a ``3>`` redirection say, is closed in the spawn), so a caller reading our output or
+  any pipe it passed (Claude Code's ``!`` pre-execution, a test's ``capture_output``) sees end
+  of file when the parent exits; then it lowers its priority.
+- No SQLite state crosses into the child (SQLite forbids using a connection across a fork,
+  and its per-process lock table would be copied): the child is a fresh interpreter. So the
+  parent may leave its connection open when it exits (lib/recall/cli.finish: closing the last
+  connection after a write checkpoints the WAL, ~2 ms; the check opens the index after us and
+  its close does that), and spawning costs the parent ~0.1 ms where a fork of a search's
+  process costs ~1 ms (page tables, then copy-on-write faults until it exits).
 - A failure goes to the bounded error log. It never moves the index aside: the next search,
   which can warn, does.
 """
@@ -67,6 +71,10 @@ def _unmark(path: str) -> None:
         pass
 
 
+# The child's program: sys.argv = [-c, scripts dir, root, state dir, lock fd, mark].
+CHILD = "import sys; sys.path.insert(0, sys.argv[1]); from lib.recall import verify; verify.child(sys.argv[2:])"
+
+
 def spawn(project) -> bool:
     """Start the check unless one is running (then mark it to run again); whether one started."""
     lock, mark = paths(project.state_dir, project.root)
@@ -74,43 +82,71 @@ def spawn(project) -> bool:
         fd = os.open(lock, _FLAGS, 0o600)
     except OSError:
         return False  # a read-only state dir: the search said so already
-    if not _try_lock(fd):
-        _mark(mark)
-        if not _try_lock(fd):  # still running: it sees the mark when it is done
-            os.close(fd)
-            return False
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()  # else the child would hold (and never write) a copy of the buffer
-        except (OSError, ValueError):
-            pass
     try:
-        pid = os.fork()
-    except OSError:
-        os.close(fd)
-        return False
-    if pid:
-        os.close(fd)  # the child's copy keeps the lock
+        if not _try_lock(fd):
+            _mark(mark)
+            if not _try_lock(fd):  # still running: it sees the mark when it is done
+                return False
+        os.set_inheritable(fd, True)  # the child's copy holds the lock (flock: one open file)
+        scripts = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        argv = [sys.executable, "-c", CHILD, scripts, project.root, project.state_dir, str(fd), mark]
+        actions = _detached(fd)
+        try:
+            try:
+                os.posix_spawn(sys.executable, argv, os.environ, file_actions=actions, setsid=True)
+            except NotImplementedError:  # no POSIX_SPAWN_SETSID here: the child calls setsid itself
+                os.posix_spawn(sys.executable, argv, os.environ, file_actions=actions)
+        except OSError:
+            return False  # the next search tries again
         return True
+    finally:
+        os.close(fd)
+
+
+def _detached(keep: int) -> list:
+    """posix_spawn file actions: stdio on /dev/null, and every descriptor the child would
+    inherit closed but ``keep``. Only those our own caller passed us open can be inheritable
+    (Python opens with close-on-exec): found in /proc/self/fd (Linux) or /dev/fd (macOS)."""
+    actions = [(os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDWR, 0),
+               (os.POSIX_SPAWN_DUP2, 0, 1), (os.POSIX_SPAWN_DUP2, 0, 2)]
+    for listing in ("/proc/self/fd", "/dev/fd"):
+        try:
+            fds = [int(name) for name in os.listdir(listing)]
+        except (OSError, ValueError):
+            continue
+        for fd in fds:
+            if fd > 2 and fd != keep and _inheritable(fd):
+                actions.append((os.POSIX_SPAWN_CLOSE, fd))
+        break
+    return actions
+
+
+def _inheritable(fd: int) -> bool:
+    try:
+        return os.get_inheritable(fd)
+    except OSError:  # the listing's own descriptor, closed by now
+        return False
+
+
+def child(argv: list) -> None:
+    """The spawned check: ``argv`` = [root, state dir, lock fd, mark]. Leaves by os._exit."""
     status = 0
     try:
-        _detach(fd)
+        root, state_dir, fd, mark = argv[0], argv[1], int(argv[2]), argv[3]
+        if os.getsid(0) != os.getpid():  # spawned without POSIX_SPAWN_SETSID
+            os.setsid()
+        os.nice(10)
+        from ..core.project import Project
+
+        project = Project.at(root)  # the search's, found again from its resolved root
+        if project.state_dir != state_dir:  # not the worktree the search answered for
+            raise RuntimeError("%s: state dir %s, expected %s" % (root, project.state_dir, state_dir))
         run(project, fd, mark)
-    except BaseException:  # noqa: BLE001 - a child must always reach os._exit
+    except BaseException as exc:  # noqa: BLE001 - logged; a child must always reach os._exit
         status = 1
+        _log(argv[1] if len(argv) > 1 else "", "recall verification: %r" % exc)
     finally:
         os._exit(status)
-
-
-def _detach(keep: int) -> None:
-    devnull = os.open(os.devnull, os.O_RDWR)
-    for target in (0, 1, 2):
-        os.dup2(devnull, target)
-    top = max(os.sysconf("SC_OPEN_MAX") if hasattr(os, "sysconf") else 0, 1024)
-    os.closerange(3, keep)
-    os.closerange(keep + 1, top)
-    os.setsid()
-    os.nice(10)
 
 
 MARK_WAIT_S = 10.0
@@ -169,6 +205,13 @@ def _verify(project) -> None:
     try:
         index.verify(project)
     except Exception as exc:  # noqa: BLE001 - logged; the next search answers (and warns) itself
-        from ..core import statefiles
+        _log(project.state_dir, "recall verification: %r" % exc)
 
-        statefiles.append_error_log(project.state_dir, "%s recall verification: %r" % (statefiles.now_iso(), exc))
+
+def _log(state_dir: str, what: str) -> None:
+    from ..core import statefiles
+
+    try:
+        statefiles.append_error_log(state_dir, "%s %s" % (statefiles.now_iso(), what))
+    except Exception:  # noqa: BLE001 - nowhere left to say it
+        pass

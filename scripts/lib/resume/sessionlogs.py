@@ -17,12 +17,11 @@ import os
 import re
 import stat
 
+from .lognames import LEGACY_PREFIX, MAX_FRONTMATTER_BYTES, day_of_key, norm_workstreams  # noqa: F401 - re-exported
 from .workstreams import is_slug
 
 SESSIONS_DIR = "docs/sessions"
-LEGACY_PREFIX = "CONV-"  # log_ids.LEGACY_PREFIX (not imported: see `is_operator` below)
 READ_BYTES = 64 * 1024 + 8192  # the frontmatter limit plus room for the lines around it
-MAX_FRONTMATTER_BYTES = 64 * 1024  # lib/logs/frontmatter.py refuses more; so do we, before parsing
 
 
 class LogError(Exception):
@@ -60,11 +59,6 @@ def is_log_name(name: str) -> bool:
 def legacy_key(name: str, day: str | None):
     """Legacy logs sort by their frontmatter day, before that day's numbered logs; undated: oldest."""
     return (day.replace("-", "") if day else "", 0, name[:-3])
-
-
-def day_of_key(key) -> str | None:
-    d = key[0]
-    return "%s-%s-%s" % (d[:4], d[4:6], d[6:8]) if len(d) == 8 else None
 
 
 def list_logs(root: str) -> list:
@@ -143,17 +137,6 @@ def read_frontmatter(path: str) -> str:
         return fm.decode("utf-8")
     except UnicodeDecodeError:
         raise LogError("frontmatter is not UTF-8 text") from None
-
-
-def norm_workstreams(value) -> list:
-    """A log's ``workstreams:`` as a list of distinct strings (anything else: none)."""
-    if not isinstance(value, list):
-        return []
-    out = []
-    for item in value:
-        if isinstance(item, str) and item not in out:
-            out.append(item)
-    return out
 
 
 def _text(value) -> str | None:
