@@ -117,7 +117,10 @@ def _migrate_legacy_state(project) -> None:
             statefiles.legacy_state_dir(project.root), project.state_dir, exc.strerror or exc), file=sys.stderr)
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, exiting: bool = False) -> int:
+    """Run one command. ``exiting``: the caller ends the process as soon as this returns (the
+    launcher and this file's __main__ block: `_exit`); a FAST_EXIT command may then leave open
+    what a crash would leave (``args.process_exits``; lib/recall/cli.finish)."""
     argv = sys.argv[1:] if argv is None else argv
     if not argv or argv[0] in ("-h", "--help"):
         print(_usage())
@@ -131,6 +134,7 @@ def main(argv: list[str] | None = None) -> int:
         module = importlib.import_module(module_name)
         EXIT["fast"] = getattr(module, "FAST_EXIT", False)
         args = _parse(module, name, help_, argv[1:])
+        args.process_exits = exiting and EXIT["fast"]
         return int(module.run(args, _project(args)) or 0)
     except HelperError as exc:
         print("handoff: %s" % exc, file=sys.stderr)
@@ -168,4 +172,4 @@ def _exit(code: int) -> None:
 
 
 if __name__ == "__main__":
-    _exit(main())
+    _exit(main(exiting=True))

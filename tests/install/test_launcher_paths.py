@@ -1,6 +1,7 @@
 """scripts/handoff finds its bundle however it is spelled: the bundle's .venv python runs the
-bundle's handoff_helpers.py (imported from the bundle's scripts directory). (The launcher skips its `cd && pwd` subshell for a plain
-absolute path: a fork is ~0.7 ms of a warm `search`; every other spelling still takes it.)"""
+bundle's handoff_helpers.py (imported from the bundle's scripts directory). (The launcher
+skips its `cd && pwd` subshell for a plain absolute path: a fork is ~0.7 ms of a warm
+`search`; every other spelling still takes it.)"""
 
 from __future__ import annotations
 

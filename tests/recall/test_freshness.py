@@ -15,6 +15,7 @@ import sqlite3
 import subprocess
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 from recalltree import ids, log, noise, search, settle, stats
 
@@ -346,7 +347,7 @@ def test_a_check_that_cannot_start_leaves_the_lock_free_and_the_connection_close
 
     monkeypatch.setattr(os, "posix_spawn", refused)
     conn = sqlite3.connect(":memory:")
-    cli.finish(project, conn, {"check": "quick"})
+    cli.finish(project, conn, {"check": "quick"}, SimpleNamespace(process_exits=True))
     try:
         conn.execute("SELECT 1")
         raise AssertionError("the connection was left open with no check to checkpoint after it")
@@ -379,6 +380,85 @@ def test_a_check_for_another_state_dir_refuses_and_logs(repo, tmp_path) -> None:
         os.close(fd)
     assert proc.returncode == 1
     assert "recall verification" in (other / "hook-errors.log").read_text()
+
+
+def _index_fds() -> list:
+    """This process's descriptors open on a recall index."""
+    out = []
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            target = os.readlink("/proc/self/fd/" + fd)
+        except OSError:
+            continue
+        if "recall.sqlite3" in target:
+            out.append(target)
+    return out
+
+
+def test_the_search_leaves_its_connection_open_only_when_the_process_ends_next(repo) -> None:
+    """In-process (a caller that goes on) the connection is closed before main() returns: one
+    closed later by the garbage collector would delete the WAL by name, a rebuilt index's too.
+    Run as the launcher runs it (exiting: os._exit follows), it is left open for the check."""
+    import gc
+
+    import handoff_helpers
+
+    built(repo)
+    for n, exiting in ((5, False), (6, True)):
+        log(repo, "RT-261121-%02d" % n, "New", decisions="- dotterel")
+        before = set(_index_fds())
+        assert handoff_helpers.main(["search", "--root", str(repo), "dotterel"], exiting=exiting) == 0
+        left = set(_index_fds()) - before
+        settle(repo)
+        assert bool(left) == exiting, (exiting, left)
+    for conn in [o for o in gc.get_objects() if isinstance(o, sqlite3.Connection)]:
+        conn.close()  # the one left open above: this test process goes on
+
+
+def test_the_check_never_runs_a_module_from_the_repository(repo) -> None:
+    """The check runs with the repository as its current directory, and python -c puts that
+    first on sys.path: a types.py there (any module the check imports) must not be run, and the
+    in-place edit the check is for must still be seen."""
+    built(repo)
+    marker = repo / "SHADOWED"
+    for name in ("types", "fcntl", "datetime", "zlib", "sqlite3", "json", "lib"):
+        (repo / (name + ".py")).write_text("open(%r, 'a').write(%r)\nraise ImportError('shadowed')\n"
+                                            % (str(marker), name + " "))
+    path = repo / "docs" / "sessions" / (OLD + ".md")
+    edit_in_place(path, "Routine", "Dotterel")
+    assert search(repo, "dotterel")["hits"] == []  # not hot: the check after this search sees it
+    assert ids(search(repo, "dotterel")) == [OLD]
+    assert not marker.exists(), marker.read_text()
+    errors = state_dir(repo) / "hook-errors.log"
+    assert not errors.exists() or "verification" not in errors.read_text()
+
+
+def test_a_python_that_does_not_know_its_path_answers_and_logs(repo, monkeypatch) -> None:
+    """Run by a name it cannot resolve (``exec -a``), Python leaves sys.executable empty: the
+    search still answers (exit 0: a failing /recall pre-execution aborts the command) and the
+    check that could not start is logged."""
+    import sys
+
+    import handoff_helpers
+
+    built(repo)
+    monkeypatch.setattr(sys, "executable", "")
+    log(repo, "RT-261121-05", "New", decisions="- dotterel")
+    assert handoff_helpers.main(["search", "--root", str(repo), "dotterel"], exiting=True) == 0
+    assert "not started" in (state_dir(repo) / "hook-errors.log").read_text()
+    assert _index_fds() == []  # no check to hand the WAL to: closed
+
+
+def test_a_worktree_path_that_is_not_utf8_is_one_line_not_a_traceback(tmp_path) -> None:
+    root = tmp_path / os.fsdecode(b"caf\xe9")
+    root.mkdir()
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    log(root, "RT-261121-05", "New", decisions="- dotterel")
+    proc = run_helper(root, "search", "dotterel")
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
+    assert proc.stderr.count("\n") == 1 and "not UTF-8" in proc.stderr
+    proc = run_helper(root, "search", "--no-fail", "dotterel")  # as /recall runs it
+    assert proc.returncode == 0 and "not UTF-8" in proc.stdout
 
 
 def test_a_listing_row_we_did_not_write_means_a_full_check(repo) -> None:

@@ -99,7 +99,7 @@ def _run(args, project) -> int:
     try:
         _write(args, text, hits, warnings, stats)
     finally:  # a closed pipe too: the index is closed and the deferred check started
-        cli.finish(project, conn, stats)
+        cli.finish(project, conn, stats, args)
     return 0
 
 

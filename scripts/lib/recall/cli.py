@@ -28,9 +28,12 @@ def day(option: str, value: str | None) -> str | None:
 
 def open_index(project, warnings: list, stats: dict | None = None):
     """FTS5 checked, then the index brought current (lib/recall/index.py)."""
-    from . import index, store
+    from . import freshness, index, store
 
     store.require_fts5()
+    if not freshness.storable(project.root):  # the index keys files by their worktree's path, as text
+        raise HelperError("%s: this path is not UTF-8; the search index cannot hold it (rename a directory"
+                          " on the way)" % project.root.encode("utf-8", "surrogateescape").decode("utf-8", "replace"))
     return index.open_current(project, warnings, stats)
 
 
@@ -58,22 +61,25 @@ def answer(project, warnings: list, ask, stats: dict | None = None):
     raise AssertionError("unreachable")
 
 
-def finish(project, conn, stats: dict) -> None:
-    """After the answer is written, the last thing a recall command does before it leaves by
-    os._exit (FAST_EXIT, scripts/handoff_helpers.py): when the index was found current by the
-    cheap check, start the full check it deferred (lib/recall/verify.py).
+def finish(project, conn, stats: dict, args) -> None:
+    """After the answer is written: when the index was found current by the cheap check, start
+    the full check it deferred (lib/recall/verify.py); then close the connection.
 
-    The connection is then left open: closing the last connection after a write checkpoints
-    the WAL (pages copied into the index and fsync'd: ~2 ms of a first search after a new log);
-    the check opens the index after us and its close does that, in the background. Exiting
-    with it open is what a crash does, which SQLite is built for (what we committed is in the
-    WAL; the next connection recovers it). With no check started it is closed here."""
+    Unless the process ends right after (``args.process_exits``: os._exit, FAST_EXIT in
+    scripts/handoff_helpers.py) and a check was started: then it is left open. Closing the
+    last connection after a write checkpoints the WAL (pages copied into the index and
+    fsync'd: ~2 ms of a first search after a new log); the check opens the index after us and
+    its close does that, in the background. Exiting with it open is what a crash does, which
+    SQLite is built for (what we committed is in the WAL; the next connection recovers it).
+    A caller that goes on (a test calling main()) gets it closed here: a connection closed
+    later, by the garbage collector, would delete its WAL by name even if the index had been
+    moved aside and rebuilt meanwhile."""
     started = False
     if stats.get("check") in ("quick", "changes"):
         from . import verify
 
         started = verify.spawn(project)
-    if not started:
+    if not (started and getattr(args, "process_exits", False)):
         conn.close()
 
 
@@ -114,5 +120,5 @@ def run_items(args, project, column: str, heading: str) -> int:
             write(items.render(found, heading))
             print_warnings(warnings)
     finally:  # a closed pipe too: the index is closed and the deferred check started
-        finish(project, conn, stats)
+        finish(project, conn, stats, args)
     return 0

@@ -125,7 +125,8 @@ def _special_lines(text: str):
 
 
 def split_parts(text: str) -> list:
-    """What documents.py's pattern gives ``re.split`` on ``text``, without ``re``: the text
+    """What documents.py's pattern gives ``re.split`` on ``text`` (which starts with "\\n", as
+    `split_lines` makes it: the pattern's every match starts at a newline), without ``re``: the text
     before the first special line, then per special line its whole text, fence marker, rest
     of a fence line, heading text (None where they do not apply) and the text up to the next."""
     parts = []
@@ -181,25 +182,54 @@ def split_lines(body: str) -> tuple[str, dict]:
 
 
 def _is_plain_slug(item: str) -> bool:
-    return bool(item) and item[0] != "-" and not item.strip(_SLUG_CHARS)  # every character one of them
+    """A slug YAML reads as that very string: a letter first (not a number, a date, 0x1f...)."""
+    return item[:1].isalpha() and item.isascii() and not item.strip(_SLUG_CHARS)  # strip: every character one of them
+
+
+def _other_key_spelling(fm: str, at: int) -> bool:
+    """Whether "workstreams" appears anywhere but at ``at`` where it could be a key: quoted, or
+    after ``?``, or first on its line or after ``{``, ``,``, ``[`` with a colon after it (spaces
+    allowed around). Then YAML must say. In running text (a summary that mentions workstreams:
+    a word before it on its line) it is not."""
+    found = fm.find("workstreams")
+    while found >= 0:
+        if found != at:
+            j = found - 1
+            while j >= 0 and fm[j] in " \t":
+                j -= 1
+            before = fm[j] if j >= 0 else "\n"
+            k = found + 11
+            while k < len(fm) and fm[k] in " \t":
+                k += 1
+            if before in "\"'?" or (before in "\n{,[" and fm[k : k + 1] == ":"):
+                return True
+        found = fm.find("workstreams", found + 11)
+    return False
 
 
 def quick_workstreams(fm: str):
     """The ``workstreams:`` list when it is a plain block list of slugs (as PyYAML's dumper
-    writes it: ``workstreams:`` then ``- slug`` lines, or ``workstreams: []``) and the key
-    appears once, at a line start; None means "parse the YAML"."""
+    writes it: ``workstreams:`` at a line start, then ``- slug`` lines, or ``workstreams: []``)
+    followed by another plain key; None means "parse the YAML": a blank or comment line in or
+    after the list, an item YAML reads as something else (a number, a date, yes/no/null), the
+    key spelled another way (quoted, escaped, a space before the colon), items after ``[]``.
+
+    Not seen here: a quoted value before the key that runs over several lines and holds a line
+    ``workstreams:`` (YAML reads that line as text). write-session never writes such a value."""
     at = fm.find("workstreams:")
+    while at > 0 and fm[at - 1] != "\n":  # inside a value (a summary that quotes a frontmatter)
+        at = fm.find("workstreams:", at + 12)
     if at < 0:
-        return []
-    if fm.find("workstreams:", at + 12) >= 0:
-        return None  # twice (the first may be text inside another value)
-    if at and fm[at - 1] != "\n":
-        return None
+        # No key: no workstreams, unless it is spelled another way (quoted, escaped in quotes)
+        return None if "\\" in fm or _other_key_spelling(fm, -1) else []
+    if _other_key_spelling(fm, at):
+        return None  # twice, or once more spelled another way
     n = len(fm)
     i = at + 12
     while i < n and fm[i] == " ":
         i += 1
-    if fm.startswith("[]", i):
+    empty = fm.startswith("[]", i)
+    if empty:
         i += 2
         while i < n and fm[i] == " ":
             i += 1
@@ -207,15 +237,15 @@ def quick_workstreams(fm: str):
         return None
     i += 1
     items = []
-    while fm.startswith("- ", i):
+    while not empty and fm.startswith("- ", i):
         end = fm.find("\n", i)
         if end < 0 or not _is_plain_slug(fm[i + 2 : end]):
             break
         items.append(fm[i + 2 : end])
         i = end + 1
-    if i < n and fm[i] in " -":  # an item that is not a plain slug, or an indented value
-        return None
-    if any(item in _YAML_WORDS or item.isdigit() for item in items):
+    if i < n and not (fm[i].isascii() and (fm[i].isalpha() or fm[i] == "_")):
+        return None  # not the start of another plain key: a blank or comment line, an item left
+    if any(item in _YAML_WORDS for item in items):
         return None
     return norm_workstreams(items)
 

@@ -71,12 +71,21 @@ def _unmark(path: str) -> None:
         pass
 
 
-# The child's program: sys.argv = [-c, scripts dir, root, state dir, lock fd, mark].
-CHILD = "import sys; sys.path.insert(0, sys.argv[1]); from lib.recall import verify; verify.child(sys.argv[2:])"
+# The child's program: sys.argv = [-c, scripts dir, root, state dir, lock fd, mark]. -c puts
+# the current directory (the user's repository) first on sys.path, where a file named like a
+# module we import (types.py, fcntl.py...) would be run instead: the scripts dir takes its
+# place (it goes first if the entry is not there: -P, PYTHONSAFEPATH).
+CHILD = (
+    "import sys; sys.path[:sys.path[:1] == ['']] = [sys.argv[1]]; from lib.recall import verify;"
+    " verify.child(sys.argv[2:])"
+)
 
 
 def spawn(project) -> bool:
     """Start the check unless one is running (then mark it to run again); whether one started."""
+    if not sys.executable:  # run by a name it cannot resolve to a file (exec -a): nothing to start
+        _log(project.state_dir, "recall verification not started: this Python does not know its own path")
+        return False
     lock, mark = paths(project.state_dir, project.root)
     try:
         fd = os.open(lock, _FLAGS, 0o600)
