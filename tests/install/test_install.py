@@ -208,6 +208,21 @@ def test_install_into_a_repo_with_its_own_settings_then_uninstall_restores_every
     assert _snapshot(target) == before
 
 
+def test_uninstall_takes_the_byte_code_our_launcher_wrote_into_the_users_scripts_dir(tmp_path):
+    """The launcher imports handoff_helpers, so Python caches it in scripts/__pycache__, a
+    directory of the user's (their deploy.sh lives in scripts/): uninstall removes that byte
+    code too, and the emptied __pycache__, leaving every byte as it was."""
+    target = _user_repo(tmp_path)
+    before = _snapshot(target)
+    _install(target, "--no-venv")
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "PYTHONPYCACHEPREFIX")}
+    env["HANDOFF_PYTHON"] = sys.executable
+    subprocess.run(["sh", str(target / "scripts" / "handoff"), "whoami"], cwd=target, env=env, capture_output=True)
+    assert list((target / "scripts" / "__pycache__").glob("handoff_helpers.*.pyc"))  # what the test is about
+    _install(target, "--uninstall")
+    assert _snapshot(target) == before
+
+
 def test_install_into_a_bare_repo_and_out_again(tmp_path):
     target = _git_repo(tmp_path / "bare")
     _install(target, "--no-venv")

@@ -130,6 +130,13 @@ def test_a_written_log_is_in_the_shape() -> None:
     "workstreams: []\n",
     "workstreams:\n- a\n- a\n- b-2\n",
     "title: t\nworkstreams:\n- a\nconfidence: H\n",
+    "!!str workstreams: [z]\n", "! workstreams:\n- z\n", "&w workstreams:\n- z\n",  # a tag or an anchor
+    "title: T\u2028workstreams: [z]\n", "title: T\x85workstreams: [z]\n", "title: T\rworkstreams: [z]\n",
+    "\ufeffworkstreams:\n- a\n",  # a byte-order mark
+    "workstreams:\n- a\ntitle: t\n&x workstreams: [z]\n",  # the key again, the last one wins
+    "workstreams:\n- a\ntitle: t\n\"work\\x73treams\": [z]\n",  # ... spelled with an escape
+    "workstreams:\n- a\ntitle: t\u2028workstreams : [z]\n",
+    "? |-\n  workstreams\n: [z]\n",  # a block scalar as an explicit key
 ])
 def test_quick_workstreams_of_hand_written_frontmatter_agree_with_yaml(fm: str) -> None:
     """Frontmatter our dumper would not write (edited by hand): the quick answer is the YAML one,
@@ -145,16 +152,19 @@ def _yaml_workstreams(fm: str):
 
 
 def test_quick_workstreams_of_written_frontmatter_are_answered() -> None:
-    """What write-session writes is answered without YAML (else every cold build parses YAML)."""
+    """What write-session writes is answered without YAML (else every cold build parses YAML),
+    the word in its text too. ("workstreams:" with its colon in a value is left to YAML.)"""
     for workstreams in ([], ["recall"], ["recall", "b-2"]):
         meta = {"id": "RT-261121-01", "title": "Reworked the workstreams' list", "date": "2026-11-21",
-                "workstreams": workstreams, "summary": "Mentions workstreams: twice, workstreams."}
+                "workstreams": workstreams, "summary": "Mentions workstreams twice, the workstreams."}
         assert plainlog.quick_workstreams(frontmatter.dumps_yaml(meta)) == workstreams
 
 
 # Lines of hand-written frontmatter: keys before and after the list, the key spelled several
 # ways, items YAML reads as other things, blank and comment lines, the word in running text.
 FM_LINES = ["title: t", "title: it's the workstreams one", "summary: 'quoted: workstreams'", 'note: "x"',
+            "!!str workstreams: [z]", "&w workstreams:", "t: T\u2028workstreams: [z]", "\ufeffworkstreams: []",
+            'k: "a\\tb"', "summary: the workstreams: list",
             "workstreams:", "workstreams: []", "workstreams : []", '"workstreams":', "'workstreams': [a]",
             "- a", "- b-2", "- yes", "- null", "- 12", "- 0x1f", "- 2026-11-30", "- a b", "-  a", "  - a", "- A",
             "", "# comment", "confidence: H", "? workstreams", ": [a]", "resume_prompt: |-", "  workstreams:",

@@ -386,16 +386,30 @@ def create_venv(target: Path, base_python: str) -> tuple[bool, str]:
 # -- install / uninstall -----------------------------------------------------------------------
 
 
+def _drop_byte_code(target: Path, removed: list) -> None:
+    """The byte code of removed modules, wherever it is: in a directory of the user's too
+    (``scripts/__pycache__/handoff_helpers.*.pyc``: the launcher imports handoff_helpers, and
+    the user's own ``scripts/`` is not ours to remove). An emptied ``__pycache__`` goes too."""
+    for rel in removed:
+        if not rel.endswith(".py"):
+            continue
+        pycache = (target / rel).parent / "__pycache__"
+        if not pycache.is_dir() or pycache.is_symlink():
+            continue
+        for pyc in pycache.glob(Path(rel).stem + ".*.pyc"):
+            pyc.unlink()
+        try:
+            pycache.rmdir()
+        except OSError:  # not empty: someone else's byte code
+            pass
+
+
 def _prune_emptied_dirs(target: Path, removed: list, ours: list) -> list:
     """After an upgrade removed files (e.g. the flat ``scripts/lib/*.py`` of an older layout):
     drop their byte code, and the directories an install created that are now empty. Returns
     the directories removed. A directory holding anything else (a user's file) stays."""
     gone = []
-    for rel in removed:
-        if rel.endswith(".py"):
-            pycache = (target / rel).parent / "__pycache__"
-            for pyc in pycache.glob(Path(rel).stem + ".*.pyc") if pycache.is_dir() else ():
-                pyc.unlink()
+    _drop_byte_code(target, removed)
     for d in sorted({str(Path(rel).parent) for rel in removed}, key=lambda p: p.count("/"), reverse=True):
         if d not in ours:
             continue
@@ -746,7 +760,7 @@ def uninstall(target: Path, say=print) -> int:
         else:
             new_settings = dump_json(restored, json_style(text)).encode()
 
-    kept = []
+    kept, removed = [], []
     for rel, rec in manifest.get("files", {}).items():
         path = target / rel
         try:
@@ -758,8 +772,10 @@ def uninstall(target: Path, say=print) -> int:
             continue
         if sha256(data) == rec["sha256"]:
             path.unlink()
+            removed.append(rel)
         else:
             kept.append(rel)
+    _drop_byte_code(target, removed)
 
     if settings_raw is not None:
         if new_settings is None:

@@ -186,11 +186,20 @@ def _is_plain_slug(item: str) -> bool:
     return item[:1].isalpha() and item.isascii() and not item.strip(_SLUG_CHARS)  # strip: every character one of them
 
 
+# Where a line starts, for YAML: after a line break of any kind, or the byte-order mark.
+_LINE_STARTS = "\n\r\x85\u2028\u2029\ufeff"
+
+
+# What may start a line whose "workstreams" is a key spelled another way: an explicit key, an
+# anchor, a tag, an alias, a quoted or flow key.
+_NODE_MARKS = ("?", "&", "!", "*", '"', "'", "{", "[")
+
+
 def _other_key_spelling(fm: str, at: int) -> bool:
-    """Whether "workstreams" appears anywhere but at ``at`` where it could be a key: quoted, or
-    after ``?``, or first on its line or after ``{``, ``,``, ``[`` with a colon after it (spaces
-    allowed around). Then YAML must say. In running text (a summary that mentions workstreams:
-    a word before it on its line) it is not."""
+    """Whether "workstreams" appears anywhere but at ``at`` where it could be a key: quoted or
+    after ``?``, with a colon after it (spaces allowed) where a key starts (a line, or after
+    ``{``, ``,``, ``[``), or first on an indented line (``? |-`` then the key's text). Then YAML
+    must say. In running text (a summary that mentions workstreams: a word before it) it is not."""
     found = fm.find("workstreams")
     while found >= 0:
         if found != at:
@@ -201,7 +210,12 @@ def _other_key_spelling(fm: str, at: int) -> bool:
             k = found + 11
             while k < len(fm) and fm[k] in " \t":
                 k += 1
-            if before in "\"'?" or (before in "\n{,[" and fm[k : k + 1] == ":"):
+            if before in "\"'?" or (before in _LINE_STARTS + "{,[" and fm[k : k + 1] == ":"):
+                return True
+            if before in _LINE_STARTS and j < found - 1:  # first on an indented line: an explicit key's text?
+                return True
+            line = fm.rfind("\n", 0, found) + 1
+            if fm[line:found].lstrip(" \t")[:1] in _NODE_MARKS:  # "? &a workstreams", "!!str workstreams:"...
                 return True
         found = fm.find("workstreams", found + 11)
     return False
@@ -209,21 +223,24 @@ def _other_key_spelling(fm: str, at: int) -> bool:
 
 def quick_workstreams(fm: str):
     """The ``workstreams:`` list when it is a plain block list of slugs (as PyYAML's dumper
-    writes it: ``workstreams:`` at a line start, then ``- slug`` lines, or ``workstreams: []``)
-    followed by another plain key; None means "parse the YAML": a blank or comment line in or
-    after the list, an item YAML reads as something else (a number, a date, yes/no/null), the
-    key spelled another way (quoted, escaped, a space before the colon), items after ``[]``.
+    writes it: ``workstreams:`` first on a line after a newline, then ``- slug`` lines, or
+    ``workstreams: []``) followed by another plain key; None means "parse the YAML": the key
+    twice or spelled another way (quoted, escaped, a space before the colon, after a tag or an
+    anchor, an alias for it, a line break other than a newline before it), a blank or comment
+    line in or after the list, an item YAML reads as something else (a number, a date,
+    yes/no/null), items after ``[]``, a backslash anywhere (an escape may spell the key).
 
     Not seen here: a quoted value before the key that runs over several lines and holds a line
-    ``workstreams:`` (YAML reads that line as text). write-session never writes such a value."""
+    ``workstreams:`` (YAML reads that line as text). write-session never writes one."""
+    if "\\" in fm:
+        return None
+    if "&" in fm and ("\n*" in fm or fm[:1] == "*"):  # an anchor, and an alias first on a line: a key?
+        return None
     at = fm.find("workstreams:")
-    while at > 0 and fm[at - 1] != "\n":  # inside a value (a summary that quotes a frontmatter)
-        at = fm.find("workstreams:", at + 12)
     if at < 0:
-        # No key: no workstreams, unless it is spelled another way (quoted, escaped in quotes)
-        return None if "\\" in fm or _other_key_spelling(fm, -1) else []
-    if _other_key_spelling(fm, at):
-        return None  # twice, or once more spelled another way
+        return None if _other_key_spelling(fm, -1) else []
+    if (at and fm[at - 1] != "\n") or fm.find("workstreams:", at + 12) >= 0 or _other_key_spelling(fm, at):
+        return None  # not at a line start (text inside a value, a tag before it...), twice, or spelled again
     n = len(fm)
     i = at + 12
     while i < n and fm[i] == " ":

@@ -69,9 +69,11 @@ def _configure(conn) -> None:
     conn.execute("PRAGMA synchronous = NORMAL")  # WAL: durable at checkpoints; it is a cache
     conn.execute("PRAGMA cache_size = -32000")
     # Pages read by mapping the file, not by a read() copy each: the warm check's lookups touch
-    # a few hundred scattered pages (~1.3 -> 0.7 ms on a new connection, bench repo). Safe here:
-    # nothing truncates an index in place (it is replaced by rename, and a mapping keeps the
-    # old file), and writes still go through SQLite's own pwrite.
+    # a few hundred scattered pages (~1.3 -> 0.7 ms on a new connection, bench repo). We never
+    # truncate an index in place (it is replaced by rename, and a mapping keeps the old file),
+    # and writes still go through SQLite's own pwrite. Someone else truncating it in place
+    # (``cp`` over it) during a search's read would end that search with SIGBUS instead of
+    # "malformed"; the next search finds it malformed, moves it aside and rebuilds.
     conn.execute("PRAGMA mmap_size = %d" % MMAP_BYTES)
 
 
