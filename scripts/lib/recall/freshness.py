@@ -70,7 +70,7 @@ class DirListing:
     """One directory as listed: its (inode, ctime) (ctime -1 when racy; (0, 0) when missing) and
     its ``*.md`` names (bytes) with their inode numbers, in the same order."""
 
-    __slots__ = ("dir", "ino", "ctime_ns", "names", "inos")
+    __slots__ = ("dir", "ino", "ctime_ns", "names", "inos", "blob", "packed")
 
     def __init__(self, dir: str, ino: int, ctime_ns: int, names: list, inos: list):
         self.dir = dir
@@ -78,9 +78,11 @@ class DirListing:
         self.ctime_ns = ctime_ns
         self.names = names
         self.inos = inos
+        self.blob = NAME_SEPARATOR.join(names)  # as stored (the listing row)
+        self.packed = _packed(inos)
 
     def row(self, root: str) -> tuple:
-        return (root, self.dir, self.ino, self.ctime_ns, NAME_SEPARATOR.join(self.names), _packed(self.inos))
+        return (root, self.dir, self.ino, self.ctime_ns, self.blob, self.packed)
 
 
 def _packed(inos: list) -> bytes:
@@ -283,12 +285,10 @@ def storable(name: str) -> bool:
 def _diff(conn, root: str, sub: str, exists: bool, now: tuple, stored: tuple, now_ns: int):
     """(the directory's new listing, names new or replaced (another inode), names gone)."""
     row = conn.execute(_STORED_LISTING, (root, sub)).fetchone()
-    old = {}
-    if row and row[0]:
-        names_then, inos_then = row[0].split(NAME_SEPARATOR), _unpacked(row[1])
-        if len(names_then) != len(inos_then):
-            raise ValueError("a listing of %d names and %d inode numbers" % (len(names_then), len(inos_then)))
-        old = dict(zip(names_then, inos_then))
+    blob_then, packed_then = (row[0], row[1]) if row and row[0] else (b"", b"")
+    if len(packed_then) % 8 or len(packed_then) // 8 != (blob_then.count(NAME_SEPARATOR) + 1 if blob_then else 0):
+        raise ValueError("a listing of %d names and %d bytes of inode numbers" % (
+            blob_then.count(NAME_SEPARATOR) + 1 if blob_then else 0, len(packed_then)))
     names, inos = [], []
     if exists:
         # bytes in, bytes names out (nothing decoded); d_ino comes with the names: no stat
@@ -300,12 +300,89 @@ def _diff(conn, root: str, sub: str, exists: bool, now: tuple, stored: tuple, no
                     inos.append(entry.inode())
     ino, ctime = now
     listing = DirListing(sub, ino, stored_time(ctime, now_ns) if ino else 0, names, inos)
-    current = dict(zip(names, inos))
-    new = [name for name in (os.fsdecode(n) for n, i in current.items() if old.get(n) != i) if storable(name)]
-    gone = [name for name in (os.fsdecode(n) for n in old if n not in current) if storable(name)]
+    found = _few_changes(listing, blob_then, packed_then)
+    if found is None:
+        found = _changes(names, inos, blob_then.split(NAME_SEPARATOR) if blob_then else [], _unpacked(packed_then))
+    new = [name for name in map(os.fsdecode, found[0]) if storable(name)]
+    gone = [name for name in map(os.fsdecode, found[1]) if storable(name)]
     if not new and not gone and (ino, listing.ctime_ns) == stored:
         listing = None  # still racy, nothing new: nothing to store
     return listing, new, gone
+
+
+def _changes(names: list, inos: list, names_then: list, inos_then: list) -> tuple:
+    """(names new or with another inode, names gone), by name, whatever the two orders."""
+    old = dict(zip(names_then, inos_then))
+    current = dict(zip(names, inos))
+    return [n for n, i in current.items() if old.get(n) != i], [n for n in old if n not in current]
+
+
+def _few_changes(listing: DirListing, blob_then: bytes, packed_then: bytes):
+    """`_changes` for the usual case without a step per name: a directory lists its unchanged
+    entries in the same order (ext4's hash order, tmpfs's, btrfs's index order), so a few names
+    added or gone leave the stored listing's bytes alike at both ends. The names in the common
+    head and tail (whole names, with the same inode numbers) are unchanged; only the middles
+    are compared by name. ~0.2 ms where `_changes` takes ~2 at 10,000 names. None when a head
+    or tail name's inode changed (replaced by rename): `_changes` decides then."""
+    blob, packed = listing.blob, listing.packed
+    if blob == blob_then:
+        return ([], []) if packed == packed_then else None
+    if not blob or not blob_then:
+        return None
+    n, n_then = len(blob), len(blob_then)
+    head = _common_head(blob, blob_then)
+    head = blob.rfind(NAME_SEPARATOR, 0, head) + 1  # back to a name's start (the same in both)
+    tail = _common_tail(blob, blob_then, min(n, n_then) - head)
+    end, end_then = n - tail, n_then - tail
+    while tail and not (_starts_name(blob, end) and _starts_name(blob_then, end_then)):
+        cut = blob.find(NAME_SEPARATOR, end)  # on to the next name's start (the bytes agree here)
+        tail = n - cut - 1 if cut >= 0 else 0
+        end, end_then = n - tail, n_then - tail
+    before = blob.count(NAME_SEPARATOR, 0, head)  # whole names in the head
+    after = blob.count(NAME_SEPARATOR, end) + 1 if tail else 0  # ... and in the tail
+    count, count_then = len(listing.names), len(packed_then) // 8
+    if packed[: 8 * before] != packed_then[: 8 * before]:
+        return None
+    if after and packed[8 * (count - after) :] != packed_then[8 * (count_then - after) :]:
+        return None
+    from array import array
+
+    middle = listing.names[before : count - after], listing.inos[before : count - after]
+    middle_then = blob_then[head : end_then].rstrip(NAME_SEPARATOR)
+    names_then = middle_then.split(NAME_SEPARATOR) if middle_then else []
+    inos_then = array("Q", packed_then[8 * before : 8 * (count_then - after)]).tolist()
+    if len(names_then) != len(inos_then):
+        return None
+    return _changes(middle[0], middle[1], names_then, inos_then)
+
+
+def _starts_name(blob: bytes, at: int) -> bool:
+    return at == 0 or blob[at - 1 : at] == NAME_SEPARATOR
+
+
+def _common_head(a: bytes, b: bytes) -> int:
+    """The length of the longest common prefix (a binary search: each step compares one window)."""
+    lo, hi = 0, min(len(a), len(b))
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[lo:mid] == b[lo:mid]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def _common_tail(a: bytes, b: bytes, limit: int) -> int:
+    """The length of the longest common suffix, at most ``limit``."""
+    n, m = len(a), len(b)
+    lo, hi = 0, max(0, limit)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[n - mid : n - lo] == b[m - mid : m - lo]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
 
 
 def listing_of(sub: str, dir_st, names: list, inos: list, now_ns: int) -> DirListing:
