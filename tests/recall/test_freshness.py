@@ -636,7 +636,8 @@ def test_a_rebuild_after_the_index_was_deleted_by_hand_ignores_its_old_wal(repo)
 def test_the_fast_listing_diff_agrees_with_the_diff_by_name() -> None:
     """freshness._few_changes (common head and tail of the stored bytes, names compared only in
     the middle) gives what the plain diff by name gives, or None; over listings with names
-    added, removed, re-numbered (replaced by rename) and reordered."""
+    added, removed, re-numbered (replaced by rename) and reordered, and stored rows we did not
+    write (a name twice, an inode number short)."""
     import random
 
     from lib.recall import freshness
@@ -648,10 +649,14 @@ def test_the_fast_listing_diff_agrees_with_the_diff_by_name() -> None:
                                        rng.randint(1, 99))).encode()
 
     answered = 0
-    for _ in range(5_000):
+    for trial in range(6_000):
         old = list(dict.fromkeys(name() for _ in range(rng.choice([0, 1, 2, 5, 30, 200]))))
         old_inos = [rng.randint(1, 10**9) for _ in old]
         new, new_inos = old[:], old_inos[:]
+        if trial % 6 == 0 and old:  # a stored row we did not write: a name in it twice
+            at = rng.randrange(len(old))
+            old.insert(rng.randint(0, len(old)), old[at])
+            old_inos.insert(rng.randint(0, len(old_inos)), rng.randint(1, 10**9))
         for _ in range(rng.choice([0, 1, 1, 2, 3, 10])):
             op = rng.random()
             if op < 0.4:
@@ -671,6 +676,8 @@ def test_the_fast_listing_diff_agrees_with_the_diff_by_name() -> None:
                 new, new_inos = [p[0] for p in pairs], [p[1] for p in pairs]
         listing = freshness.DirListing("docs/sessions", 1, 1, new, new_inos)
         got = freshness._few_changes(listing, b"/".join(old), freshness._packed(old_inos))
+        if trial % 12 == 1 and old:  # ... or one inode number short
+            assert freshness._few_changes(listing, b"/".join(old), freshness._packed(old_inos[:-1])) is None
         if got is None:
             continue
         answered += 1

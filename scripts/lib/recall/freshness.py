@@ -327,7 +327,7 @@ def _few_changes(listing: DirListing, blob_then: bytes, packed_then: bytes):
     blob, packed = listing.blob, listing.packed
     if blob == blob_then:
         return ([], []) if packed == packed_then else None
-    if not blob or not blob_then:
+    if not blob or not blob_then or len(packed_then) != 8 * (blob_then.count(NAME_SEPARATOR) + 1):
         return None
     n, n_then = len(blob), len(blob_then)
     head = _common_head(blob, blob_then)
@@ -353,7 +353,16 @@ def _few_changes(listing: DirListing, blob_then: bytes, packed_then: bytes):
     inos_then = array("Q", packed_then[8 * before : 8 * (count_then - after)]).tolist()
     if len(names_then) != len(inos_then):
         return None
-    return _changes(middle[0], middle[1], names_then, inos_then)
+    new, gone = _changes(middle[0], middle[1], names_then, inos_then)
+    if len(gone) > FEW_GONE:
+        return None
+    whole = NAME_SEPARATOR + blob + NAME_SEPARATOR
+    if any(NAME_SEPARATOR + name + NAME_SEPARATOR in whole for name in gone):
+        return None  # a name the stored row held twice (we never write one): `_changes` decides
+    return new, gone
+
+
+FEW_GONE = 16  # names gone, at most, that `_few_changes` looks for elsewhere (~50 us each at 10,000 names)
 
 
 def _starts_name(blob: bytes, at: int) -> bool:
