@@ -65,7 +65,7 @@ sys.stderr.write("MODULES " + repr(sorted(sys.modules)) + "\n")
 """
 # Beyond `python3 -c "import sqlite3"`: small C or frozen modules, and handoff's own.
 EXTRA_ALLOWED = {"__future__", "errno", "fcntl", "importlib", "importlib._bootstrap",
-                 "importlib._bootstrap_external", "warnings", "zlib"}  # zlib: verify.paths' CRC
+                 "importlib._bootstrap_external", "warnings"}
 
 
 def test_warm_search_imports_little_beyond_import_sqlite3(repo) -> None:

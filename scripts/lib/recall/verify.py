@@ -6,7 +6,7 @@ runs `index.verify` (every file's size, mtime and inode, scanned under the write
 differs is read and applied) and exits: the next search sees such a file
 (tests/recall/test_freshness.py).
 
-- One per worktree at a time: ``recall.verify-<crc of the root>.lock`` (flock, non-blocking),
+- One per worktree at a time: ``recall.verify-<dev>-<inode of the root>.lock`` (flock, non-blocking),
   taken by the parent before spawning; the child inherits the locked descriptor and holds it
   until it exits. Taken already: the search leaves a mark (``.again``) and tries the lock once
   more; the running check, after unlocking, looks for the mark and runs again once it has the
@@ -41,11 +41,15 @@ _FLAGS = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_
 
 
 def paths(state_dir: str, root: str) -> tuple:
-    """(lock, mark) of ``root``'s check: one per worktree (a CRC of its path: two worktrees that
-    collide share one, which costs only a later check)."""
-    import zlib
-
-    base = os.path.join(state_dir, "recall.verify-%08x" % zlib.crc32(root.encode("utf-8", "surrogateescape")))
+    """(lock, mark) of ``root``'s check: one per worktree, named by the worktree's own identity,
+    its directory's (device, inode): no hash to import (zlib was ~0.35 ms of a warm search),
+    and two worktrees never share one."""
+    try:
+        st = os.stat(root)
+        name = "recall.verify-%x-%x" % (st.st_dev, st.st_ino)
+    except OSError:  # the worktree is gone: nothing to check, nobody to wait for
+        name = "recall.verify-gone"
+    base = os.path.join(state_dir, name)
     return base + ".lock", base + ".again"
 
 
