@@ -684,3 +684,98 @@ def test_the_fast_listing_diff_agrees_with_the_diff_by_name() -> None:
         want = freshness._changes(new, new_inos, old, old_inos)
         assert (sorted(got[0]), sorted(got[1])) == (sorted(want[0]), sorted(want[1])), (old, new)
     assert answered > 3_000
+
+
+BROKEN_FM = """---
+id: RT-261121-07
+operator: RT
+title: [unclosed
+workstreams:
+- storage
+---
+# Hand broken
+
+## Decisions Made
+
+- the gannet plan
+"""
+
+
+def _warned(result: dict, name: str) -> list:
+    return [w for w in result["warnings"] if name in w]
+
+
+def test_a_hand_broken_frontmatter_read_quickly_is_warned_once_the_check_parsed_it(repo) -> None:
+    """The search that indexes a log from its quick reads (a plain workstreams list, a body
+    title) parses no YAML, so it cannot warn about broken YAML elsewhere in the frontmatter; the
+    deferred check parses it once, and the search after it warns, as the issue asks."""
+    built(repo)
+    path = repo / "docs" / "sessions" / "RT-261121-07.md"
+    path.write_text(BROKEN_FM)
+    first = search(repo, "gannet")  # (search waits for the check it started)
+    assert ids(first) == ["RT-261121-07"] and not _warned(first, "RT-261121-07.md")
+    second = search(repo, "gannet")
+    assert ids(second) == ["RT-261121-07"]
+    assert any("indexed by its body" in w for w in _warned(second, "RT-261121-07.md")), second["warnings"]
+    assert search(repo, "gannet", "--workstream", "storage")["hits"]  # still indexed as it was
+
+
+def test_an_old_log_broken_in_place_is_warned_after_the_checks(repo) -> None:
+    """Not hot, edited in place: the first check re-indexes it, and its frontmatter pass parses it."""
+    built(repo)
+    path = repo / "docs" / "sessions" / (OLD + ".md")
+    edit_in_place(path, "title: ", "title: [unclosed ")
+    assert not _warned(search(repo, "anything"), OLD + ".md")  # not hot: its check re-indexes it, then parses it
+    assert _warned(search(repo, "anything"), OLD + ".md")
+
+
+def test_the_frontmatter_pass_marks_every_log_checked_and_warns_about_none_that_parse(repo) -> None:
+    built(repo, 12)
+    search(repo, "anything")
+    result = search(repo, "anything")
+    assert result["warnings"] == []
+    con = sqlite3.connect(state_dir(repo) / "recall.sqlite3")
+    try:
+        assert con.execute("SELECT count(*) FROM docs WHERE fm_unchecked IS NOT NULL").fetchone() == (0,)
+        assert con.execute("SELECT count(*) FROM docs WHERE kind = 'log'").fetchone()[0] >= 12
+    finally:
+        con.close()
+
+
+def test_the_frontmatter_pass_in_batches_skips_a_file_changed_meanwhile_and_adds_to_other_warnings(
+        repo, monkeypatch) -> None:
+    """Batches of two (so several), one file rewritten between the pass's select and its read
+    (left marked for the scan that re-indexes it, and the pass still ends), one log warned
+    already (undecodable bytes): its YAML's warning comes after, once."""
+    from lib.core.discovery import discover
+    from lib.recall import build, index
+
+    noise(repo, 5)
+    sessions = repo / "docs" / "sessions"
+    (sessions / "RT-261121-07.md").write_text(BROKEN_FM)
+    (sessions / "RT-261121-08.md").write_bytes(BROKEN_FM.replace("RT-261121-07", "RT-261121-08").encode()
+                                                + b"- bad byte \xff\n")
+    (sessions / "RT-261121-09.md").write_text(BROKEN_FM.replace("RT-261121-07", "RT-261121-09"))
+    project = discover(str(repo))
+    index.open_current(project, [], {}).close()  # built from quick reads: every log marked
+    real_read = build.read
+
+    def read(path):
+        got = real_read(path)
+        if path.endswith("RT-261121-09.md") and got is not None:
+            return got[0] + b"\n- changed meanwhile\n", got[1]
+        return got
+
+    monkeypatch.setattr(index, "FRONTMATTER_BATCH", 2)
+    monkeypatch.setattr(build, "read", read)
+    assert index.check_frontmatters(project) == 7  # 5 noise logs, 07 and 08; not 09
+    assert index.check_frontmatters(project) == 0  # 09 stays marked, and the pass ends
+    con = sqlite3.connect(state_dir(repo) / "recall.sqlite3")
+    try:
+        rows = dict(con.execute("SELECT id, coalesce(warning, '') || '|' || coalesce(fm_unchecked, '') FROM docs"))
+    finally:
+        con.close()
+    assert rows["RT-261121-07"].endswith("; indexed by its body|") and rows["RT-261121-09"] == "|1"
+    warning = rows["RT-261121-08"]
+    assert warning.startswith("not valid UTF-8") and warning.count("indexed by its body") == 1, warning
+    assert all(rows[n] == "|" for n in rows if n.startswith("AB-"))

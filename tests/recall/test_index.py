@@ -210,6 +210,34 @@ def test_migrations_are_named_recorded_and_each_in_one_transaction(tmp_path) -> 
     assert [r[0] for r in con.execute("SELECT name FROM _migrations")] == list(schema.NAMES)
 
 
+def test_an_index_from_before_frontmatter_checks_is_migrated_and_its_logs_checked(repo) -> None:
+    """An index at 002 (before schema.m003): the next search adds the column and marks every
+    log without a warning, and the deferred check parses them: a hand-broken frontmatter read
+    quickly gets its warning, as in a new index."""
+    from recalltree import settle
+
+    noise(repo, 4)
+    (repo / "docs" / "sessions" / "RT-261121-07.md").write_text(
+        "---\nid: RT-261121-07\ntitle: [unclosed\nworkstreams:\n- storage\n---\n# Broken\n\n- gannet\n")
+    # no "# " title: its YAML parsed (and warned about) at once; the migration marks it too
+    (repo / "docs" / "sessions" / "RT-261121-08.md").write_text(
+        "---\nid: RT-261121-08\ntitle: [unclosed\n---\n## Decisions Made\n\n- gannet\n")
+    stats(repo)  # built
+    con = sqlite3.connect(state_dir(repo) / "recall.sqlite3")
+    with con:  # as the code before m003 left it
+        con.execute("DROP INDEX docs_fm_unchecked")
+        con.execute("ALTER TABLE docs DROP COLUMN fm_unchecked")
+        con.execute("DELETE FROM _migrations WHERE name = '003_frontmatter_checks'")
+    con.close()
+    first = search(repo, "gannet")
+    settle(repo)
+    second = search(repo, "gannet")
+    assert sorted(ids(first)) == sorted(ids(second)) == ["RT-261121-07", "RT-261121-08"]
+    assert [w for w in second["warnings"] if "RT-261121-07.md" in w and "indexed by its body" in w]
+    warned_at_once = [w for w in second["warnings"] if "RT-261121-08.md" in w]
+    assert len(warned_at_once) == 1 and warned_at_once[0].count("not valid YAML") == 1, warned_at_once
+
+
 def test_missing_fts5_is_one_line_naming_the_fix() -> None:
     class NoFts5:
         def __init__(self, path):

@@ -37,8 +37,8 @@ _HEADER = struct.Struct("<II")  # batch number, payload length
 _PIPE_BYTES = 1 << 20  # Linux's default pipe-max-size: the child rarely waits for the parent to read
 
 _INSERT_DOC = (
-    "INSERT INTO docs (docid, key, kind, id, path, day, operator, title, workstreams, sort_key, warning)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "INSERT INTO docs (docid, key, kind, id, path, day, operator, title, workstreams, sort_key, warning,"
+    " fm_unchecked) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _INSERT_FTS = (
     "INSERT INTO docs_fts (rowid, title, summary, did, decisions, future, learnings, questions, resume)"
@@ -139,11 +139,13 @@ def load(job: Job, lo: int, hi: int) -> tuple:
             dropped.append(old[3])
         if not is_new(key):
             continue
+        whole = True  # its frontmatter looked at whole (documents.parsed_log); else schema.m003's mark
         if kind == "log":
             got = plain_fields(rel, name, data) if lean and not truncated else None
+            whole = False
             if got is None:
                 documents = documents or _documents()
-                got = documents.log_fields(rel, name, data, truncated)
+                got, whole = documents.parsed_log(rel, name, data, truncated)
             _, id_, path, day, op, title, workstreams, sort_key, cols, warning = got
         else:
             documents = documents or _documents()
@@ -155,7 +157,7 @@ def load(job: Job, lo: int, hi: int) -> tuple:
         get = cols.get
         docs.append((
             docid, key, kind, id_, path, day, op, title, "," + ",".join(workstreams) + "," if workstreams else "",
-            sort_key, warning,
+            sort_key, warning, None if whole else 1,
         ))
         fts.append((
             docid, title, get("summary", ""), get("did", ""), get("decisions", ""), get("future", ""),

@@ -13,7 +13,9 @@ when one of those is not there or not plain, and for every legacy log (their ope
 live only in the frontmatter).
 
 Never fails on a file: broken frontmatter, invalid UTF-8 (replaced), NUL and other control
-bytes (blanked), huge files and fields (capped) give a document plus one warning.
+bytes (blanked), huge files and fields (capped) give a document plus one warning. (A log read
+from its quick reads had no YAML parsed: broken YAML elsewhere in its frontmatter is warned
+about once the deferred check has parsed it, `frontmatter_problem`, index.check_frontmatters.)
 """
 
 from __future__ import annotations
@@ -94,6 +96,16 @@ def _yaml(fm: str, rel: str):
         return {}, reason[len(rel) + 2 :] if reason.startswith(rel + ": ") else reason
 
 
+def frontmatter_problem(rel: str, data: bytes) -> str | None:
+    """The warning a log's frontmatter earns when its YAML is parsed (``<reason>; indexed by its
+    body``), or None: for a log first indexed from its quick reads (index.check_frontmatters)."""
+    fm_bytes = split_frontmatter_bytes(data, True)
+    if fm_bytes is None or len(fm_bytes) > MAX_FRONTMATTER_BYTES:
+        return None  # no frontmatter, or too long to parse: warned at once, never marked
+    _, reason = _yaml(fm_bytes.decode("utf-8", "replace"), rel)
+    return reason + "; indexed by its body" if reason else None
+
+
 def _one_line(value) -> str:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         value = str(value)
@@ -122,16 +134,26 @@ def log_document(rel: str, name: str, data: bytes, truncated: bool) -> Document:
 def log_fields(rel: str, name: str, data: bytes, truncated: bool) -> tuple:
     """A log's `Document` fields in order (kind, id, path, day, operator, title, workstreams,
     sort_key, columns, warning), without building the object (the cold build's hot path)."""
+    return parsed_log(rel, name, data, truncated)[0]
+
+
+def parsed_log(rel: str, name: str, data: bytes, truncated: bool) -> tuple:
+    """(`log_fields`, whether the frontmatter was looked at whole: its YAML parsed, or none to
+    parse). When not, index.check_frontmatters parses it later, to warn about broken YAML."""
     if not truncated:
         fields = plainlog.fields(rel, name, data, split_body)
         if fields is not None:
-            return fields
-    return general_fields(rel, name, data, truncated)
+            return fields, False
+    return _general(rel, name, data, truncated)
 
 
 def general_fields(rel: str, name: str, data: bytes, truncated: bool) -> tuple:
     """`log_fields` of any file, by the general path: what `plainlog.fields` must give wherever
     it answers (tests/recall/test_plainlog.py)."""
+    return _general(rel, name, data, truncated)[0]
+
+
+def _general(rel: str, name: str, data: bytes, truncated: bool) -> tuple:
     key = name_key(name)
     _, problems = decode(b"", truncated)
     fm_bytes = split_frontmatter_bytes(data, not truncated)
@@ -155,12 +177,15 @@ def general_fields(rel: str, name: str, data: bytes, truncated: bool) -> tuple:
     legacy = key is None
     meta: dict = {}
     workstreams = None
+    whole = True  # the frontmatter looked at whole: none, too long to parse, or its YAML parsed
     if fm_bytes is not None:
         if len(fm_bytes) > MAX_FRONTMATTER_BYTES:
             problems.append("frontmatter is over %d bytes; indexed by its body" % MAX_FRONTMATTER_BYTES)
         else:
             workstreams = None if legacy else quick_workstreams(fm)
+            whole = False
             if legacy or workstreams is None or not title:
+                whole = True
                 meta, reason = _yaml(fm, rel)
                 if reason:
                     problems.append(reason + "; indexed by its body")
@@ -179,10 +204,11 @@ def general_fields(rel: str, name: str, data: bytes, truncated: bool) -> tuple:
         # characters, which the body's text had blanked already (search.py marks matches with two)
         columns["summary"] = _clean(meta["summary"])
     cols = {c: (t if len(t) <= MAX_FIELD_CHARS else t[:MAX_FIELD_CHARS]) for c, t in columns.items()}
-    return (
+    fields = (
         "log", stem, rel, day, op, cap(_clean(title), MAX_TITLE_CHARS), workstreams or [], sort_key, cols,
         "; ".join(problems) or None,
     )
+    return fields, whole
 
 
 def workstream_document(rel: str, name: str, data: bytes, truncated: bool) -> Document:

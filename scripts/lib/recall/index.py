@@ -437,6 +437,66 @@ def verify(project) -> dict:
     return stats
 
 
+FRONTMATTER_BATCH = 200  # logs parsed per writer-lock hold (a long hold would stall a search's write)
+
+
+def check_frontmatters(project) -> int:
+    """Parse, once, the YAML of every log of this worktree that was indexed from its quick reads
+    (``docs.fm_unchecked``, schema.m003), and store the warning a broken one earns: the search
+    after next lists it. Run by the deferred check (lib/recall/verify.py): a background process,
+    so the first run after a cold build may parse every log. A file changed since it was
+    indexed (another key) is left to the scan that re-indexes it. Returns the logs checked."""
+    path = os.path.join(project.state_dir, store.INDEX_NAME)
+    root = project.root
+    conn = _open_existing(path)
+    if conn is None:
+        return 0
+    checked = 0
+    after = 0
+    try:
+        if not schema.current(schema.applied(conn)):
+            return 0
+        while True:
+            # docs first, through its partial index (CROSS JOIN: else the planner walks every file
+            # of the worktree, ~6 ms a batch at 10,000 logs, with nothing marked too)
+            rows = conn.execute(
+                "SELECT d.docid, d.key, f.path FROM docs d CROSS JOIN files f ON f.key = d.key AND f.root = ?"
+                " WHERE d.fm_unchecked IS NOT NULL AND d.docid > ? ORDER BY d.docid LIMIT ?",
+                (root, after, FRONTMATTER_BATCH),
+            ).fetchall()
+            if not rows:
+                return checked
+            from . import build, documents  # (yaml and re: only once there is a log to parse)
+
+            after = rows[-1][0]
+            verdicts = []
+            for docid, key, rel in rows:
+                got = build.read(root + "/" + rel)
+                if got is None or build.file_key(rel, got[0]) != key:
+                    continue  # changed or gone since: the next scan re-indexes it (a new key, marked)
+                verdicts.append((documents.frontmatter_problem(rel, got[0]), docid, key))
+            with store.WriterLock(project.state_dir):
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    # Its YAML's warning after the ones it has (undecodable bytes...), as the general
+                    # path lists them, and once (the migration marks logs warned at once too);
+                    # the key as well as the docid: a docid freed meanwhile may be another's now.
+                    conn.executemany(
+                        "UPDATE docs SET fm_unchecked = NULL, warning = CASE WHEN ?1 IS NULL THEN warning"
+                        " WHEN warning IS NULL THEN ?1 WHEN instr(warning, ?1) THEN warning"
+                        " ELSE warning || '; ' || ?1 END"
+                        " WHERE docid = ?2 AND key = ?3 AND fm_unchecked IS NOT NULL",
+                        verdicts)
+                    conn.execute("COMMIT")
+                except BaseException:
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+                    raise
+            checked += len(verdicts)
+    finally:
+        conn.close()
+
+
 def discard(project, warnings: list, exc: BaseException) -> None:
     """Move a damaged index aside (under the lock) so the next open rebuilds it."""
     path = os.path.join(project.state_dir, store.INDEX_NAME)

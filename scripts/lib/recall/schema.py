@@ -66,7 +66,18 @@ def m002_listings(conn) -> None:
     conn.execute("CREATE INDEX docs_warned ON docs (path) WHERE warning IS NOT NULL")
 
 
-MIGRATIONS = (("001_initial", m001_initial), ("002_listings", m002_listings))
+def m003_frontmatter_checks(conn) -> None:
+    # A log indexed from its quick reads (lib/recall/plainlog.py: no YAML parsed) is marked, and
+    # the deferred check parses its frontmatter once (index.check_frontmatters): a hand-broken
+    # frontmatter gets its warning, as when the YAML is parsed at once. Every named log indexed
+    # before this migration is marked (legacy CONV-* logs always had their YAML parsed).
+    conn.execute("ALTER TABLE docs ADD COLUMN fm_unchecked INTEGER")
+    conn.execute("UPDATE docs SET fm_unchecked = 1 WHERE kind = 'log' AND id NOT LIKE 'CONV-%'")
+    conn.execute("CREATE INDEX docs_fm_unchecked ON docs (docid) WHERE fm_unchecked IS NOT NULL")
+
+
+MIGRATIONS = (("001_initial", m001_initial), ("002_listings", m002_listings),
+              ("003_frontmatter_checks", m003_frontmatter_checks))
 NAMES = tuple(name for name, _ in MIGRATIONS)
 
 

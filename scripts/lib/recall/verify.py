@@ -4,7 +4,9 @@ A search answered by the cheap check (lib/recall/freshness.py) has not looked at
 rewritten in place that is not hot. So after writing its answer the search starts a child that
 runs `index.verify` (every file's size, mtime and inode, scanned under the writer lock; what
 differs is read and applied) and exits: the next search sees such a file
-(tests/recall/test_freshness.py).
+(tests/recall/test_freshness.py). It then parses, once, the frontmatter of each log indexed
+from its quick reads (`index.check_frontmatters`: no YAML on a search's path), so a broken
+one is warned about by the next search.
 
 - One per worktree at a time: ``recall.verify-<dev>-<inode of the root>.lock`` (flock, non-blocking),
   taken by the parent before spawning; the child inherits the locked descriptor and holds it
@@ -217,6 +219,7 @@ def _verify(project) -> None:
 
     try:
         index.verify(project)
+        index.check_frontmatters(project)
     except Exception as exc:  # noqa: BLE001 - logged; the next search answers (and warns) itself
         _log(project.state_dir, "recall verification: %r" % exc)
 
