@@ -98,7 +98,7 @@ class Job:
     i`` if it is a new document: any process can number the rows it makes), and the racy
     window's start (a file modified after it is stored with mtime -1: read again next time).
     ``lean``: a few files (a search after a new log): a log in write-session's shape is parsed
-    without importing ``re`` (lib/recall/plainlog.split_plain, ~8 us a log); many: by
+    without importing ``re`` (lib/recall/plainlog.split_lines, ~8 us a log); many: by
     documents.py, whose one regular expression splits a body faster (~5 us) once ``re`` is in."""
 
     __slots__ = ("root", "entries", "known", "is_new", "first_docid", "racy_after", "lean")

@@ -22,8 +22,7 @@ from __future__ import annotations
 
 import re
 
-from ..resume.sessionlogs import (  # noqa: F401 - is_log_name: lib/recall/index.py imports it from here
-    is_log_name,
+from ..resume.sessionlogs import (
     is_operator,
     legacy_day,
     legacy_key,
@@ -34,11 +33,12 @@ from . import plainlog
 from .columns import COLUMNS, MAX_FILE_BYTES  # noqa: E402,F401 - the FTS column order
 from .plainlog import (  # noqa: F401 - SECTION_COLUMNS, column_of: tests/recall/test_documents.py
     CONTROL_BYTES,
-    MAX_FIELD_CHARS,
+    MAX_FIELD_CHARS,  # tests/recall/test_documents.py
     MAX_FRONTMATTER_BYTES,
     MAX_TITLE_CHARS,
     SECTION_COLUMNS,
     cap,
+    capped,
     column_of,
     day_of_key,
     from_parts,
@@ -86,14 +86,15 @@ def split_body(body: str) -> tuple[str, dict]:
 
 
 def _yaml(fm: str, rel: str):
-    """(meta, None) or ({}, reason)."""
+    """(meta, None) or ({}, the warning: ``<reason>; indexed by its body``)."""
     from ..logs import frontmatter
 
     try:
         return frontmatter.parse_yaml(fm, rel), None
     except frontmatter.FrontmatterError as exc:
         reason = str(exc)
-        return {}, reason[len(rel) + 2 :] if reason.startswith(rel + ": ") else reason
+        reason = reason[len(rel) + 2 :] if reason.startswith(rel + ": ") else reason
+        return {}, reason + "; indexed by its body"
 
 
 def frontmatter_problem(rel: str, data: bytes) -> str | None:
@@ -102,8 +103,7 @@ def frontmatter_problem(rel: str, data: bytes) -> str | None:
     fm_bytes = split_frontmatter_bytes(data, True)
     if fm_bytes is None or len(fm_bytes) > MAX_FRONTMATTER_BYTES:
         return None  # no frontmatter, or too long to parse: warned at once, never marked
-    _, reason = _yaml(fm_bytes.decode("utf-8", "replace"), rel)
-    return reason + "; indexed by its body" if reason else None
+    return _yaml(fm_bytes.decode("utf-8", "replace"), rel)[1]
 
 
 def _one_line(value) -> str:
@@ -186,9 +186,9 @@ def _general(rel: str, name: str, data: bytes, truncated: bool) -> tuple:
             whole = False
             if legacy or workstreams is None or not title:
                 whole = True
-                meta, reason = _yaml(fm, rel)
-                if reason:
-                    problems.append(reason + "; indexed by its body")
+                meta, warning = _yaml(fm, rel)
+                if warning:
+                    problems.append(warning)
                 workstreams = norm_workstreams(meta.get("workstreams"))
     fm_title = _one_line(meta.get("title"))
     title = fm_title or title or stem
@@ -203,9 +203,8 @@ def _general(rel: str, name: str, data: bytes, truncated: bool) -> tuple:
         # The frontmatter's summary (no ## Summary in the body): YAML escapes can carry control
         # characters, which the body's text had blanked already (search.py marks matches with two)
         columns["summary"] = _clean(meta["summary"])
-    cols = {c: (t if len(t) <= MAX_FIELD_CHARS else t[:MAX_FIELD_CHARS]) for c, t in columns.items()}
     fields = (
-        "log", stem, rel, day, op, cap(_clean(title), MAX_TITLE_CHARS), workstreams or [], sort_key, cols,
+        "log", stem, rel, day, op, cap(_clean(title), MAX_TITLE_CHARS), workstreams or [], sort_key, capped(columns),
         "; ".join(problems) or None,
     )
     return fields, whole
@@ -222,9 +221,9 @@ def workstream_document(rel: str, name: str, data: bytes, truncated: bool) -> Do
         from ..logs import frontmatter
 
         yaml_text, body = frontmatter.split(text)
-        meta, reason = _yaml(yaml_text or "", rel)
-        if reason:
-            problems.append(reason + "; indexed by its body")
+        meta, warning = _yaml(yaml_text or "", rel)
+        if warning:
+            problems.append(warning)
     title = _one_line(meta.get("title"))
     lines = body.lstrip("\n").split("\n", 1)
     if lines[0].startswith("# "):

@@ -345,12 +345,10 @@ def _few_changes(listing: DirListing, blob_then: bytes, packed_then: bytes):
         return None
     if after and packed[8 * (count - after) :] != packed_then[8 * (count_then - after) :]:
         return None
-    from array import array
-
     middle = listing.names[before : count - after], listing.inos[before : count - after]
     middle_then = blob_then[head : end_then].rstrip(NAME_SEPARATOR)
     names_then = middle_then.split(NAME_SEPARATOR) if middle_then else []
-    inos_then = array("Q", packed_then[8 * before : 8 * (count_then - after)]).tolist()
+    inos_then = _unpacked(packed_then[8 * before : 8 * (count_then - after)])
     if len(names_then) != len(inos_then):
         return None
     new, gone = _changes(middle[0], middle[1], names_then, inos_then)

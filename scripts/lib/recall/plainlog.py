@@ -4,17 +4,18 @@ Why a module of its own: the first search after a new log parses that one log, a
 ``re`` (with ``enum``) would be ~2.4 ms of a search that costs ~35 (tests/bench/bench_recall.py).
 So this module, and what it imports, use string operations only. `fields` answers for the
 shape write-session writes (``---`` LF frontmatter closed by a bare ``---`` line, a named log,
-UTF-8, no control bytes, no fence line, a ``# `` title, workstreams a plain block list) and
-says None for anything else: lib/recall/documents.py, which handles every file, takes it then.
+UTF-8, no control bytes, a ``# `` title, workstreams a plain block list) and says None for
+anything else: lib/recall/documents.py, which handles every file, takes it then.
 
-The one rule written twice is the body split: `split_plain` (no fence line) and
-``documents.split_body`` (fences too, one regular expression). tests/recall/test_plainlog.py
-holds `fields` equal to documents' general path on every input it accepts.
+The one rule written twice is finding the lines that split a body: `split_parts` (string
+operations) and ``documents.split_body`` (one regular expression, faster per log once ``re``
+is imported); both feed `from_parts`. tests/recall/test_plainlog.py holds them equal, and
+`fields` equal to documents' general path on every input it accepts.
 """
 
 from __future__ import annotations
 
-from ..resume.lognames import LEGACY_PREFIX, MAX_FRONTMATTER_BYTES, day_of_key, norm_workstreams, parse_name  # noqa: F401
+from ..resume.lognames import MAX_FRONTMATTER_BYTES, day_of_key, norm_workstreams, parse_name
 
 EMPTY_SECTION = "_None._"  # logs/session_log.EMPTY_SECTION (that module pulls dataclasses; logs/sections re)
 # Section names are logs/session_log.py SECTIONS, in order (tests/recall/test_documents.py).
@@ -76,6 +77,11 @@ def column_of_raw(raw: str) -> str:
 
 def cap(text: str, limit: int) -> str:
     return text[:limit] if len(text) > limit else text
+
+
+def capped(columns: dict) -> dict:
+    """Every column at most `MAX_FIELD_CHARS`."""
+    return {c: cap(t, MAX_FIELD_CHARS) for c, t in columns.items()}
 
 
 def sections(pairs, title_area: str) -> tuple[str, dict]:
@@ -293,7 +299,7 @@ def fields(rel: str, name: str, data: bytes, split=split_lines) -> tuple | None:
     if workstreams is None or not title:
         return None
     if len(body) > MAX_FIELD_CHARS:  # a column is at most the body's length
-        columns = {c: (t if len(t) <= MAX_FIELD_CHARS else t[:MAX_FIELD_CHARS]) for c, t in columns.items()}
+        columns = capped(columns)
     # The title comes from the body, which has no control character: nothing to blank.
     return (
         "log", name[:-3], rel, day_of_key(key), key[2], cap(title, MAX_TITLE_CHARS), workstreams,
