@@ -14,6 +14,7 @@ from functools import total_ordering
 OPERATOR_RE = re.compile(r"^[A-Z]{2,4}$")
 LOG_ID_RE = re.compile(r"^(?P<op>[A-Z]{2,4})-(?P<day>[0-9]{6})-(?P<seq>[0-9]{2,})\Z")
 LEGACY_PREFIX = "CONV-"
+SESSIONS_DIR = "docs/sessions"
 
 
 @total_ordering
@@ -88,3 +89,26 @@ def day_of(iso_date: str) -> str:
 
 def is_legacy_name(file_name: str) -> bool:
     return file_name.startswith(LEGACY_PREFIX) and file_name.endswith(".md")
+
+
+def name_key(file_name: str) -> tuple | None:
+    """``RT-261121-07.md`` -> ``("20261121", 7, "RT")``, the order of logs (day, seq, operator);
+    None for anything that is not a named log (legacy ``CONV-*.md``, INDEX.md, README.md)."""
+    if not file_name.endswith(".md"):
+        return None
+    log_id = parse_log_id(file_name[:-3])
+    return None if log_id is None else ("20" + log_id.day, log_id.seq, log_id.operator)
+
+
+def is_log_name(file_name: str) -> bool:
+    """A session log's file name: a named log's or a legacy ``CONV-*.md``."""
+    return name_key(file_name) is not None or is_legacy_name(file_name)
+
+
+def sort_key(file_name: str, legacy_day: str | None = None) -> str:
+    """The text that orders logs, newest last: ``20261121-000007-RT``; a legacy log sorts by its
+    frontmatter day (``legacy_day``, YYYY-MM-DD) before that day's named logs, undated: oldest."""
+    key = name_key(file_name)
+    if key is None:
+        key = ((legacy_day or "").replace("-", ""), 0, file_name[:-3])
+    return "%s-%06d-%s" % key
