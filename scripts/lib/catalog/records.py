@@ -21,7 +21,7 @@ from ..core import isotime
 from ..core.errors import HelperError
 from ..logs import frontmatter, log_ids
 from ..logs import workstreams as ws_format
-from ..logs.sections import COLUMNS, read_body
+from ..logs.sections import read_body
 
 MAX_FILE_BYTES = 4 * 1024 * 1024  # read at most this much of a file; the rest is not indexed
 MAX_TITLE_CHARS = 500
@@ -35,7 +35,8 @@ class Record:
     """A catalog row. ``columns``: search column -> text (lib/logs/sections.py COLUMNS)."""
 
     __slots__ = ("kind", "id", "operator", "day", "sort_key", "title", "summary", "resume_prompt", "workstreams",
-                 "date", "started_at", "ended_at", "tokens", "cost_usd", "frontmatter", "facts", "warning", "columns")
+                 "date", "started_at", "ended_at", "tokens", "cost_usd", "frontmatter", "facts", "warning", "unread",
+                 "columns")
 
     def __init__(self, **fields):
         for name in self.__slots__:
@@ -277,7 +278,8 @@ def workstream_record(rel: str, name: str, data: bytes, truncated: bool) -> Reco
     owner = m.get("owner") if log_ids.is_operator(m.get("owner")) else None
     day = _day_of(m.get("updated"))
     return Record(
-        kind="workstream", id=slug, operator=owner, day=day, sort_key="%s-000000-%s" % ((day or "").replace("-", ""), slug),
+        kind="workstream", id=slug, operator=owner, day=day,
+        sort_key="%s-000000-%s" % ((day or "").replace("-", ""), slug),
         title=title, workstreams=[slug], facts=facts, warning="; ".join(problems) or None,
         columns={"title": title, "summary": _cap(clean(body.strip()), MAX_FIELD_CHARS)},
     )
@@ -291,4 +293,4 @@ def unreadable(kind: str, name: str, reason: str) -> Record:
     return Record(kind=kind, id=stem, operator=key[2] if key else None,
                   day="%s-%s-%s" % (key[0][:4], key[0][4:6], key[0][6:]) if key else None,
                   sort_key=log_ids.sort_key(name) if kind == "log" else "-000000-" + stem, title=stem,
-                  workstreams=[], facts=None, warning=reason, columns={"title": stem})
+                  workstreams=[], facts=None, warning=reason, unread=1, columns={"title": stem})

@@ -26,14 +26,18 @@ def m001_initial(conn) -> None:
     # One row per log or workstream file of a worktree. workstreams: ",slug,slug," (a LIKE
     # filter). frontmatter: a log's frontmatter text as read (the digest takes its figures from
     # it, for the logs of its weeks only); facts: a workstream's phases (JSON). Both NULL when
-    # the frontmatter could not be read (the warning says why).
+    # the frontmatter could not be read (the warning says why). unread: 1 when the file itself
+    # could not be read (a link, a FIFO, no permission): nothing of it is indexed.
     conn.execute(
         "CREATE TABLE docs (docid INTEGER PRIMARY KEY, root TEXT NOT NULL, path TEXT NOT NULL, kind TEXT NOT NULL,"
         " id TEXT NOT NULL, operator TEXT, day TEXT, sort_key TEXT NOT NULL, title TEXT NOT NULL, summary TEXT,"
         " resume_prompt TEXT, workstreams TEXT NOT NULL, date TEXT, started_at TEXT, ended_at TEXT,"
-        " tokens INTEGER, cost_usd REAL, frontmatter TEXT, facts TEXT, warning TEXT, UNIQUE (root, path))"
+        " tokens INTEGER, cost_usd REAL, frontmatter TEXT, facts TEXT, warning TEXT, unread INTEGER,"
+        " UNIQUE (root, path))"
     )
     conn.execute("CREATE INDEX docs_order ON docs (root, kind, sort_key)")
+    # Every answer lists the files' own warnings: the few that have one, not a scan of all.
+    conn.execute("CREATE INDEX docs_warned ON docs (root, path) WHERE warning IS NOT NULL")
     conn.execute(
         "CREATE VIRTUAL TABLE docs_fts USING fts5(title, summary, did, decisions, future, learnings,"
         " questions, resume, tokenize = 'unicode61 remove_diacritics 2')"

@@ -30,6 +30,7 @@ import time
 
 from ..core.errors import HelperError
 from ..state.locking import session_lock
+from ..logs.sections import COLUMNS
 from . import records, scan, schema
 
 NAME = "catalog.sqlite3"
@@ -44,10 +45,10 @@ OLD_CACHE_PREFIXES = ("resume-cache.", "recall-check")
 # "no such table/column": the tables are not what _migrations says (edited by hand): not ours.
 _CORRUPT_WORDS = ("not a database", "malformed", "corrupt", "file is encrypted", "no such table", "no such column")
 _DOC_COLUMNS = ("kind", "id", "operator", "day", "sort_key", "title", "summary", "resume_prompt", "workstreams",
-                "date", "started_at", "ended_at", "tokens", "cost_usd", "frontmatter", "facts", "warning")
+                "date", "started_at", "ended_at", "tokens", "cost_usd", "frontmatter", "facts", "warning", "unread")
 _INSERT_DOC = "INSERT INTO docs (docid, root, path, %s) VALUES (?, ?, ?%s)" % (
     ", ".join(_DOC_COLUMNS), ", ?" * len(_DOC_COLUMNS))
-_INSERT_FTS = "INSERT INTO docs_fts (rowid, %s) VALUES (?%s)" % (", ".join(records.COLUMNS), ", ?" * len(records.COLUMNS))
+_INSERT_FTS = "INSERT INTO docs_fts (rowid, %s) VALUES (?%s)" % (", ".join(COLUMNS), ", ?" * len(COLUMNS))
 
 
 def is_corruption(exc: BaseException) -> bool:
@@ -156,7 +157,7 @@ def update(conn, root: str, found: dict, warnings: list) -> None:
             r.workstreams = "," + ",".join(r.workstreams or ()) + ","
             r.facts = None if r.facts is None else json.dumps(r.facts)
             docs.append((docid, root, path, *[getattr(r, c) for c in _DOC_COLUMNS]))
-            texts.append((docid, *[r.columns.get(c) for c in records.COLUMNS]))
+            texts.append((docid, *[r.columns.get(c) for c in COLUMNS]))
         conn.executemany(_INSERT_DOC, docs)
         conn.executemany(_INSERT_FTS, texts)
         conn.execute("INSERT OR REPLACE INTO roots (root, listing) VALUES (?, ?)",

@@ -217,12 +217,13 @@ def _is_key(key: str) -> bool:
     return key.isidentifier() and key.isascii() and key.islower() and key not in _YAML_WORDS
 
 
-_KEYS = frozenset(k for k in (
-    "schema_version id type operator title date session_id started_at ended_at branch head_commit commits"
-    " files_changed insertions deletions first_commit_at last_commit_at active_min_estimate handoff_write_min"
-    " tool_calls_total tool_calls mcp subagents failures interruptions_count parallel_sessions invariants"
-    " workstreams confidence summary resume_prompt usage owner status updated week"
-).split() if _is_key(k))  # the usual keys, checked once: a fast path, not a rule
+_KEYS = frozenset(k for k in [  # the usual keys, checked once: a fast path, not a rule
+    "schema_version", "id", "type", "operator", "title", "date", "session_id", "started_at", "ended_at", "branch",
+    "head_commit", "commits", "files_changed", "insertions", "deletions", "first_commit_at", "last_commit_at",
+    "active_min_estimate", "handoff_write_min", "tool_calls_total", "tool_calls", "mcp", "subagents", "failures",
+    "interruptions_count", "parallel_sessions", "invariants", "workstreams", "confidence", "summary",
+    "resume_prompt", "usage", "owner", "status", "updated", "week",
+] if _is_key(k))
 
 
 def encode(meta: dict) -> str | None:
