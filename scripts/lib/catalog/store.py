@@ -29,8 +29,8 @@ import sqlite3
 import time
 
 from ..core.errors import HelperError
-from ..state.locking import session_lock
 from ..logs.sections import COLUMNS
+from ..state.locking import session_lock
 from . import records, scan, schema
 
 NAME = "catalog.sqlite3"
