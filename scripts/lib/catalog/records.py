@@ -31,16 +31,10 @@ TOKEN_INTS = USAGE_INTS[:4]
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
-class Record:
-    """A catalog row. ``columns``: search column -> text (lib/logs/sections.py COLUMNS)."""
-
-    __slots__ = ("kind", "id", "operator", "day", "sort_key", "title", "summary", "resume_prompt", "workstreams",
-                 "date", "started_at", "ended_at", "tokens", "cost_usd", "frontmatter", "facts", "warning", "unread",
-                 "columns")
-
-    def __init__(self, **fields):
-        for name in self.__slots__:
-            setattr(self, name, fields.get(name))
+def Record(**fields) -> dict:  # noqa: N802 - reads as the row it builds
+    """A catalog row: the ``docs`` columns (lib/catalog/schema.py) by name, absent ones None,
+    and ``columns``: search column -> text (lib/logs/sections.py COLUMNS)."""
+    return fields
 
 
 def clean(text: str) -> str:
@@ -121,6 +115,7 @@ def _epoch(value) -> float | None:
 def log_record(rel: str, name: str, data: bytes, truncated: bool) -> Record:
     """The row of session log ``name`` (``docs/sessions/<name>``) from its bytes."""
     text, problems = decode(data, truncated)
+    dirty = _CONTROL_RE.search(text) is not None  # else no column needs `clean`
     meta, fm_text, body = _meta(text, rel, problems)
     title, columns = read_body(body)
     m = meta or {}
@@ -144,7 +139,7 @@ def log_record(rel: str, name: str, data: bytes, truncated: bool) -> Record:
         started_at=_text(m.get("started_at")), ended_at=_text(m.get("ended_at")),
         tokens=sum(_count(usage.get(k)) or 0 for k in TOKEN_INTS) if usage is not None else None,
         cost_usd=float(cost) if _is_amount(cost) else None, frontmatter=fm_text, warning="; ".join(problems) or None,
-        columns={c: _cap(clean(t), MAX_FIELD_CHARS) for c, t in columns.items()},
+        columns={c: _cap(clean(t) if dirty else t, MAX_FIELD_CHARS) for c, t in columns.items()},
     )
 
 
