@@ -86,9 +86,10 @@ def _project(args):
 def _migrate_legacy_state(project) -> None:
     """Move a worktree's old ``.claude/state/`` into the shared state dir (lib/core/state_migration.py)
     before any command reads state: every helper run picks up a count an old-code hook left there."""
+    from lib.core import project as project_mod
     from lib.core import statefiles
 
-    old = statefiles.legacy_state_to_migrate(project)
+    old = project_mod.legacy_state_to_migrate(project)
     if old is None or not os.path.isdir(old):  # one stat in the usual case: nothing to move
         return
     from lib.core import state_migration
@@ -103,7 +104,7 @@ def _migrate_legacy_state(project) -> None:
         state_migration.migrate(project, log)
     except OSError as exc:  # the state stays where it is; the commands still run
         print("handoff: warning: %s: not moved to %s (%s)" % (
-            statefiles.legacy_state_dir(project.root), project.state_dir, exc.strerror or exc), file=sys.stderr)
+            project_mod.legacy_state_dir(project.root), project.state_dir, exc.strerror or exc), file=sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:
