@@ -44,7 +44,8 @@ OLD_CACHES = ("recall.sqlite3", "recall.sqlite3-wal", "recall.sqlite3-shm", "rec
               "recall.lock", "digest-cache.json", "digest-cache.json.corrupt", "index-cache.json")
 OLD_CACHE_PREFIXES = ("resume-cache.", "recall-check")
 # "no such table/column": the tables are not what _migrations says (edited by hand): not ours.
-_CORRUPT_WORDS = ("not a database", "malformed", "corrupt", "file is encrypted", "no such table", "no such column")
+_CORRUPT_WORDS = ("not a database", "malformed", "corrupt", "file is encrypted", "no such table", "no such column",
+                  "could not decode")
 COLUMNS = ("title", "summary", "did", "decisions", "future", "learnings", "questions", "resume")  # logs.sections
 _DOC_COLUMNS = ("kind", "id", "operator", "day", "sort_key", "title", "summary", "resume_prompt", "workstreams",
                 "date", "started_at", "ended_at", "tokens", "cost_usd", "frontmatter", "facts", "warning", "unread")
@@ -125,6 +126,24 @@ def current(project, warnings: list):
             if attempt == 2 or not is_corruption(exc):
                 raise HelperError("%s: %s" % (path, exc)) from None
             discard(project, warnings, exc)
+    raise AssertionError("unreachable")
+
+
+def ask(project, warnings: list, question):
+    """``question(conn)`` answered on a current catalog (which is closed after). Damage found
+    only by these reads (a garbled row, a corrupt page deep in the FTS b-tree) moves the catalog
+    aside and asks again on a rebuilt one, once; any other SQLite failure is one line."""
+    for attempt in (1, 2):
+        conn = current(project, warnings)
+        try:
+            return question(conn)
+        except sqlite3.Error as exc:
+            if attempt == 2 or not is_corruption(exc):
+                raise HelperError("%s: %s" % (os.path.join(project.state_dir, NAME), exc)) from None
+            conn.close()
+            discard(project, warnings, exc)
+        finally:
+            conn.close()
     raise AssertionError("unreachable")
 
 

@@ -4,7 +4,6 @@ catalog and printing warnings. Thin; the logic is in the modules it calls."""
 from __future__ import annotations
 
 import datetime
-import sqlite3
 import sys
 
 from ..catalog import store
@@ -27,26 +26,15 @@ def day(option: str, value: str | None) -> str | None:
 
 
 def answer(project, warnings: list, ask):
-    """``ask(conn)`` on a current catalog, then the files' own warnings added to ``warnings``.
-    Damage found only by these reads (a corrupt page deep in the FTS b-tree) moves the catalog
-    aside and asks again on a rebuilt one, once; any other SQLite failure is one line."""
+    """``ask(conn)`` on a current catalog, then the files' own warnings added to ``warnings``."""
     from . import search
 
-    for attempt in (1, 2):
-        conn = store.current(project, warnings)
-        try:
-            found = ask(conn)
-            warnings += search.warnings_of(conn, project.root)
-            return found
-        except sqlite3.Error as exc:
-            if attempt == 1 and store.is_corruption(exc):
-                conn.close()
-                store.discard(project, warnings, exc)
-                continue
-            raise HelperError("catalog: %s" % exc) from None
-        finally:
-            conn.close()
-    raise AssertionError("unreachable")
+    def both(conn):
+        found = ask(conn)
+        warnings.extend(search.warnings_of(conn, project.root))
+        return found
+
+    return store.ask(project, warnings, both)
 
 
 def print_warnings(warnings: list) -> None:
