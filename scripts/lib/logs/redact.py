@@ -142,6 +142,7 @@ FAMILY_DESCRIPTIONS = {
 _BASE64_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")
 _AWS_SECRET = re.compile(r"(?<![A-Za-z0-9+/=])[A-Za-z0-9+/]{40}(?![A-Za-z0-9+/=])")
 AWS_PAIR_WINDOW = 256
+_HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
 # What a command-line password in documentation stands for (gitleaks curl-auth-user allowlist).
 _PLACEHOLDER_WORDS = frozenset(
     ("pass", "password", "passwd", "pwd", "test", "token", "secret", "changeit", "changeme", "pw", "mypassword")
@@ -180,15 +181,15 @@ _NAME_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012
 # what may follow it are disjoint, so giving characters back could never help).
 _ASSIGNMENT_HEAD = re.compile(
     r"(?i:" + _SECRET_WORDS + r")(?=(?P<suffix>(?:[_.-][A-Za-z0-9_.-]{0,60})?))(?P=suffix)(?P<q1>[\"']?)"
-    r"(?P<sep>[ \t]*(?:=|:(?!//))[ \t]*|[ \t]+)"
+    r"(?P<sep>[ \t]*(?::=|=|:(?!//))[ \t]*|[ \t]+)"
 )
 _ASSIGNMENT_VALUE = re.compile(
     r"\"(?P<dq>[^\"\n]{0,4096})\"|'(?P<sq>[^'\n]{0,4096})'|(?P<bare>[^\s\"',;&|>]{1,512})"
 )
-# One link of a chain ("api_key = ", "token: "): a bare name, then "=" or ":" with a space
+# One link of a chain ("api_key = ", "token: "): a bare name, then "=", ":" or ":=" with a space
 # before or after it (so "Pa55:word" and "abc=def" stay one value).
 _CHAIN_LINK = re.compile(
-    r"(?P<name>[A-Za-z_][A-Za-z0-9_.-]{0,60})[\"']?(?:[ \t]+(?:=|:(?!//))|(?:=|:)(?=[ \t]))[ \t]*"
+    r"(?P<name>[A-Za-z_][A-Za-z0-9_.-]{0,60})[\"']?(?:[ \t]+(?::=|=|:(?!//))|(?::=|=|:)(?=[ \t]))[ \t]*"
 )
 MAX_CHAIN = 8
 _KEY_CHARS = re.compile(r"[A-Za-z0-9+/=_.~-]+")
@@ -436,7 +437,7 @@ def _assignment_spans(text: str, out: list) -> None:
                     continue
             elif quoted or links or not _env_or_snake(name) or not _key_shaped(value):
                 continue
-        elif ":" in sep and not m.group("q1"):
+        elif ":" in sep and "=" not in sep and not m.group("q1"):  # ":=" assigns like "="
             is_password = re.search(r"(?i)pass(?:word|wd|phrase)", name) is not None
             if not (_env_or_snake(name) or is_password):
                 continue  # "the token: it expires"
@@ -483,6 +484,8 @@ def _placeholder(value: str) -> bool:
     ``<password>``, ``[PASSWORD]``, ``changeme``, ``****`` (gitleaks curl-auth-user's allowlist)."""
     value = value.strip("\"'")
     low = value.lower()
+    if not low:
+        return False  # an empty user ("curl -u :pw") stands for nothing
     if low in _PLACEHOLDER_WORDS or not low.strip("*") or not low.strip("x"):
         return True
     if value.startswith("$"):
@@ -503,9 +506,14 @@ def _kept(family: str, m) -> bool:
 
 
 def _aws_secret_shaped(value: str) -> bool:
-    """An AWS secret access key is 40 characters of base64 (30 random bytes): it has upper and
-    lower case letters. A git sha (40 lowercase hex digits) never does."""
-    return any(c.isupper() for c in value) and any(c.islower() for c in value)
+    """An AWS secret access key is 40 characters of base64 (30 random bytes): upper and lower
+    case letters, and (all but certainly) a letter past "f". A git sha or any other 40-digit
+    hex number (of either case, or both) never is one."""
+    return (
+        any(c.isupper() for c in value)
+        and any(c.islower() for c in value)
+        and not all(c in _HEX_DIGITS for c in value)
+    )
 
 
 def _aws_secret_spans(text: str, key_ids: list, out: list) -> None:
