@@ -109,7 +109,7 @@ CASES = [
     ("jwt", "tok ewogICJhbGciOiAibm9uZSIKfQ.ewogICJzdWIiOiAiMSIKfQ.c2lnbmF0dXJl", "ewogICJzdWIiOiAiMSIKfQ", "tok "),
     ("pem_private_key", "MORESECRETKEYMATERIALxyz\n-----END OPENSSH PRIVATE KEY-----", "MORESECRETKEYMATERIAL", ""),
     # families that had no case: gitleaks gcp.go, detect-secrets stripe_key_test.py and npm_test.py
-    ("google_api_key", "key=AIzaSyNHxIf32IQ1a1yjl3ZJIqKZqzLAK1XhDk- in the config", "AIzaSyNHxIf32IQ1a1yjl3ZJ", " in the"),
+    ("google_api_key", "key=AIzaSyNHxIf32IQ1a1yjl3ZJIqKZqzLAK1XhDk- in it", "AIzaSyNHxIf32IQ1a1yjl3ZJ", " in it"),
     ("stripe_key", "charge with sk_live_ReTllpYQYfIZu2Jnf2lAPFjD today", "sk_live_ReTllpYQYfIZu2Jnf2lAPFjD", " today"),
     ("stripe_key", "rk_live_5TcWfjKmJgpql9hjpRnwRXbT", "rk_live_5TcWfjKmJgpql9hjpRnwRXbT", ""),
     ("npm_token", "npm token npm_" + "h7Kq2Lm9Xz4Pw8Rt6Vb1Nc3Jd5Fg0Sa2Qe4Y", "h7Kq2Lm9Xz4Pw8Rt6Vb1", "npm token "),
@@ -141,7 +141,7 @@ CASES = [
         "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",
         "use_auth_token='",
     ),
-    ("huggingface_token", "the token 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 works", "cYfJAwnBfGcKRKxGwyGItlQlRSF", " works"),
+    ("huggingface_token", "token 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 works", "cYfJAwnBfGcKRKxGwyGItlQlRSF", " works"),
     (
         "huggingface_token",
         "os.environ['HUGGINGFACEHUB_API_TOKEN'] = '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'",
@@ -151,7 +151,8 @@ CASES = [
     # detect-secrets twilio_test.py; gitleaks twilio.go's shape (SK + 32 hex)
     ("twilio_key", "SKxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", "SKxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", ""),
     ("twilio_key", "ACxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", "ACxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", ""),
-    ("twilio_key", "sid AC3f9d2e1b0c4a5f6e7d8c9b0a1f2e3d4c, key SK8C1D2E3F4A5B6C7D8E9F0A1B2C3D4E5F", "8C1D2E3F4A5B", "sid "),
+    ("twilio_key", "sid AC3f9d2e1b0c4a5f6e7d8c9b0a1f2e3d4c", "3f9d2e1b0c4a5f6e7d8c9b0a1f2e3d4c", "sid "),
+    ("twilio_key", "key SK8C1D2E3F4A5B6C7D8E9F0A1B2C3D4E5F.", "8C1D2E3F4A5B6C7D8E9F0A1B2C3D4E5F", "key "),
     # detect-secrets azure_storage_key_test.py, alone and in a connection string
     (
         "azure_storage_key",
@@ -197,7 +198,8 @@ CASES = [
     ("aws_secret_key", f"{AWS_ID} {AWS_SECRET}", AWS_SECRET, ""),
     (
         "aws_secret_key",
-        "User name,Password,Access key ID,Secret access key\nbob,,AKIAIOSFODNN7EXAMPLE,wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        "User name,Password,Access key ID,Secret access key\n"
+        "bob,,AKIAIOSFODNN7EXAMPLE,wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
         "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
         "bob,,",
     ),
