@@ -19,20 +19,31 @@ Transcripts hold tool output verbatim, secrets included. `redact_jsonl` keeps th
   redacted whole, numbers and the items of a list included; a key that is itself a token (an
   AWS key id used as a key) is redacted like any string.
 
-Families: AWS access keys, GitHub / GitLab / Slack tokens (and Slack webhooks), Anthropic and
-OpenAI keys, Google API keys, Stripe and npm tokens, JWTs (three base64url parts, header and
-payload JSON objects), PEM private key blocks (also a block split over two strings: each
-half's base64 body goes), ``Authorization: Bearer|Basic|token`` values, URLs with a password
-(``scheme://user:pw@host``, empty user and ``@`` in the password included), and
-``*PASSWORD*=``, ``*SECRET*=``, ``*TOKEN*=``, ``*API_KEY*=``, ``*PRIVATE_KEY*=``-style
-assignments (``=``, ``:`` and ``--flag value`` forms).
+Families (`FAMILY_DESCRIPTIONS`; the rules follow gitleaks' and detect-secrets', whose test
+strings tests/logs/test_handoff_redact.py reuses): AWS access key ids, and a bare 40-character
+AWS secret key next to one (mixed case, never a 40-digit hex number such as a git sha), GitHub /
+GitLab / Slack tokens (and Slack webhooks), Hugging Face and Twilio tokens, Azure storage
+``AccountKey=``, Anthropic and OpenAI keys, Google API keys, Stripe and npm tokens, JWTs (three
+base64url parts, header and payload JSON objects), PEM private key blocks (also a block split
+over two strings: each half's base64 body goes), ``Authorization: Bearer|Basic|token`` values,
+URLs with a password (``scheme://user:pw@host``, empty user and ``@`` in the password included),
+``curl -u user:pw``, ``mysql -pPW``, and ``*PASSWORD*=``, ``*SECRET*=``, ``*TOKEN*=``,
+``*API_KEY*=``, ``*PRIVATE_KEY*=``-style assignments (``=``, ``:``, ``:=`` and ``--flag value``
+forms; ``ENV_NAME <key-shaped value>``; chains such as ``password: api_key = <secret>``, whose
+secret is the value after the last separator, and the whole chain after the first one goes:
+see `_assignment_spans`).
+
+The same detector decides whether a ``write-session`` draft holds a secret
+(lib/logs/draft_secrets.py).
 
 Deliberately kept (not secrets): a value that is a reference (``$VAR``, ``${VAR}``,
 ``$(cmd)``, ``<placeholder>``, ``{{ template }}``), code (``getpass.getpass()``,
 ``os.environ[...]``, ``self.token``), type names and the like (``str``, ``null``); names that
 describe a secret rather than hold one (``token_type``, ``token_count``, ``secret_name``,
 ``password_file``...); a hash name's algorithm (``password_hash: argon2``); prose
-(``password: then``); a port that reads like a password (``https://example.com:8080@foo``).
+(``password: then``, ``the API_KEY is set``); a port that reads like a password
+(``https://example.com:8080@foo``); a command-line password that is a placeholder
+(``curl -u user:$PASS``, ``-u <user:password>``, ``mysql -p`` alone, which prompts).
 
 Cost is linear in the input: every pattern's repetitions are bounded or cannot overlap, and
 the assignment scanner starts only at a secret word (tests/logs/test_handoff_redact.py times
