@@ -369,6 +369,7 @@ NOT_SECRETS = [
     "password: str = os.environ['DB_PASSWORD']",
     "api_key: str = Field(default=None)",
     "userid = passwd = acct = ''",
+    "password_hash: str = argon2",
     # gitleaks huggingface.go false positives
     "- (id)hf_requiredCharacteristicTypesForDisplayMetadata;",
     "_kHMSymptomhf_generatedByHomeAppForDebuggingPurposesKey,",

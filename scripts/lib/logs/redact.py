@@ -454,8 +454,8 @@ def _assignment_spans(text: str, out: list) -> None:
                 continue  # "the token: it expires"
             if value.lower() in _PROSE_WORDS:
                 continue  # "password: then ..."
-        if not _value_is_secret(last_name, value):
-            continue
+        if not (_value_is_secret(name, value) and _value_is_secret(last_name, value)):
+            continue  # either name may say it is a hash's algorithm ("password_hash: str = argon2")
         span_end = v_end if links and quoted else v_start + len(value)
         out.append((span_start, span_end, _PRIORITY["assignment"], "assignment"))
         pos = max(pos, span_end)
