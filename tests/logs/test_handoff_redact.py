@@ -167,6 +167,13 @@ CASES = [
         "qnlcNQSnIYVTkLWntUO1F8j8rQ",
         ";EndpointSuffix=core.windows.net",
     ),
+    (
+        "azure_storage_key",
+        "Endpoint=sb://demo.servicebus.windows.net/;SharedAccessKeyName=RootManageSharedAccessKey;"
+        "SharedAccessKey=Zq8x7Y6w5V4u3T2s1R0qPoNmLkJiHgFeDcBa9876543=",
+        "Zq8x7Y6w5V4u3T2s1R0q",
+        "SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=",
+    ),
     # gitleaks curl.go (curl-auth-user)
     ("curl_password", "curl --cacert ca.crt -u elastic:P@ssw0rd$1 https://localhost:9200", "P@ssw0rd", "-u elastic:"),
     ("curl_password", 'curl -u ":d2LkV78zLx!t" https://localhost:9200', "d2LkV78zLx", " https://localhost:9200"),
@@ -262,6 +269,8 @@ def test_a_git_sha_next_to_a_key_id_is_kept():
     assert red.by_family == {"aws_access_key": 1, "aws_secret_key": 1}
     far = f"{AWS_ID} " + "word " * 60 + "wJalrXUtnFEMIK7MDENGbPxRfiCYzQ8vN3kL0aQQ"
     assert redact_text(far).text.endswith("wJalrXUtnFEMIK7MDENGbPxRfiCYzQ8vN3kL0aQQ")  # not next to it
+    edge = f"{AWS_ID} " + "w" * 240 + f" {AWS_SECRET} and on"  # starts in the window, ends past it
+    assert redact_text(edge).text.endswith(" [REDACTED:aws_secret_key] and on")
 
 
 def _transcript_line(text: str) -> str:

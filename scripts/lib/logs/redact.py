@@ -119,6 +119,16 @@ _TOKEN_PATTERNS = [
     ),
 ]
 _TOKENS = [(family, re.compile(pattern, re.DOTALL)) for family, pattern in _TOKEN_PATTERNS]
+# Families whose every match holds one of these (lower-cased) words: not looked for without one.
+_FAMILY_NEEDS = {
+    "pem_private_key": ("private key",),
+    "huggingface_token": ("hf_", "api_org_"),
+    "azure_storage_key": ("accountkey", "sharedaccesskey"),
+    "slack_webhook": ("hooks.slack.com",),
+    "url_password": ("://",),
+    "curl_password": ("curl",),
+    "mysql_password": ("mysql", "mariadb"),
+}
 _PRIORITY = {family: i for i, (family, _) in enumerate(_TOKEN_PATTERNS)}
 _PRIORITY["pem_private_key_end"] = 0
 _PRIORITY["aws_secret_key"] = _PRIORITY["aws_access_key"]
@@ -533,8 +543,8 @@ def _aws_secret_spans(text: str, key_ids: list, out: list) -> None:
     AWSKeyDetector looks for the secret next to the id the same way)."""
     scanned = 0
     for start, end in key_ids:
-        lo, hi = max(scanned, start - AWS_PAIR_WINDOW), min(len(text), end + AWS_PAIR_WINDOW)
-        for m in _AWS_SECRET.finditer(text, lo, hi):
+        lo, hi = max(scanned, start - AWS_PAIR_WINDOW), end + AWS_PAIR_WINDOW  # where a secret may start
+        for m in _AWS_SECRET.finditer(text, lo, min(len(text), hi + 40)):
             after = text[m.end() : m.end() + 1]
             if (after and after in _BASE64_CHARS) or not _aws_secret_shaped(m.group()):
                 continue
@@ -547,11 +557,11 @@ def _direct_spans(text: str) -> list:
     out: list = []
     if not _triggered(text):
         return out
+    low = text.lower()
     for family, regex in _TOKENS:
-        if family == "pem_private_key" and "PRIVATE KEY" not in text:
-            continue
-        if family == "url_password" and "://" not in text:
-            continue
+        needs = _FAMILY_NEEDS.get(family)
+        if needs is not None and not any(word in low for word in needs):
+            continue  # a pass over the whole text saved
         for m in regex.finditer(text):
             if "secret" in regex.groupindex:
                 if _kept(family, m):
