@@ -223,6 +223,61 @@ def test_handoff_end_to_end(cli, tmp_path):
     assert out.returncode == 0, out.stdout
 
 
+def test_a_draft_with_a_secret_is_refused_then_written_redacted(cli, tmp_path):
+    """Issue 20: the model sees the one-line refusal, and the retry with --redact-secrets is
+    allowed by the command's allowed-tools; the committed-to-be log holds no secret."""
+    claude, api, run_cli = cli
+    proj, env = _project(tmp_path)
+    secret = "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"  # gitleaks huggingface.go
+    seen: dict = {}
+
+    def draft(body):
+        text = _user_text(body, everything=True)
+        seen["draft"] = re.search(r"^draft file: (\S+)", text, re.M).group(1)
+        doc = {
+            "title": "Model download",
+            "summary": "Downloaded the model.",
+            "resume_prompt": "Evaluate the model next.",
+            "confidence": "M",
+            "body": {"Learnings": ["the mirror wants a token", f"login with {secret}"]},
+        }
+        return {"tool": "Write", "input": {"file_path": seen["draft"], "content": json.dumps(doc)}}
+
+    def refused(body):
+        return _bash(f"scripts/handoff write-session --input {seen['draft']}")
+
+    def redacted(body):
+        seen["refusal"] = _user_text(body)
+        return _bash(f"scripts/handoff write-session --input {seen['draft']} --redact-secrets")
+
+    def final(body):
+        seen["written"] = _user_text(body)
+        return "⚠️ written redacted"
+
+    run = run_cli(
+        claude,
+        api,
+        proj,
+        "/handoff",
+        [draft, refused, redacted, final],
+        tmp_path / "home",
+        tmp_path / "tmp",
+        extra_args=["--allowedTools", "Read"],
+        timeout=240,
+        env_extra={"HANDOFF_PYTHON": PY, "GIT_CONFIG_NOSYSTEM": "1"},
+    )
+    assert run.result is not None, run.stderr
+    assert not run.result.get("permission_denials"), run.result["permission_denials"]
+    assert "--redact-secrets" in COMMAND.read_text()
+    assert 'handoff: input: body.Learnings[1]: looks like a Hugging Face token; nothing written' in seen["refusal"]
+    assert secret not in seen["refusal"] and secret not in seen["written"]
+    assert "handoff: warning: secrets redacted from the draft" in seen["written"]
+    written = json.loads(seen["written"][seen["written"].index("{") : seen["written"].rindex("}") + 1])
+    text = (proj / written["path"]).read_text()
+    assert secret not in text and "- login with [REDACTED:huggingface_token]" in text
+    assert not os.path.exists(seen["draft"])
+
+
 def test_a_pre_exec_not_allowed_aborts_the_command(cli, tmp_path):
     """The guard the allowed-tools line exists for: without it the model is never called."""
     claude, api, run_cli = cli

@@ -576,3 +576,95 @@ def test_a_long_heading_like_line_is_checked_in_linear_time(repo):
     body = "## Learnings\n" + "##" + " #" * 200_000 + "x\n"
     out = repo.helper("write-session", stdin=request(body=body), env=PINNED, timeout=60)
     assert out.returncode == 1 and out.stderr.startswith("handoff: input: body: unknown section '#")
+
+
+# --- secrets in the draft (issue 20) -------------------------------------------------------
+
+AWS_ID = "AKIAZ7QX3MPLE5KD2W4R"  # realistic shapes, not live credentials
+AWS_SECRET = "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"
+HF = "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"  # gitleaks huggingface.go
+GHP = "ghp_" + "R8sVn2Qk7LmX4pTz9aBc3DeF6gHi1JkLmNoP"
+LEARNINGS = ["PyYAML turns 2026-01-02 into a date", "ok", f"the CI user is {AWS_ID} / {AWS_SECRET}"]
+
+SECRET_DRAFTS = [
+    (
+        request(body={"Learnings": LEARNINGS}),
+        "handoff: input: body.Learnings[2]: looks like an AWS access key id and an AWS secret access key;",
+        [AWS_ID, AWS_SECRET],
+    ),
+    (request(title=f"Log in with {HF}"), "handoff: input: title: looks like a Hugging Face token;", [HF]),
+    (request(summary=f"Pushed with {GHP} from CI."), "handoff: input: summary: looks like a GitHub token;", [GHP]),
+    (
+        request(resume_prompt="Connect with password: api_key = s3cr3tVALUE99 and go on."),
+        "handoff: input: resume_prompt: looks like a secret assigned to a password, token or key name;",
+        ["s3cr3tVALUE99"],
+    ),
+    (
+        request(body={"For Future Me": "curl -u admin:pQ9wTxu4Fg https://ci.internal/api"}),
+        "handoff: input: body.For Future Me: looks like a password given to curl -u;",
+        ["pQ9wTxu4Fg"],
+    ),
+    (
+        request(body="## What I Did\n\n- loaded the dump: mysql -u root -pS3cr3tPW shop\n\n## Learnings\n\nx\n"),
+        "handoff: input: body.What I Did: looks like a MySQL password given with -p;",
+        ["S3cr3tPW"],
+    ),
+    (
+        request(
+            summary=f"Rotated {HF}.",
+            body={"Open Questions": ["AccountKey=lJzRc1YdHaAA2KCNJJ1tkYwF/+mKK6Ygw0NGe170Xu592euJv2wYUtBlV8z==?"]},
+        ),
+        "handoff: input: summary: looks like a Hugging Face token (also in body.Open Questions[0]);",
+        [HF, "lJzRc1YdHaAA2KCNJJ1tkYwF"],
+    ),
+]
+
+
+@pytest.mark.parametrize("req, message, secrets", SECRET_DRAFTS, ids=[m.split(": ")[2] for _, m, _ in SECRET_DRAFTS])
+def test_a_draft_with_a_secret_is_refused_in_one_line_writing_nothing(repo, req, message, secrets):
+    head, status = repo.git("rev-parse", "HEAD"), repo.git("status", "--porcelain", "--untracked-files=all")
+    out = repo.write_session(req, "leaky", env=PINNED)
+    assert out.returncode == 1 and out.stdout == ""
+    assert out.stderr.startswith(message), out.stderr
+    assert out.stderr.count("\n") == 1 and "--redact-secrets" in out.stderr
+    assert not any(s in out.stderr for s in secrets)  # the refusal does not print the secret either
+    assert md_files(repo) == [] and not (repo.sessions.exists() and any(repo.sessions.iterdir()))
+    assert repo.git("rev-parse", "HEAD") == head
+    assert repo.git("status", "--porcelain", "--untracked-files=all") == status
+
+
+def test_a_refused_draft_file_is_kept_to_be_fixed(repo):
+    draft = repo.home / "draft.json"
+    draft.write_text(json.dumps(request(summary=f"Pushed with {GHP}.")))
+    out = repo.helper("write-session", "--input", str(draft), env=PINNED)
+    assert out.returncode == 1 and out.stderr.startswith("handoff: input: summary: looks like a GitHub token;")
+    assert draft.exists() and md_files(repo) == []
+
+
+@pytest.mark.parametrize("req, message, secrets", SECRET_DRAFTS, ids=[m.split(": ")[2] for _, m, _ in SECRET_DRAFTS])
+def test_redact_secrets_writes_the_log_without_them(repo, req, message, secrets):
+    out = repo.helper("write-session", "--redact-secrets", stdin=req, env={**PINNED, "CLAUDE_CODE_SESSION_ID": "s"})
+    assert out.returncode == 0, out.stderr
+    where = message.split(": ")[2]
+    assert f"handoff: warning: secrets redacted from the draft before writing ({where}: " in out.stderr
+    log_id = json.loads(out.stdout)["id"]
+    text = (repo.sessions / f"{log_id}.md").read_text()
+    assert "[REDACTED:" in text
+    for secret in secrets:
+        assert secret not in text and secret not in out.stderr
+    valid(repo)
+    shown = repo.helper_ok("resume", env=PINNED).stdout + repo.helper_ok("learnings", env=PINNED).stdout
+    assert not any(secret in shown for secret in secrets)
+
+
+def test_text_without_secrets_is_written_unchanged_with_the_flag(repo):
+    """Commit hashes, UUIDs and prose are no secrets: the flag changes nothing and warns of nothing."""
+    sha = repo.git("rev-parse", "HEAD").strip()
+    req = request(
+        summary=f"Fixed in {sha}; see run 407c3ca8-1c51-48f6-9640-34261d7204b9. The token: it expires hourly.",
+        body={"Learnings": ["set AWS_SECRET_ACCESS_KEY in your shell, never in the repo", "api_key: str = Field(...)"]},
+    )
+    out = repo.helper("write-session", "--redact-secrets", stdin=req, env=PINNED)
+    assert out.returncode == 0 and "warning" not in out.stderr, out.stderr
+    log = repo.log(json.loads(out.stdout)["id"])
+    assert log.meta["summary"] == req["summary"] and "api_key: str = Field(...)" in log.body

@@ -1,7 +1,8 @@
 """``write-session``: write (or update) this session's log from one JSON object on stdin.
 
 Prints ``{"id": ..., "path": ..., "action": "created"|"updated", ...}``; invariant counters
-that are not zero are warned about on stderr (the log is still written). See
+that are not zero are warned about on stderr (the log is still written). A draft holding a
+secret is refused unless ``--redact-secrets`` (lib/logs/draft_secrets.py). See
 lib/logs/session_log.py for the input and lib/logs/write_session.py for what is filled in.
 """
 
@@ -11,8 +12,8 @@ import json
 import os
 import sys
 
+from ..logs.draft_secrets import REDACT_FLAG, checked_request
 from ..logs.drafts import MAX_STDIN_BYTES, parse_input, read_input_file
-from ..logs.session_log import parse_request
 from ..logs.write_session import write_session
 
 
@@ -25,6 +26,12 @@ def add_arguments(parser) -> None:
     parser.add_argument("--session-id", help="overrides stdin's session_id (default: $CLAUDE_CODE_SESSION_ID)")
     parser.add_argument("--since", help="overrides stdin's since: start of the git window (ISO 8601)")
     parser.add_argument("--started-at", help="overrides stdin's handoff_started_at (ISO 8601)")
+    parser.add_argument(
+        REDACT_FLAG,
+        dest="redact_secrets",
+        action="store_true",
+        help="write a draft that holds a secret (refused without this flag), each secret replaced by [REDACTED:<kind>]",
+    )
 
 
 def run(args, project) -> int:
@@ -36,7 +43,7 @@ def run(args, project) -> int:
         for flag, key in (("session_id", "session_id"), ("since", "since"), ("started_at", "handoff_started_at")):
             if getattr(args, flag):
                 data[key] = getattr(args, flag)
-    request = parse_request(data)
+    request, draft_warnings = checked_request(data, args.redact_secrets)
     from ..store.id_registry import RepoIds
     from ..store.remote_fetch import Fetcher
 
@@ -47,7 +54,7 @@ def run(args, project) -> int:
             os.unlink(args.input)
         except OSError:
             pass  # a leftover draft is harmless
-    for warning in result.warnings + result.usage_warnings:
+    for warning in draft_warnings + result.warnings + result.usage_warnings:
         print(f"handoff: warning: {warning}", file=sys.stderr)
     json.dump(result.to_json(), sys.stdout, ensure_ascii=False)
     sys.stdout.write("\n")

@@ -19,20 +19,31 @@ Transcripts hold tool output verbatim, secrets included. `redact_jsonl` keeps th
   redacted whole, numbers and the items of a list included; a key that is itself a token (an
   AWS key id used as a key) is redacted like any string.
 
-Families: AWS access keys, GitHub / GitLab / Slack tokens (and Slack webhooks), Anthropic and
-OpenAI keys, Google API keys, Stripe and npm tokens, JWTs (three base64url parts, header and
-payload JSON objects), PEM private key blocks (also a block split over two strings: each
-half's base64 body goes), ``Authorization: Bearer|Basic|token`` values, URLs with a password
-(``scheme://user:pw@host``, empty user and ``@`` in the password included), and
-``*PASSWORD*=``, ``*SECRET*=``, ``*TOKEN*=``, ``*API_KEY*=``, ``*PRIVATE_KEY*=``-style
-assignments (``=``, ``:`` and ``--flag value`` forms).
+Families (`FAMILY_DESCRIPTIONS`; the rules follow gitleaks' and detect-secrets', whose test
+strings tests/logs/test_handoff_redact.py reuses): AWS access key ids, and a bare 40-character
+AWS secret key next to one (mixed case, never a 40-digit hex number such as a git sha), GitHub /
+GitLab / Slack tokens (and Slack webhooks), Hugging Face and Twilio tokens, Azure storage
+``AccountKey=``, Anthropic and OpenAI keys, Google API keys, Stripe and npm tokens, JWTs (three
+base64url parts, header and payload JSON objects), PEM private key blocks (also a block split
+over two strings: each half's base64 body goes), ``Authorization: Bearer|Basic|token`` values,
+URLs with a password (``scheme://user:pw@host``, empty user and ``@`` in the password included),
+``curl -u user:pw``, ``mysql -pPW``, and ``*PASSWORD*=``, ``*SECRET*=``, ``*TOKEN*=``,
+``*API_KEY*=``, ``*PRIVATE_KEY*=``-style assignments (``=``, ``:``, ``:=`` and ``--flag value``
+forms; ``ENV_NAME <key-shaped value>``; chains such as ``password: api_key = <secret>``, whose
+secret is the value after the last separator, and the whole chain after the first one goes:
+see `_assignment_spans`).
+
+The same detector decides whether a ``write-session`` draft holds a secret
+(lib/logs/draft_secrets.py).
 
 Deliberately kept (not secrets): a value that is a reference (``$VAR``, ``${VAR}``,
 ``$(cmd)``, ``<placeholder>``, ``{{ template }}``), code (``getpass.getpass()``,
 ``os.environ[...]``, ``self.token``), type names and the like (``str``, ``null``); names that
 describe a secret rather than hold one (``token_type``, ``token_count``, ``secret_name``,
 ``password_file``...); a hash name's algorithm (``password_hash: argon2``); prose
-(``password: then``); a port that reads like a password (``https://example.com:8080@foo``).
+(``password: then``, ``the API_KEY is set``); a port that reads like a password
+(``https://example.com:8080@foo``); a command-line password that is a placeholder
+(``curl -u user:$PASS``, ``-u <user:password>``, ``mysql -p`` alone, which prompts).
 
 Cost is linear in the input: every pattern's repetitions are bounded or cannot overlap, and
 the assignment scanner starts only at a secret word (tests/logs/test_handoff_redact.py times
@@ -58,6 +69,14 @@ _TOKEN_PATTERNS = [
         r"-----BEGIN (?P<kind>" + _PEM_KIND + r")-----(?:.*?-----END (?P=kind)-----|.*\Z)",
     ),
     ("aws_access_key", r"(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|ANPA)[A-Z0-9]{16}(?![A-Za-z0-9])"),
+    # gitleaks huggingface-access-token / -organization-api-token: "hf_" or "api_org_" + 34 letters
+    ("huggingface_token", r"(?<![A-Za-z0-9_])(?:hf|api_org)_[A-Za-z]{34}(?![A-Za-z0-9_])"),
+    # detect-secrets TwilioKeyDetector (AC/SK + 32 lowercase alphanumerics) and gitleaks
+    # twilio-api-key (SK + 32 hex of either case)
+    ("twilio_key", r"(?<![A-Za-z0-9_])(?:AC|SK)(?:[0-9a-z]{32}|[0-9a-fA-F]{32})(?![A-Za-z0-9_])"),
+    # detect-secrets AzureStorageKeyDetector ("AccountKey=" + 88 base64), any length from 20; the
+    # same shape names Service Bus / Event Hubs keys in their connection strings
+    ("azure_storage_key", r"(?i:\b(?:Account|SharedAccess)Key[ \t]*=[ \t]*)(?P<secret>[A-Za-z0-9+/]{20,1024}={0,2})"),
     ("github_token", r"(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})"),
     (
         "gitlab_token",
@@ -84,11 +103,71 @@ _TOKEN_PATTERNS = [
         "url_password",
         r"\b[A-Za-z][A-Za-z0-9+.-]{1,20}://(?P<user>[^/\s:@\"'<>]{0,256}):(?P<secret>[^/\s\"'<>]{1,256})@",
     ),
+    # gitleaks curl-auth-user: "curl ... -u user:pw" / "--user=user:pw" (quoted or not, the
+    # option on a continuation line); only the password goes. Placeholders: `_placeholder`.
+    (
+        "curl_password",
+        r"\bcurl\b.{0,512}?[ \t\n](?:-u|--user)(?:=|[ \t]{0,5})[\"']?(?P<user>[^\s:\"']{0,256})[\"']?"
+        r":[\"']?(?P<secret>[^\s\"']{1,256})",
+    ),
+    # "mysql -pPASSWORD" (the password glued to -p; a lone -p prompts; -P is the port), also
+    # mysqldump, mysqladmin, mariadb... "--password=" is an assignment.
+    (
+        "mysql_password",
+        r"(?i:\b(?:mysql|mariadb)[a-z_-]{0,16}\b)[^\n]{0,256}?[ \t]-p"
+        r"(?P<secret>\"[^\"\n]{1,256}\"|'[^'\n]{1,256}'|[^\s\"'][^\s]{0,255})",
+    ),
 ]
 _TOKENS = [(family, re.compile(pattern, re.DOTALL)) for family, pattern in _TOKEN_PATTERNS]
+# Families whose every match holds one of these (lower-cased) words: not looked for without one.
+_FAMILY_NEEDS = {
+    "pem_private_key": ("private key",),
+    "huggingface_token": ("hf_", "api_org_"),
+    "azure_storage_key": ("accountkey", "sharedaccesskey"),
+    "slack_webhook": ("hooks.slack.com",),
+    "url_password": ("://",),
+    "curl_password": ("curl",),
+    "mysql_password": ("mysql", "mariadb"),
+}
 _PRIORITY = {family: i for i, (family, _) in enumerate(_TOKEN_PATTERNS)}
 _PRIORITY["pem_private_key_end"] = 0
+_PRIORITY["aws_secret_key"] = _PRIORITY["aws_access_key"]
 _PRIORITY["assignment"] = len(_TOKEN_PATTERNS)
+# A 40-character AWS secret access key candidate (and `_aws_secret_shaped`); "=" after it means
+# a longer base64 text, checked where it is found.
+# What each family is, for a person ("looks like an AWS secret access key"); one per family.
+FAMILY_DESCRIPTIONS = {
+    "pem_private_key": "a private key (PEM block)",
+    "aws_access_key": "an AWS access key id",
+    "aws_secret_key": "an AWS secret access key",
+    "huggingface_token": "a Hugging Face token",
+    "twilio_key": "a Twilio key",
+    "azure_storage_key": "an Azure storage account key",
+    "github_token": "a GitHub token",
+    "gitlab_token": "a GitLab token",
+    "slack_webhook": "a Slack webhook URL",
+    "slack_token": "a Slack token",
+    "anthropic_key": "an Anthropic API key",
+    "openai_key": "an OpenAI API key",
+    "google_api_key": "a Google API key",
+    "stripe_key": "a Stripe key",
+    "npm_token": "an npm token",
+    "jwt": "a JSON Web Token",
+    "authorization": "an Authorization header's credentials",
+    "bearer_token": "a bearer token",
+    "url_password": "a password in a URL",
+    "curl_password": "a password given to curl -u",
+    "mysql_password": "a MySQL password given with -p",
+    "assignment": "a secret assigned to a password, token or key name",
+}
+_BASE64_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")
+_AWS_SECRET = re.compile(r"(?<![A-Za-z0-9+/=])[A-Za-z0-9+/]{40}(?![A-Za-z0-9+/=])")
+AWS_PAIR_WINDOW = 256
+_HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
+# What a command-line password in documentation stands for (gitleaks curl-auth-user allowlist).
+_PLACEHOLDER_WORDS = frozenset(
+    ("pass", "password", "passwd", "pwd", "test", "token", "secret", "changeit", "changeme", "pw", "mypassword")
+)
 
 _SECRET_WORDS = (
     r"password|passwd|passphrase|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|auth[_-]?key"
@@ -123,11 +202,18 @@ _NAME_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012
 # what may follow it are disjoint, so giving characters back could never help).
 _ASSIGNMENT_HEAD = re.compile(
     r"(?i:" + _SECRET_WORDS + r")(?=(?P<suffix>(?:[_.-][A-Za-z0-9_.-]{0,60})?))(?P=suffix)(?P<q1>[\"']?)"
-    r"(?P<sep>[ \t]*(?:=|:(?!//))[ \t]*|[ \t]+)"
+    r"(?P<sep>[ \t]*(?::=|=|:(?!//))[ \t]*|[ \t]+)"
 )
 _ASSIGNMENT_VALUE = re.compile(
     r"\"(?P<dq>[^\"\n]{0,4096})\"|'(?P<sq>[^'\n]{0,4096})'|(?P<bare>[^\s\"',;&|>]{1,512})"
 )
+# One link of a chain ("api_key = ", "token: "): a bare name, then "=", ":" or ":=" with a space
+# before or after it (so "Pa55:word" and "abc=def" stay one value).
+_CHAIN_LINK = re.compile(
+    r"(?P<name>[A-Za-z_][A-Za-z0-9_.-]{0,60})[\"']?(?:[ \t]+(?::=|=|:(?!//))|(?::=|=|:)(?=[ \t]))[ \t]*"
+)
+MAX_CHAIN = 8
+_KEY_CHARS = re.compile(r"[A-Za-z0-9+/=_.~-]+")
 _NOT_SECRET_VALUES = frozenset(
     (
         "",
@@ -189,13 +275,17 @@ _TRIGGER_WORDS = (
     "privatekey", "private_key", "private-key", "private key", "auth", "credential", "bearer", "://",
     ".ey", ".ew", "sk-", "sk_", "rk_", "akia", "asia", "abia", "acca", "agpa", "aida", "aroa", "anpa",
     "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "glpat-", "gldt-", "glrt-", "glcbt-", "glptt-",
-    "glft-", "glsoat-", "glimt-", "gloas-", "glagent-", "xox", "aiza", "npm_",
+    "glft-", "glsoat-", "glimt-", "gloas-", "glagent-", "xox", "aiza", "npm_", "hf_", "api_org_",
+    "accountkey", "sharedaccesskey", "curl", "mysql", "mariadb",
 )
+# Twilio's "AC"/"SK" prefixes are common letter pairs: looked for case-sensitively, with the
+# 32 characters after them.
+_TWILIO_TRIGGER = re.compile(r"(?:AC|SK)[0-9a-zA-Z]{32}")
 
 
 def _triggered(text: str) -> bool:
     low = text.lower()
-    return any(word in low for word in _TRIGGER_WORDS)
+    return any(word in low for word in _TRIGGER_WORDS) or _TWILIO_TRIGGER.search(text) is not None
 
 
 # JSON string escapes that can hide a trigger: "\u0041KIA", "https:\/\/".
@@ -298,7 +388,41 @@ def _trim_closers(value: str) -> str:
 # --- finding secrets in text ---------------------------------------------------------------
 
 
+def _value_at(text: str, at: int):
+    """(value, start, end, quoted) of the assignment value at ``at``, or None. A bare value is
+    cut before closers it did not open; ``end`` is past the closing quote of a quoted one."""
+    m = _ASSIGNMENT_VALUE.match(text, at)
+    if m is None:
+        return None
+    for group in ("dq", "sq"):
+        if m.group(group) is not None:
+            return m.group(group), m.start(group), m.end(), True
+    value = _trim_closers(m.group("bare"))
+    return value, m.start("bare"), m.start("bare") + len(value), False
+
+
+def _env_or_snake(name: str) -> bool:
+    return name.isupper() or "_" in name or "-" in name
+
+
+def _key_shaped(value: str) -> bool:
+    """A value that can only be a key, not a word of prose: 16+ key characters, letters and digits."""
+    return (
+        len(value) >= 16
+        and _KEY_CHARS.fullmatch(value) is not None
+        and any(c.isdigit() for c in value)
+        and any(c.isalpha() for c in value)
+    )
+
+
 def _assignment_spans(text: str, out: list) -> None:
+    """Assignments to a secret name. Chains are one assignment: in ``password: api_key = <s>``,
+    ``db_password: password = <s>`` or ``api_key: token: <s>`` the value names another key, so
+    the secret is the value after the last separator, and everything after the first separator
+    goes (a link name is itself no secret, but which part of a chain the secret is cannot be
+    known for sure). A space alone separates a flag (``--password <s>``) or, for an env or
+    snake name, a key-shaped value (``AWS_SECRET_ACCESS_KEY <s>``, ``aws configure set
+    aws_secret_access_key <s>``), never a word (``the API_KEY is set``)."""
     pos = 0
     search = _ASSIGNMENT_HEAD.search
     while True:
@@ -314,30 +438,37 @@ def _assignment_spans(text: str, out: list) -> None:
         if not is_secret_name(name):
             continue
         sep = m.group("sep")
-        value_m = _ASSIGNMENT_VALUE.match(text, m.end())
-        if value_m is None:
+        found = _value_at(text, m.end())
+        if found is None:
             continue
-        group = "dq" if value_m.group("dq") is not None else "sq" if value_m.group("sq") is not None else "bare"
-        value = value_m.group(group)
-        v_start = value_m.start(group)
-        if group == "bare":
-            value = _trim_closers(value)
-            if not value or _is_code(value):
+        value, v_start, v_end, quoted = found
+        span_start, last_name, links = v_start, name, 0
+        while not quoted and links < MAX_CHAIN:
+            link = _CHAIN_LINK.match(text, v_start)
+            found = _value_at(text, link.end()) if link is not None else None
+            if found is None:
+                break
+            last_name, links = link.group("name"), links + 1
+            value, v_start, v_end, quoted = found
+        if not value or (not quoted and _is_code(value)):
+            continue
+        if "=" not in sep and ":" not in sep:
+            if name.startswith("-"):  # "--password hunter2"
+                if not quoted and not links and value.startswith("-"):
+                    continue
+            elif quoted or links or not _env_or_snake(name) or not _key_shaped(value):
                 continue
-        if "=" not in sep and ":" not in sep:  # "--password hunter2": command-line flags only
-            if not name.startswith("-") or (group == "bare" and value.startswith("-")):
-                continue
-        elif ":" in sep and not m.group("q1"):
-            is_env_or_snake = name.isupper() or "_" in name or "-" in name
+        elif ":" in sep and "=" not in sep and not m.group("q1"):  # ":=" assigns like "="
             is_password = re.search(r"(?i)pass(?:word|wd|phrase)", name) is not None
-            if not (is_env_or_snake or is_password):
+            if not (_env_or_snake(name) or is_password):
                 continue  # "the token: it expires"
             if value.lower() in _PROSE_WORDS:
                 continue  # "password: then ..."
-        if not _value_is_secret(name, value):
-            continue
-        out.append((v_start, v_start + len(value), _PRIORITY["assignment"], "assignment"))
-        pos = max(pos, v_start + len(value))
+        if not (_value_is_secret(name, value) and _value_is_secret(last_name, value)):
+            continue  # either name may say it is a hash's algorithm ("password_hash: str = argon2")
+        span_end = v_end if links and quoted else v_start + len(value)
+        out.append((span_start, span_end, _PRIORITY["assignment"], "assignment"))
+        pos = max(pos, span_end)
 
 
 def _pem_end_spans(text: str, covered: list, out: list) -> None:
@@ -369,27 +500,79 @@ def _pem_end_spans(text: str, covered: list, out: list) -> None:
         floor = m.end()
 
 
+def _placeholder(value: str) -> bool:
+    """A command-line password that only stands for one: ``$PASS``, ``${{ secrets.X }}``,
+    ``<password>``, ``[PASSWORD]``, ``changeme``, ``****`` (gitleaks curl-auth-user's allowlist)."""
+    value = value.strip("\"'")
+    low = value.lower()
+    if not low:
+        return False  # an empty user ("curl -u :pw") stands for nothing
+    if low in _PLACEHOLDER_WORDS or not low.strip("*") or not low.strip("x"):
+        return True
+    if value.startswith("$"):
+        return _REFERENCE.match(value) is not None or value.startswith(("${{", "$("))
+    return value.startswith(("<", "[", "{{")) or REDACTED_RE.search(value) is not None
+
+
+def _kept(family: str, m) -> bool:
+    """True when the match of a family with a "secret" group holds no secret after all."""
+    secret = m.group("secret")
+    if REDACTED_RE.fullmatch(secret):
+        return True
+    if family == "url_password":
+        return secret.isdigit() and len(secret) <= 5 and "." in m.group("user")  # "https://example.com:8080@foo"
+    if family in ("curl_password", "mysql_password"):
+        return _placeholder(secret) or (family == "curl_password" and _placeholder(m.group("user")))
+    return False
+
+
+def _aws_secret_shaped(value: str) -> bool:
+    """An AWS secret access key is 40 characters of base64 (30 random bytes): upper and lower
+    case letters, and (all but certainly) a letter past "f". A git sha or any other 40-digit
+    hex number (of either case, or both) never is one."""
+    return (
+        any(c.isupper() for c in value)
+        and any(c.islower() for c in value)
+        and not all(c in _HEX_DIGITS for c in value)
+    )
+
+
+def _aws_secret_spans(text: str, key_ids: list, out: list) -> None:
+    """A bare 40-character secret within `AWS_PAIR_WINDOW` characters of an access key id (the
+    pair as ``aws iam create-access-key``, a credentials CSV or a paste prints it; detect-secrets
+    AWSKeyDetector looks for the secret next to the id the same way)."""
+    scanned = 0
+    for start, end in key_ids:
+        lo, hi = max(scanned, start - AWS_PAIR_WINDOW), end + AWS_PAIR_WINDOW  # where a secret may start
+        for m in _AWS_SECRET.finditer(text, lo, min(len(text), hi + 40)):
+            after = text[m.end() : m.end() + 1]
+            if (after and after in _BASE64_CHARS) or not _aws_secret_shaped(m.group()):
+                continue
+            out.append((m.start(), m.end(), _PRIORITY["aws_secret_key"], "aws_secret_key"))
+        scanned = max(scanned, hi)
+
+
 def _direct_spans(text: str) -> list:
     """(start, end, priority, family) of every secret found in ``text`` as it stands."""
     out: list = []
     if not _triggered(text):
         return out
+    low = text.lower()
     for family, regex in _TOKENS:
-        if family == "pem_private_key" and "PRIVATE KEY" not in text:
-            continue
-        if family == "url_password" and "://" not in text:
-            continue
+        needs = _FAMILY_NEEDS.get(family)
+        if needs is not None and not any(word in low for word in needs):
+            continue  # a pass over the whole text saved
         for m in regex.finditer(text):
             if "secret" in regex.groupindex:
-                secret = m.group("secret")
-                if REDACTED_RE.fullmatch(secret):
+                if _kept(family, m):
                     continue
-                if family == "url_password" and secret.isdigit() and len(secret) <= 5 and "." in m.group("user"):
-                    continue  # "https://example.com:8080@foo": a host and a port
                 start, end = m.span("secret")
             else:
                 start, end = m.span()
             out.append((start, end, _PRIORITY[family], family))
+    key_ids = [(s, e) for s, e, _, f in out if f == "aws_access_key"]
+    if key_ids:
+        _aws_secret_spans(text, key_ids, out)
     if "-----END " in text:
         covered = sorted((s, e) for s, e, _, f in out if f == "pem_private_key")
         _pem_end_spans(text, covered, out)

@@ -232,15 +232,23 @@ def split_sections(markdown: str) -> dict:
     return out
 
 
-def _section_text(name: str, value) -> str:
+def _unchanged(where: str, text: str) -> str:
+    return text
+
+
+def _section_text(name: str, value, scrub=_unchanged) -> str:
     if isinstance(value, list):
-        items = [_check_text(f"body.{name}[{i}]", item) for i, item in enumerate(value)]
+        items = [scrub(f"body.{name}[{i}]", _check_text(f"body.{name}[{i}]", item)) for i, item in enumerate(value)]
         return "\n".join("- " + item.replace("\n", "\n  ") for item in items)
-    return _check_text(f"body.{name}", value)
+    return scrub(f"body.{name}", _check_text(f"body.{name}", value))
 
 
-def parse_request(data) -> WriteRequest:
-    """Check the stdin object and turn it into a WriteRequest; HelperError names the field."""
+def parse_request(data, scrub=_unchanged) -> WriteRequest:
+    """Check the stdin object and turn it into a WriteRequest; HelperError names the field.
+
+    ``scrub(where, text) -> text`` sees every text field the log shows (title, summary,
+    resume_prompt, workstreams, each body section or list item) under the name errors use
+    (``body.Learnings[2]``), and returns what is written (lib/logs/draft_secrets.py)."""
     if not isinstance(data, dict):
         raise HelperError("input: expected one JSON object")
     unknown = sorted(set(data) - INPUT_KEYS)
@@ -254,6 +262,7 @@ def parse_request(data) -> WriteRequest:
             raise HelperError(f"input: {name}: must not be blank")
     if "\n" in data["title"] or "\r" in data["title"]:
         raise HelperError("input: title: must be a single line")
+    shown = {name: scrub(name, data[name]) for name in ("title", "summary", "resume_prompt")}
     confidence = CONFIDENCE.get(data["confidence"].strip().lower())
     if confidence is None:
         raise HelperError(f"input: confidence: {data['confidence']!r} is not one of H, M, L")
@@ -262,8 +271,7 @@ def parse_request(data) -> WriteRequest:
         workstreams = []
     if not isinstance(workstreams, list):
         raise HelperError("input: workstreams: must be a list of slugs")
-    for i, slug in enumerate(workstreams):
-        _check_text(f"workstreams[{i}]", slug)
+    workstreams = [scrub(f"workstreams[{i}]", _check_text(f"workstreams[{i}]", w)) for i, w in enumerate(workstreams)]
     body = data.get("body", {})
     if body is None:
         body = {}
@@ -288,7 +296,7 @@ def parse_request(data) -> WriteRequest:
             if text.strip() and text.strip() != data[FROM_FIELDS[name]].strip():
                 raise HelperError(f"input: body: {name!r} comes from the {FROM_FIELDS[name]!r} field; leave it out")
             continue
-        text = _section_text(name, value)
+        text = _section_text(name, value, scrub)
         state: dict = {}
         problem = _section_heading_problem(name, text, state)
         if problem:
@@ -305,11 +313,11 @@ def parse_request(data) -> WriteRequest:
                 raise HelperError(f"input: {name}: must not be blank")
             optional[name] = value
     return WriteRequest(
-        title=data["title"],
-        summary=data["summary"],
-        resume_prompt=data["resume_prompt"],
+        title=shown["title"],
+        summary=shown["summary"],
+        resume_prompt=shown["resume_prompt"],
         confidence=confidence,
-        workstreams=list(workstreams),
+        workstreams=workstreams,
         sections=sections,
         **optional,
     )
