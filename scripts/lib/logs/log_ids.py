@@ -88,3 +88,13 @@ def day_of(iso_date: str) -> str:
 
 def is_legacy_name(file_name: str) -> bool:
     return file_name.startswith(LEGACY_PREFIX) and file_name.endswith(".md")
+
+
+def is_log_file_name(file_name: str) -> bool:
+    """Whether a file in ``docs/sessions/`` is a session log: ``<id>.md`` or a legacy
+    ``CONV-*.md``. Everything else there (``README.md``, ``INDEX.md``, the commit log
+    ``CHANGELOG.md``, a user's notes) is not a log. /resume and /recall read the same rule
+    without building a LogId (resume/sessionlogs.is_log_name, resume/lognames.is_log_name)."""
+    if is_legacy_name(file_name):
+        return True
+    return file_name.endswith(".md") and parse_log_id(file_name[:-3]) is not None
