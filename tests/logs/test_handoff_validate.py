@@ -195,6 +195,23 @@ def test_validate_explicit_paths_and_kinds(tmp_path):
     assert out.returncode == 0 and out.stdout == "validate: 3 file(s) ok\n"
 
 
+def test_a_shell_glob_over_the_store_checks_the_logs_only(tmp_path):
+    """``validate docs/sessions/*.md``: README.md, INDEX.md and the commit log are in the glob
+    and are not logs (log_ids.is_log_file_name), whether listed or given (issue 20 item 2)."""
+    repo = _tree(tmp_path)
+    repo.commit("work")
+    repo.helper_ok("changelog", "--since", "2000-01-01T00:00:00Z")  # docs/sessions/CHANGELOG.md
+    repo.helper_ok("regen-indexes")
+    assert (repo.sessions / "CHANGELOG.md").is_file()
+    given = sorted(str(p.relative_to(repo.path)) for p in repo.sessions.glob("*.md"))
+    assert {"docs/sessions/README.md", "docs/sessions/INDEX.md", "docs/sessions/CHANGELOG.md"} <= set(given)
+    out = repo.helper("validate", *given)
+    assert (out.returncode, out.stdout) == (0, "validate: 3 file(s) ok\n"), out.stdout
+    assert repo.helper("validate", "docs/sessions/INDEX.md").stdout == "validate: 0 file(s) ok\n"
+    out = repo.helper("validate")
+    assert (out.returncode, out.stdout) == (0, "validate: 3 file(s) ok\n"), out.stdout + out.stderr
+
+
 def test_validate_workstreams_only_once_their_schema_exists(tmp_path):
     repo = _tree(tmp_path)
     (repo.path / "workstreams").mkdir()
