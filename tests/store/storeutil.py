@@ -142,7 +142,8 @@ class Team:
         self.check_after_merge = True
         subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(self.remote)], check=True, env=self.env)
         seed = self.clone("seed", "ZZ")
-        (seed.path / ".gitattributes").write_text("*.png binary\n" + "".join(x + "\n" for x in attributes.union_lines(CHANGELOG)))
+        union = "".join(x + "\n" for x in attributes.union_lines(CHANGELOG))
+        (seed.path / ".gitattributes").write_text("*.png binary\n" + union)
         (seed.path / "docs" / "sessions").mkdir(parents=True)
         (seed.path / "docs" / "sessions" / "README.md").write_text("# Session logs\n")
         (seed.path / "workstreams").mkdir()

@@ -63,7 +63,8 @@ def commit_log(target, env, text, name="AB-261121-01"):
 def test_install_merges_gitattributes_hook_and_driver_and_uninstall_restores_them(tmp_path):
     target, hooks, env, said = installed(tmp_path)
     text = (target / ".gitattributes").read_text()
-    assert text.startswith(USER_ATTRS + "\n") and text.endswith("".join(x + "\n" for x in attributes.union_lines(CHANGELOG)))
+    union = "".join(x + "\n" for x in attributes.union_lines(CHANGELOG))
+    assert text.startswith(USER_ATTRS + "\n") and text.endswith(union)
     assert "your merge=" not in said
     assert (hooks / "pre-commit.handoff-chained").read_text() == USER_HOOK
     driver = git(target, "config", "merge.handoff.driver").stdout
