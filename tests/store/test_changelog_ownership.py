@@ -162,6 +162,7 @@ def test_install_names_no_user_file_and_a_handoff_commit_passes_the_hook(tmp_pat
               check=False)
     assert out.returncode == 0, out.stdout + out.stderr
     assert (target / "CHANGELOG.md").read_bytes() == theirs(name)
+    assert "is up to date" in install(target, env).stdout  # a re-run changes and says nothing more
     install(target, env, "--uninstall")
     assert (target / ".gitattributes").read_text() == "*.png binary\n"
     assert (target / "CHANGELOG.md").read_bytes() == theirs(name)

@@ -666,9 +666,6 @@ def install_store(target: Path, old: dict, changelog_rel: str) -> tuple[dict, li
     from ..store import attributes, gitsetup, precommit
 
     notes = []
-    if changelog_path.foreign_legacy(str(target)):
-        notes.append(f"{changelog_path.LEGACY} is yours (no handoff marker): left as it is; "
-                     f"handoff's commit log is {changelog_rel}")
     record = dict(old)
     path = target / GITATTRIBUTES
     raw = _read(path)
@@ -682,6 +679,9 @@ def install_store(target: Path, old: dict, changelog_rel: str) -> tuple[dict, li
         write_atomic(path, new.encode("utf-8", "surrogateescape"))
     if added["lines"]:
         notes.append(f"{GITATTRIBUTES}: union merges for {changelog_rel} and the indexes ({len(added['lines'])} lines)")
+        if changelog_path.foreign_legacy(str(target)):  # said once, with the lines that follow from it
+            notes.append(f"{changelog_path.LEGACY} is yours (no handoff marker): left as it is; "
+                         f"handoff's commit log is {changelog_rel}")
     if stale:
         notes.append(f"{GITATTRIBUTES}: taken out, no longer ours: {', '.join(stale)}")
     record["gitattributes"] = {
