@@ -149,7 +149,9 @@ def real_story(repo: Path, tmp: Path, env: dict, claude_bin: Path) -> None:
                     continue
                 if isinstance(answer, dict) and "id" in answer and "path" in answer:
                     written.update(answer)
-            files = " ".join(shlex.quote(p) for p in (written["path"], "CHANGELOG.md"))
+                elif isinstance(answer, dict) and "added" in answer:  # changelog's: the commit log's path
+                    written["changelog"] = answer["path"]
+            files = " ".join(shlex.quote(p) for p in (written["path"], written["changelog"]))
             return {"tool": "Bash", "input": {"command": "git add %s docs/sessions/INDEX.md workstreams/INDEX.md && "
                                               "git commit -qm 'handoff: %s'" % (files, written["id"])}}
 
@@ -249,9 +251,9 @@ def simulated_story(repo: Path, tmp: Path, env: dict) -> None:
 
     banner("3. /handoff (the steps handoff.md tells the model to run)")
     written = json.loads(helper(repo, hook_env, "write-session", input_text=json.dumps(LOG_DRAFT)))
-    helper(repo, hook_env, "changelog")
+    changes = json.loads(helper(repo, hook_env, "changelog"))["path"]
     helper(repo, hook_env, "regen-indexes")
-    run(["git", "add", written["path"], "CHANGELOG.md", "docs/sessions/INDEX.md", "workstreams/INDEX.md"], repo)
+    run(["git", "add", written["path"], changes, "docs/sessions/INDEX.md", "workstreams/INDEX.md"], repo)
     run(["git", "commit", "-qm", "handoff: %s" % written["id"]], repo)
     print(indent(helper(repo, hook_env, "archive-state", "--session-id", session_id, "--log-id", written["id"]), 10))
     print("    log written: %s (%s)" % (written["path"], written["id"]))
@@ -288,7 +290,7 @@ def main() -> int:
     banner("Where things are")
     print("    repo:         %s" % repo)
     print("    session log:  %s" % (repo / "docs" / "sessions" / logs[-1] if logs else "(none)"))
-    print("    changelog:    %s" % (repo / "CHANGELOG.md"))
+    print("    changelog:    %s" % (repo / "docs" / "sessions" / "CHANGELOG.md"))
     print("    state:        %s" % (repo / ".git" / "handoff" / "state"))  # project.state_dir_for
     print("    transcripts:  %s" % (tmp / "transcripts"))
     print("    git log:\n%s" % indent(run(["git", "log", "--oneline"], repo), 10))

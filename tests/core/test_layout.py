@@ -174,6 +174,23 @@ def test_every_registered_command_has_its_module():
     assert registered == set(command_modules())
 
 
+def test_the_readme_lists_every_helper_in_one_table():
+    """README.md's helper table: one block of rows (no paragraph splitting it), a row per
+    subcommand users can run (issue 20 item 2: ``usage`` sat below a paragraph)."""
+    sys.path.insert(0, str(REPO / "scripts"))
+    import handoff_helpers
+
+    lines = (REPO / "README.md").read_text().splitlines()
+    head = lines.index("| command | does |")
+    rows = []
+    for line in lines[head + 2 :]:
+        if not line.startswith("| "):
+            break
+        rows.append(line.split("`")[1].split()[0])
+    assert set(rows) == set(handoff_helpers.COMMANDS), set(handoff_helpers.COMMANDS) ^ set(rows)
+    assert not any(line.startswith("| `") for line in lines[head + 2 + len(rows) :])
+
+
 def test_command_modules_never_name_a_sibling_command():
     """Statically too: a lazy ``from . import whoami`` inside ``run`` only shows when it runs."""
     commands = set(command_modules())

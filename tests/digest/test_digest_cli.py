@@ -287,3 +287,18 @@ def test_week_from_stdin_as_reflect_sends_it(repo: Path) -> None:
     assert proc.stdout.startswith("handoff: /reflect argument 'last week\\'s \"numbers\"': expected one ISO week")
     proc = run("2026-W50\n")
     assert proc.stdout.startswith("handoff: --week 2026-W50: is in the future")
+
+
+def test_the_installed_workstreams_readme_is_not_a_workstream(week_repo: Path) -> None:
+    """The README the installer seeds shows a workstream with two checked phases, in a code
+    block: committing it completes no phase of a workstream "README" (issue 20 item 2)."""
+    from logtree import REPO
+
+    readme = (REPO / "workstreams" / "README.md").read_text()
+    assert "- [x] P1" in readme and "- [x] P2" in readme  # what made it count
+    (week_repo / "workstreams" / "README.md").write_text(readme)
+    (week_repo / "workstreams" / "INDEX.md").write_text("- [x] not a phase either\n")
+    git(week_repo, "add", "-A")
+    git(week_repo, "commit", "-qm", "install handoff", at="2026-11-25T10:00:00Z")
+    cur = digest_json(week_repo, "--week", "2026-W48")["current"]
+    assert [(p["workstream"], p["phase"]) for p in cur["phases_completed"]] == [("auth", "P1 tokens")]

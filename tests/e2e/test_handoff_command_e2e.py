@@ -61,6 +61,7 @@ def _project(tmp_path, command_text: str | None = None):
     (proj / ".claude" / "commands" / "handoff.md").write_text(command_text or COMMAND.read_text())
     (proj / ".gitignore").write_text(".claude/state/\n")
     (proj / "app.py").write_text("print('v1')\n")
+    (proj / "CHANGELOG.md").write_bytes(USER_CHANGELOG)  # the project's own: never touched (issue 20)
     _git(proj, "add", "-A", env=env)
     _git(proj, "commit", "-q", "-m", "initial", env={**env, "GIT_COMMITTER_DATE": "2020-01-01T00:00:00Z"})
     return proj, env
@@ -95,6 +96,7 @@ def _bash(command: str) -> dict:
 
 
 TITLE = "Fix: the 'parser' # edge-cases — ünïcode"
+USER_CHANGELOG = (REPO / "tests" / "fixtures" / "changelogs" / "keep-a-changelog.md").read_bytes()
 SUMMARY = 'Made `parse()` strict.\n---\nkey: not yaml\n{"json": true} and $HOME stay text.'
 
 
@@ -150,11 +152,12 @@ def test_handoff_end_to_end(cli, tmp_path):
         return _bash("scripts/handoff changelog")
 
     def commit(body):
-        seen["changelog"] = _user_text(body)
+        out = seen["changelog"] = _user_text(body)
         log_id, path = seen["written"]["id"], seen["written"]["path"]
+        changes = json.loads(out[out.index("{") : out.rindex("}") + 1])["path"]  # step 4's `path`
         return _bash(
-            f"git add -- {path} CHANGELOG.md && "
-            f"git commit -q -m 'handoff: {log_id} Fix: the '\\''parser'\\''' -- {path} CHANGELOG.md"
+            f"git add -- {path} {changes} && "
+            f"git commit -q -m 'handoff: {log_id} Fix: the '\\''parser'\\''' -- {path} {changes}"
         )
 
     def archive(body):
@@ -201,10 +204,11 @@ def test_handoff_end_to_end(cli, tmp_path):
 
     head = _git(proj, "show", "--name-only", "--format=%s", "HEAD", env=env).split("\n")
     assert head[0] == f"handoff: {log_id} Fix: the 'parser'"
-    assert sorted(x for x in head[1:] if x) == sorted(["CHANGELOG.md", seen["written"]["path"]])
+    assert sorted(x for x in head[1:] if x) == sorted(["docs/sessions/CHANGELOG.md", seen["written"]["path"]])
     status = _git(proj, "status", "--porcelain", env=env)
     assert "?? unrelated.txt" in status and "A  staged.txt" in status
-    assert "feat: v2" in (proj / "CHANGELOG.md").read_text()
+    assert "feat: v2" in (proj / "docs" / "sessions" / "CHANGELOG.md").read_text()
+    assert (proj / "CHANGELOG.md").read_bytes() == USER_CHANGELOG
 
     archived = json.loads(seen["archive"][seen["archive"].index("{") :])
     assert archived["part"] == 1 and archived["transcript"]["to"].endswith(f"/{log_id}.jsonl")

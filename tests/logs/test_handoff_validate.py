@@ -167,7 +167,6 @@ def test_validate_bad_tree_names_path_field_problem(tmp_path):
         f"{p}RT-261121-02.md: body: missing section '## Learnings'",
         f"{p}RT-261121-03.md: id: 'RT-261121-01' is not the file name 'RT-261121-03'",
         f"{p}CONV-2023-bad.md: operator: 'lowercase' is not 2-4 capital letters",
-        f"{p}notes.md: (file name): not a session log name (expected <OP>-<YYMMDD>-<NN>.md)",
         f"{p}RT-261121-04.md: (frontmatter): no frontmatter (the file must start with a '---' line)",
     ]
     for line in expected:
@@ -175,8 +174,9 @@ def test_validate_bad_tree_names_path_field_problem(tmp_path):
     broken = f"{p}CONV-2023-broken.md: (frontmatter): frontmatter is not valid YAML"
     assert any(line.startswith(broken) for line in lines)
     assert "README.md" not in out.stdout and "INDEX.md" not in out.stdout
+    assert "notes.md" not in out.stdout  # not a log's name: not a log (log_ids.is_log_name), as for /resume
     assert "CONV-2024-01-01-legacy.md" not in out.stdout
-    assert out.stderr == "handoff: 7 of 8 file(s) invalid\n"
+    assert out.stderr == "handoff: 6 of 7 file(s) invalid\n"
 
 
 def test_validate_explicit_paths_and_kinds(tmp_path):
@@ -193,6 +193,23 @@ def test_validate_explicit_paths_and_kinds(tmp_path):
     assert out.returncode == 1 and "docs/sessions/missing.md: (file): no such file or directory" in out.stdout
     out = repo.helper("validate", "docs/sessions")
     assert out.returncode == 0 and out.stdout == "validate: 3 file(s) ok\n"
+
+
+def test_a_shell_glob_over_the_store_checks_the_logs_only(tmp_path):
+    """``validate docs/sessions/*.md``: README.md, INDEX.md and the commit log are in the glob
+    and are not logs (log_ids.is_log_name), whether listed or given (issue 20 item 2)."""
+    repo = _tree(tmp_path)
+    repo.commit("work")
+    repo.helper_ok("changelog", "--since", "2000-01-01T00:00:00Z")  # docs/sessions/CHANGELOG.md
+    repo.helper_ok("regen-indexes")
+    assert (repo.sessions / "CHANGELOG.md").is_file()
+    given = sorted(str(p.relative_to(repo.path)) for p in repo.sessions.glob("*.md"))
+    assert {"docs/sessions/README.md", "docs/sessions/INDEX.md", "docs/sessions/CHANGELOG.md"} <= set(given)
+    out = repo.helper("validate", *given)
+    assert (out.returncode, out.stdout) == (0, "validate: 3 file(s) ok\n"), out.stdout
+    assert repo.helper("validate", "docs/sessions/INDEX.md").stdout == "validate: 0 file(s) ok\n"
+    out = repo.helper("validate")
+    assert (out.returncode, out.stdout) == (0, "validate: 3 file(s) ok\n"), out.stdout + out.stderr
 
 
 def test_validate_workstreams_only_once_their_schema_exists(tmp_path):

@@ -21,6 +21,7 @@ REPO = Path(__file__).resolve().parents[2]
 HELPERS = REPO / "scripts" / "handoff_helpers.py"
 sys.path.insert(0, str(REPO / "scripts"))
 
+from lib.core.changelog_path import OWN as CHANGELOG  # noqa: E402  (no CHANGELOG.md: the commit log is ours)
 from lib.store import attributes  # noqa: E402
 
 DRAFT = {
@@ -86,9 +87,9 @@ class Actor:
         session = "sess-%s-%d" % (self.name, self.rounds)
         out = self.helper_ok("write-session", stdin=json.dumps(draft), env={"CLAUDE_CODE_SESSION_ID": session})
         log = json.loads(out.stdout)
-        self.helper_ok("changelog", "--since", since)
+        changed = json.loads(self.helper_ok("changelog", "--since", since).stdout)
         self.helper_ok("regen-indexes")
-        paths = [log["path"], "CHANGELOG.md", "docs/sessions/INDEX.md", "workstreams/INDEX.md"]
+        paths = [log["path"], changed["path"], "docs/sessions/INDEX.md", "workstreams/INDEX.md"]
         self.git("add", "--", *paths)
         self.git("commit", "-q", "-m", "handoff: %s %s" % (log["id"], draft["title"]), "--", *paths)
         self.written.append(log["id"])
@@ -141,7 +142,8 @@ class Team:
         self.check_after_merge = True
         subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(self.remote)], check=True, env=self.env)
         seed = self.clone("seed", "ZZ")
-        (seed.path / ".gitattributes").write_text("*.png binary\n" + "".join(x + "\n" for x in attributes.UNION_LINES))
+        union = "".join(x + "\n" for x in attributes.union_lines(CHANGELOG))
+        (seed.path / ".gitattributes").write_text("*.png binary\n" + union)
         (seed.path / "docs" / "sessions").mkdir(parents=True)
         (seed.path / "docs" / "sessions" / "README.md").write_text("# Session logs\n")
         (seed.path / "workstreams").mkdir()
@@ -182,7 +184,7 @@ class Team:
     def assert_changelog_canonical(self, actor: Actor) -> None:
         from lib.logs import changelog
 
-        path = actor.path / "CHANGELOG.md"
+        path = actor.path / CHANGELOG
         if path.exists():
             text = path.read_text()
-            assert changelog.canonical(text) == text, "%s: CHANGELOG.md not canonical after a merge" % actor.name
+            assert changelog.canonical(text) == text, "%s: %s not canonical after a merge" % (actor.name, CHANGELOG)

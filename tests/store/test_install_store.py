@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 import yaml
-from storeutil import REPO, Team, base_env
+from storeutil import CHANGELOG, REPO, Team, base_env
 
 from lib.store import attributes
 
@@ -63,7 +63,8 @@ def commit_log(target, env, text, name="AB-261121-01"):
 def test_install_merges_gitattributes_hook_and_driver_and_uninstall_restores_them(tmp_path):
     target, hooks, env, said = installed(tmp_path)
     text = (target / ".gitattributes").read_text()
-    assert text.startswith(USER_ATTRS + "\n") and text.endswith("".join(x + "\n" for x in attributes.UNION_LINES))
+    union = "".join(x + "\n" for x in attributes.union_lines(CHANGELOG))
+    assert text.startswith(USER_ATTRS + "\n") and text.endswith(union)
     assert "your merge=" not in said
     assert (hooks / "pre-commit.handoff-chained").read_text() == USER_HOOK
     driver = git(target, "config", "merge.handoff.driver").stdout
@@ -143,17 +144,17 @@ def test_validate_names_a_stale_index_and_changelog_duplicates_and_missing_entri
     assert "docs/sessions/INDEX.md: (index): out of date (rows differ for %s)" % log_id in out.stdout
     a.helper_ok("regen-indexes")
 
-    path = a.path / "CHANGELOG.md"
+    path = a.path / CHANGELOG
     text = path.read_text()
     entry = [x for x in text.splitlines() if "step 1" in x][0]
     sha = entry.split("(`")[1][:12]
     path.write_text(text + entry + "\n")
     out = a.helper("validate")
-    assert "CHANGELOG.md: `%s`: listed 2 times" % sha in out.stdout and out.returncode == 1
+    assert CHANGELOG + ": `%s`: listed 2 times" % sha in out.stdout and out.returncode == 1
     path.write_text(text.replace(entry + "\n", ""))  # a merge resolved by hand that lost a line
     a.git("commit", "-q", "-am", "lose an entry")
     out = a.helper("validate")
-    assert out.returncode == 1 and "CHANGELOG.md: `%s`: missing (added by commit" % sha in out.stdout
+    assert out.returncode == 1 and CHANGELOG + ": `%s`: missing (added by commit" % sha in out.stdout
 
 
 def test_an_older_version_of_our_hook_is_upgraded_in_place_keeping_the_chained_one(tmp_path):

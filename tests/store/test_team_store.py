@@ -19,7 +19,7 @@ from __future__ import annotations
 import random
 
 import pytest
-from storeutil import Team
+from storeutil import CHANGELOG, Team
 
 ROUNDS = 3
 
@@ -78,7 +78,7 @@ def test_rounds_in_random_order_never_conflict_and_end_canonical(tmp_path, seed)
     assert out.returncode == 0, out.stdout + out.stderr
     assert fresh.helper("regen-indexes", "--check").returncode == 0
     team.assert_changelog_canonical(fresh)
-    text = (fresh.path / "CHANGELOG.md").read_text()
+    text = (fresh.path / CHANGELOG).read_text()
     entries = [line for line in text.splitlines() if line.startswith("- ")]
     assert len(entries) == len(set(entries)) >= 4 * ROUNDS
     # each clone, once synced, holds the same canonical bytes
@@ -161,6 +161,6 @@ def test_driver_missing_falls_back_to_union(tmp_path):
     b.handoff_round()
     b.sync("merge")
     assert team.conflicts == []
-    text = (b.path / "CHANGELOG.md").read_text()
+    text = (b.path / CHANGELOG).read_text()
     assert "<<<<<<<" not in text
     assert text.count("feat(c1): step 1 (") == 1 and text.count("feat(c2): step 1 (") == 1

@@ -1,4 +1,7 @@
-"""``changelog [--since ISO] [--session-id ID]``: add the session's commits to CHANGELOG.md.
+"""``changelog [--since ISO] [--session-id ID]``: add the session's commits to handoff's commit log.
+
+The file is ``project.changelog_relpath()`` (core/changelog_path.py); an existing file there that
+is not ours is refused, never written (the user's own changelog stays byte for byte).
 
 The window is the one ``write-session`` uses (lib/write_session.resolve_since); entries, their
 order and idempotence are described in lib/logs/changelog.py. The file is written back in its
@@ -12,7 +15,7 @@ import json
 import os
 import sys
 
-from ..core import isotime
+from ..core import changelog_path, isotime
 from ..core.errors import HelperError
 from ..logs import changelog, gitstats, log_alloc
 from ..logs import operator as operator_mod
@@ -40,7 +43,8 @@ def run(args, project) -> int:
         operator = None
     since, source = resolve_since(root, args.since, telemetry, None, operator, None)
     commits = gitstats.commits_since(root, since, no_merges=True) if gitstats.head_commit(root) else []
-    path = changelog.path_in(root)
+    rel = project.changelog_relpath()
+    path = project.path(rel)
     log_alloc.ensure_state_subdir(state_dir, log_alloc.LOCKS_DIR)
     with session_lock(os.path.join(state_dir, log_alloc.LOCKS_DIR, LOCK_NAME)):
         try:
@@ -49,15 +53,20 @@ def run(args, project) -> int:
         except FileNotFoundError:
             existing = None
         except (OSError, UnicodeDecodeError) as exc:
-            raise HelperError(f"{path}: unreadable ({exc})") from None
+            raise HelperError(f"{rel}: unreadable ({exc})") from None
+        if existing is not None and not changelog_path.is_ours(existing):
+            raise HelperError(
+                f"{rel}: not handoff's commit log (no handoff changelog marker); left as it is. Set "
+                f'"{changelog_path.CONFIG_KEY}" in .claude/handoff.json to a path of its own'
+            )
         update = changelog.update(existing, commits)
         if update.changed:
             try:
                 log_alloc.write_log_atomic(path, update.text.encode("utf-8"))
             except OSError as exc:
-                raise HelperError(f"{path}: cannot write ({exc.strerror or exc})") from None
+                raise HelperError(f"{rel}: cannot write ({exc.strerror or exc})") from None
     out = {
-        "path": changelog.NAME,
+        "path": rel,
         "since": isotime.iso_z(since) if since is not None else None,
         "since_source": source,
         "canonicalized": bool(update.changed and not update.added),

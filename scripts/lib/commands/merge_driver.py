@@ -32,7 +32,7 @@ def _configure(project, no_fail: bool) -> int:
     try:
         root = project.root
         command = gitsetup.driver_command(root, HELPERS)
-        record = gitsetup.configure(root, command)
+        record = gitsetup.configure(root, command, project.changelog_relpath())
     except (gitsetup.SetupError, HelperError, OSError) as exc:
         if no_fail:
             print("merge driver: not configured (%s); merges still never conflict (union)" % exc)

@@ -31,7 +31,7 @@ def run(args, project) -> int:
     if not args.paths and not args.staged:
         from ..store.consistency import store_problems
 
-        store_checked, store_found = store_problems(root, project.state_dir)
+        store_checked, store_found = store_problems(project)
     else:
         store_checked, store_found = 0, []
     if not args.paths and not args.staged and project.git_common_dir:

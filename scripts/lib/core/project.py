@@ -74,6 +74,12 @@ class Project:
             self._config = load_config(self.config_path, log or (lambda reason: None))
         return self._config
 
+    def changelog_relpath(self) -> str:
+        """handoff's commit log, relative to the root (core/changelog_path.py: the one rule)."""
+        from . import changelog_path
+
+        return changelog_path.relpath(self.root, self.config())
+
     def path(self, *parts: str) -> str:
         """A path inside the work tree."""
         return os.path.join(self.root, *parts)

@@ -26,6 +26,7 @@ from ..core import isotime, statefiles
 from ..core.errors import HelperError
 from ..logs import gitstats
 from ..resume.sessionlogs import LEGACY_PREFIX, SESSIONS_DIR, name_key
+from ..resume.workstreams import slug_of
 
 MAX_LOG_BYTES = 1024 * 1024
 USAGE_INTS = ("input_tokens", "output_tokens", "cache_creation_tokens", "cache_read_tokens", "requests")
@@ -284,7 +285,8 @@ class GitHistory:
             for line in lines[1:]:
                 if line.startswith("+++ "):
                     target = line[4:].strip()
-                    slug = target[len("b/workstreams/") : -3] if target.startswith("b/workstreams/") else None
+                    # slug_of: README.md and INDEX.md (the installed example has checked phases) are not workstreams
+                    slug = slug_of(target[len("b/workstreams/") :]) if target.startswith("b/workstreams/") else None
                     continue
                 if line.startswith("--- ") or slug is None:
                     continue

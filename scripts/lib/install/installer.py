@@ -21,9 +21,12 @@ manifest, so that ``--uninstall`` removes exactly that):
 - ``.claude/state/`` and ``scripts/**/__pycache__/`` in ``.gitignore`` (and ``.venv/`` when the
   install creates the venv).
 - the team store (scripts/lib/store/): the ``union`` lines in ``.gitattributes`` (merged into
-  the user's file, never rewriting their lines), and in a git repository the ``handoff`` merge
-  driver (git config + ``info/attributes``) and the ``pre-commit`` hook that validates staged
-  logs (chaining the user's hook). Each is recorded and undone exactly by ``--uninstall``.
+  the user's file, never rewriting their lines) for handoff's own files only: the commit log is
+  ``CHANGELOG.md`` only where that file already is ours, else ``docs/sessions/CHANGELOG.md`` or
+  the configured path (core/changelog_path.py); a user's changelog is never touched. In a git
+  repository also the ``handoff`` merge driver (git config + ``info/attributes``) and the
+  ``pre-commit`` hook that validates staged logs (chaining the user's hook). Each is recorded
+  and undone exactly by ``--uninstall``.
 - the helpers' Python: ``<target>/.venv`` (where ``scripts/handoff`` looks) with the packages of
   ``handoff-requirements.txt``; created if absent, left alone if it is the user's, and when it
   cannot be set up, one line with the command that does it.
@@ -471,6 +474,7 @@ def install(bundle: Path, target: Path, venv_mode: str = "auto", base_python: st
     additions = hook_additions(bundle_settings)
     gi_path = target / GITIGNORE
     gi_raw = _read(gi_path)
+    changelog_rel = changelog_relpath(target)
 
     writes: list[tuple[BundleFile, bytes]] = []
     files: dict[str, dict] = {}
@@ -592,7 +596,7 @@ def install(bundle: Path, target: Path, venv_mode: str = "auto", base_python: st
         "gitignore": gi_record,
         "venv": venv_record,
     }
-    store_record, store_notes = install_store(target, manifest.get("store") or {})
+    store_record, store_notes = install_store(target, manifest.get("store") or {}, changelog_rel)
     new_manifest["store"] = store_record
     for note in store_notes:
         say(f"  ~ {note}")
@@ -639,10 +643,26 @@ def _is_git_work_tree(target: Path) -> bool:
         return False
 
 
-def install_store(target: Path, old: dict) -> tuple[dict, list[str]]:
+def changelog_relpath(target: Path) -> str:
+    """handoff's commit log in ``target`` (core/changelog_path.py, the rule every helper uses)."""
+    from ..core import changelog_path
+    from ..core.errors import HelperError
+    from ..core.project import CONFIG_RELPATH, load_config
+
+    config = load_config(str(target / CONFIG_RELPATH), lambda reason: None)
+    try:
+        return changelog_path.relpath(str(target), config)
+    except HelperError as exc:
+        raise InstallError(f"{exc}. Nothing was changed.") from None
+
+
+def install_store(target: Path, old: dict, changelog_rel: str) -> tuple[dict, list[str]]:
     """Add what makes the store team-safe; returns (manifest record, lines to report).
 
-    Re-running keeps the first install's record (what to undo) and adds only what is missing."""
+    Re-running keeps the first install's record (what to undo) and adds only what is missing;
+    a line of ours that names a file no longer ours (an older install's ``/CHANGELOG.md`` when
+    that file is the user's) is taken out again."""
+    from ..core import changelog_path
     from ..store import attributes, gitsetup, precommit
 
     notes = []
@@ -650,17 +670,26 @@ def install_store(target: Path, old: dict) -> tuple[dict, list[str]]:
     path = target / GITATTRIBUTES
     raw = _read(path)
     text = raw.decode("utf-8", "surrogateescape") if raw is not None else None
-    new, added = attributes.add_lines(text, attributes.UNION_LINES)
-    if added["lines"]:
-        write_atomic(path, new.encode("utf-8", "surrogateescape"))
-        notes.append(f"{GITATTRIBUTES}: union merges for CHANGELOG.md and the indexes ({len(added['lines'])} lines)")
+    wanted = attributes.union_lines(changelog_rel)
     prev = old.get("gitattributes") or {"lines": [], "added_newline": False, "file_created": raw is None}
+    stale = attributes.stale_lines(prev.get("lines", []), wanted) if text is not None else []
+    new = attributes.remove_lines(text, {"lines": stale}) if stale else text
+    new, added = attributes.add_lines(new, wanted)
+    if added["lines"] or stale:
+        write_atomic(path, new.encode("utf-8", "surrogateescape"))
+    if added["lines"]:
+        notes.append(f"{GITATTRIBUTES}: union merges for {changelog_rel} and the indexes ({len(added['lines'])} lines)")
+        if changelog_path.foreign_legacy(str(target)):  # said once, with the lines that follow from it
+            notes.append(f"{changelog_path.LEGACY} is yours (no handoff marker): left as it is; "
+                         f"handoff's commit log is {changelog_rel}")
+    if stale:
+        notes.append(f"{GITATTRIBUTES}: taken out, no longer ours: {', '.join(stale)}")
     record["gitattributes"] = {
-        "lines": prev.get("lines", []) + added["lines"],
+        "lines": [line for line in prev.get("lines", []) if line not in stale] + added["lines"],
         "added_newline": prev.get("added_newline", False) or added["added_newline"],
         "file_created": prev.get("file_created", raw is None),
     }
-    for p in attributes.PATHS:
+    for p in attributes.paths(changelog_rel):
         theirs = attributes.merge_attribute(text or "", p)
         if theirs not in (None, "union"):
             notes.append(f"{GITATTRIBUTES}: your merge={theirs} for {p} is overridden by handoff's union line")
@@ -669,16 +698,19 @@ def install_store(target: Path, old: dict) -> tuple[dict, list[str]]:
         return record, notes
     try:
         command = gitsetup.driver_command(str(target), str(target / "scripts" / "handoff_helpers.py"))
-        driver = gitsetup.configure(str(target), command)
+        driver = gitsetup.configure(str(target), command, changelog_rel)
         prev = old.get("merge_driver") or {}
         first = prev if (prev.get("attributes") or {}).get("lines") else driver  # what to undo: the first run's
+        lines = [line for line in first["attributes"]["lines"] if line not in driver["removed"]]
+        if first is prev:
+            lines += driver["attributes"]["lines"]
         record["merge_driver"] = {
             "config": {**driver["config"], **prev.get("config", {})},
-            "attributes": first["attributes"],
+            "attributes": dict(first["attributes"], lines=lines),
             "file_created": first.get("file_created", False),
         }
         if driver["changed"]:
-            notes.append("git config: merge driver 'handoff' (canonical CHANGELOG.md and indexes after a merge)")
+            notes.append(f"git config: merge driver 'handoff' (canonical {changelog_rel} and indexes after a merge)")
         hook = precommit.install(str(target))
         if not old.get("pre_commit") or hook["sha256"] != old["pre_commit"].get("sha256"):
             chained = " (yours chained after it)" if hook["chained"] else ""

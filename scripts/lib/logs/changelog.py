@@ -1,4 +1,7 @@
-"""``CHANGELOG.md``: one line per commit, in one canonical order, so that it merges by construction.
+"""handoff's commit log: one line per commit, in one canonical order, so that it merges by construction.
+
+Which file that is (``docs/sessions/CHANGELOG.md``, or ``CHANGELOG.md`` where it already is
+ours, or the configured path; never a file of the user's) is core/changelog_path.py's rule.
 
 Format (v2)::
 
@@ -32,20 +35,18 @@ cherry-picked copy of it and is not listed again.
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass, field
 
+from ..core.changelog_path import MARKER_PREFIX as _MARKER_PREFIX
 from .gitstats import HANDOFF_SUBJECT_PREFIX
 
-NAME = "CHANGELOG.md"
 HEADER = "# Changelog"
 SHORT = 12
 MARKER = (
     "<!-- handoff changelog v2: one line per commit (`- <UTC day> <HH:MM> <subject> (`<hash>`)`), oldest first."
     " Merged by git's union driver, put in order by `scripts/handoff changelog`; append-only. -->"
 )
-_MARKER_PREFIX = "<!-- handoff changelog v2"
 _DAY = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
 _HEADING_RE = re.compile(r"^##\s+(%s)\s*$" % _DAY)
 _ANY_HEADING_RE = re.compile(r"^#{2,}\s")
@@ -206,7 +207,3 @@ def update(existing: str | None, commits: list) -> ChangelogUpdate:
     result.text = render(parsed.preamble, parsed.entries + new)
     result.changed = result.text != existing
     return result
-
-
-def path_in(root: str) -> str:
-    return os.path.join(root, NAME)

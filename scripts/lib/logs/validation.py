@@ -4,8 +4,10 @@ A table maps a glob to a JSON Schema (draft 2020-12) in ``scripts/lib/logs/schem
 ``docs/sessions/*.md`` -> ``session.schema.json``; ``workstreams/*.md`` ->
 ``workstream.schema.json`` (checked once that schema exists); ``docs/reflections/*.md`` ->
 ``reflection.schema.json`` (lib/digest/reflection.py writes them). ``README.md`` and ``INDEX.md`` are
-not documents. Legacy ``CONV-*.md`` session logs need only parseable frontmatter (and, when they
-have one, an ``operator:`` of 2-4 capitals).
+not documents; in ``docs/sessions/`` only a log's file name is (`log_ids.is_log_name`: the
+commit log ``docs/sessions/CHANGELOG.md`` is not a log), whether found or named on the command
+line (``validate docs/sessions/*.md``). Legacy ``CONV-*.md`` session logs need only parseable
+frontmatter (and, when they have one, an ``operator:`` of 2-4 capitals).
 
 Every problem is one `Problem` (path, field, message), printed as ``path: field: problem``.
 Beyond the schema, a session log's ``id`` must be its file name, its ``operator`` and ``date``
@@ -22,7 +24,7 @@ from functools import cache
 
 from ..core.errors import HelperError
 from . import frontmatter
-from .log_ids import is_legacy_name, is_operator, parse_log_id
+from .log_ids import is_legacy_name, is_log_name, is_operator, parse_log_id
 
 SCHEMA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "schemas")
 NOT_DOCUMENTS = frozenset(("README.md", "INDEX.md"))
@@ -260,6 +262,19 @@ def table_for(rel: str):
     return None
 
 
+def document_table(rel: str):
+    """The table of the document at ``rel`` ("/"-separated, relative to the root), or None when
+    it is not a document (no table, a README or INDEX, a dot file, a file in ``docs/sessions/``
+    without a log's name)."""
+    table = table_for(rel)
+    name = rel.rsplit("/", 1)[-1]
+    if table is None or name in NOT_DOCUMENTS or name.startswith("."):
+        return None
+    if table.kind == "session" and not is_log_name(name):
+        return None
+    return table
+
+
 def discover(root: str) -> list:
     """[(path, kind)] of every document the tables cover, sorted."""
     found = []
@@ -267,13 +282,12 @@ def discover(root: str) -> list:
         if table.kind == "workstream" and validator_for(table.schema) is None:
             continue
         directory = os.path.join(root, os.path.dirname(table.glob))
-        pattern = os.path.basename(table.glob)
         try:
             names = sorted(os.listdir(directory))
         except (FileNotFoundError, NotADirectoryError):
             continue
         for name in names:
-            if name in NOT_DOCUMENTS or name.startswith(".") or not fnmatch.fnmatchcase(name, pattern):
+            if document_table(os.path.dirname(table.glob) + "/" + name) is not table:
                 continue
             path = os.path.join(directory, name)
             if os.path.isfile(path):
@@ -297,6 +311,8 @@ def resolve_targets(root: str, paths: list, kind: str | None = None) -> tuple:
         for candidate in candidates:
             crel = os.path.relpath(candidate, root).replace(os.sep, "/")
             table = table_for(crel)
+            if table is not None and document_table(crel) is None:
+                continue  # README.md, INDEX.md, the commit log: in a document directory, not documents
             chosen = kind or (table.kind if table else None)
             if chosen is None:
                 globs = " or ".join(t.glob for t in TABLES)

@@ -2,12 +2,14 @@
 
 Two layers, so that the no-conflict part needs no set-up in any clone:
 
-- ``.gitattributes`` (committed, `UNION_LINES`): git's built-in ``union`` driver for
-  ``CHANGELOG.md`` and the two ``INDEX.md`` files. Every clone and worktree honours it under
-  ``merge``, ``pull`` (merge or ``--rebase``), ``rebase`` and ``cherry-pick``: all of them merge
-  files through the same low-level driver lookup (git's merge-ll.c), which reads the attributes
-  of the work tree. ``union`` keeps both sides' lines and never writes conflict markers.
-- ``<git common dir>/info/attributes`` (per repository, never committed, `DRIVER_LINES`):
+- ``.gitattributes`` (committed, `union_lines`): git's built-in ``union`` driver for
+  handoff's commit log and the two ``INDEX.md`` files, and for no other file (``union`` on a
+  user's curated changelog would corrupt it: core/changelog_path.py picks a file of our own).
+  Every clone and worktree honours it under ``merge``, ``pull`` (merge or ``--rebase``),
+  ``rebase`` and ``cherry-pick``: all of them merge files through the same low-level driver
+  lookup (git's merge-ll.c), which reads the attributes of the work tree. ``union`` keeps both
+  sides' lines and never writes conflict markers.
+- ``<git common dir>/info/attributes`` (per repository, never committed, `driver_lines`):
   ``merge=handoff`` for the same paths. That file takes precedence over ``.gitattributes``; git
   uses the ``handoff`` driver only where ``merge.handoff.driver`` is configured
   (store/gitsetup.py) - an attribute naming an undefined driver would fall back to the
@@ -20,10 +22,28 @@ own lines, never reordering or rewriting them) and remove exactly the lines they
 from __future__ import annotations
 
 COMMENT = "# handoff: what /handoff writes merges without conflicts (scripts/lib/store/attributes.py)"
-PATHS = ("/CHANGELOG.md", "/docs/sessions/INDEX.md", "/workstreams/INDEX.md")
-UNION_LINES = [COMMENT] + ["%s merge=union" % p for p in PATHS]
+INDEX_PATHS = ("/docs/sessions/INDEX.md", "/workstreams/INDEX.md")
 DRIVER_COMMENT = "# handoff: canonical merges (scripts/handoff merge-driver); git config merge.handoff.*"
-DRIVER_LINES = [DRIVER_COMMENT] + ["%s merge=handoff" % p for p in PATHS]
+
+
+def paths(changelog: str) -> tuple:
+    """The files whose merges we own: the commit log (``changelog``, relative to the root, as
+    core/changelog_path.py chooses it: never a file of the user's) and the two indexes."""
+    return ("/" + changelog.lstrip("/"),) + INDEX_PATHS
+
+
+def union_lines(changelog: str) -> list:
+    return [COMMENT] + ["%s merge=union" % p for p in paths(changelog)]
+
+
+def driver_lines(changelog: str) -> list:
+    return [DRIVER_COMMENT] + ["%s merge=handoff" % p for p in paths(changelog)]
+
+
+def stale_lines(ours: list, wanted: list) -> list:
+    """Lines we added earlier (``ours``) that name a file no longer ours (a commit log that moved
+    away from a user's ``CHANGELOG.md``): to be taken out again. Comments stay."""
+    return [line for line in ours if not line.startswith("#") and line not in wanted]
 
 
 def _norm(line: str) -> str:

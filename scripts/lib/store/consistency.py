@@ -3,8 +3,9 @@
 - A stale index: ``docs/sessions/INDEX.md`` or ``workstreams/INDEX.md`` differs from what
   ``regen-indexes`` makes from the files (resume/indexes.py's generator, the same function):
   named with the first rows that differ.
-- ``CHANGELOG.md``: an entry listed more than once (a merge without the ``handoff`` driver keeps
-  both copies until the next ``changelog`` run), a file out of canonical order, and an entry
+- the commit log (``project.changelog_relpath()``; a file there that is not ours is named):
+  an entry listed more than once (a merge without the ``handoff`` driver keeps both copies
+  until the next ``changelog`` run), a file out of canonical order, and an entry
   missing: a commit hash that a commit on HEAD added to the file and that is no longer in it
   (the file is append-only; a merge resolved by hand that dropped a side's lines shows here).
   The history is read once (``git log -p -U0`` of the file), so a shallow clone checks the
@@ -17,6 +18,7 @@ import os
 import re
 import subprocess
 
+from ..core import changelog_path
 from ..logs import changelog
 from ..logs.validation import Problem
 from ..resume import indexes, sessionlogs
@@ -66,12 +68,12 @@ def index_problems(root: str, state_dir: str) -> list:
     return problems
 
 
-def history_hashes(root: str) -> dict:
-    """{abbreviated hash: commit that added its entry} over HEAD's history of CHANGELOG.md."""
+def history_hashes(root: str, rel: str) -> dict:
+    """{abbreviated hash: commit that added its entry} over HEAD's history of the commit log ``rel``."""
     env = {k: v for k, v in os.environ.items() if k not in ("GIT_DIR", "GIT_WORK_TREE")}
     env["LC_ALL"] = "C"
     args = ["git", "-C", root, "log", "--format=commit %H", "-p", "-U0", "--no-color", "--no-ext-diff"]
-    args += ["--no-renames", "HEAD", "--", changelog.NAME]
+    args += ["--no-renames", "HEAD", "--", rel]
     try:
         out = subprocess.run(args, capture_output=True, env=env, timeout=120)
     except (OSError, subprocess.TimeoutExpired):
@@ -90,36 +92,40 @@ def history_hashes(root: str) -> dict:
     return found
 
 
-def changelog_problems(root: str) -> list:
-    path = changelog.path_in(root)
+def changelog_problems(root: str, rel: str) -> list:
+    path = os.path.join(root, rel)
     try:
         with open(path, encoding="utf-8") as f:
             text = f.read()
     except FileNotFoundError:
         return []
     except (OSError, UnicodeDecodeError) as exc:
-        return [Problem(changelog.NAME, "(file)", "unreadable (%s)" % exc)]
+        return [Problem(rel, "(file)", "unreadable (%s)" % exc)]
+    if not changelog_path.is_ours(text):
+        return [Problem(rel, "(file)", "not handoff's commit log (no handoff changelog marker); "
+                        "set \"%s\" in .claude/handoff.json to a path of its own" % changelog_path.CONFIG_KEY)]
     parsed = changelog.parse(text)
     problems = []
     for entry, count in sorted(changelog.duplicates(parsed.entries), key=lambda d: d[0].sort_key()):
         what = "`%s`" % entry.sha if entry.sha else entry.render()
-        problems.append(Problem(changelog.NAME, what, "listed %d times; run: scripts/handoff changelog" % count))
+        problems.append(Problem(rel, what, "listed %d times; run: scripts/handoff changelog" % count))
     have = {e.sha for e in parsed.entries if e.sha}
-    for sha, commit in sorted(history_hashes(root).items()):
+    for sha, commit in sorted(history_hashes(root, rel).items()):
         if sha not in have:
-            problems.append(Problem(changelog.NAME, "`%s`" % sha, "missing (added by commit %s)" % commit))
+            problems.append(Problem(rel, "`%s`" % sha, "missing (added by commit %s)" % commit))
     if not problems and changelog.canonical(text) != text:
-        problems.append(Problem(changelog.NAME, "(order)", "not in canonical order; run: scripts/handoff changelog"))
+        problems.append(Problem(rel, "(order)", "not in canonical order; run: scripts/handoff changelog"))
     return problems
 
 
-def store_files(root: str) -> int:
+def store_files(root: str, changelog_rel: str) -> int:
     """How many of the store's generated files exist (what the summary line counts)."""
-    rels = (changelog.NAME, sessionlogs.SESSIONS_DIR + "/" + indexes.INDEX_NAME)
+    rels = (changelog_rel, sessionlogs.SESSIONS_DIR + "/" + indexes.INDEX_NAME)
     rels += (ws_mod.WORKSTREAMS_DIR + "/" + indexes.INDEX_NAME,)
     return sum(1 for rel in rels if os.path.isfile(os.path.join(root, rel)))
 
 
-def store_problems(root: str, state_dir: str) -> tuple:
+def store_problems(project) -> tuple:
     """(files checked, [Problem]) for the store as a whole."""
-    return store_files(root), index_problems(root, state_dir) + changelog_problems(root)
+    root, rel = project.root, project.changelog_relpath()
+    return store_files(root, rel), index_problems(root, project.state_dir) + changelog_problems(root, rel)

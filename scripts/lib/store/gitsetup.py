@@ -7,7 +7,7 @@ What `configure` sets, in the repository's config file (shared by all its worktr
         driver = python3 scripts/handoff_helpers.py merge-driver %O %A %B %P || git merge-file --union %A %O %B
         recursive = union
 
-and the `attributes.DRIVER_LINES` in ``<git common dir>/info/attributes``. The driver command
+and the `attributes.driver_lines` in ``<git common dir>/info/attributes``. The driver command
 ends in ``|| git merge-file --union``: if the helpers cannot run in some checkout (an old commit
 without them during a rebase, a plugin directory that moved, no python3), the merge still gets
 exactly what the committed ``union`` attribute gives and never a conflict. The merge driver
@@ -103,12 +103,19 @@ def _write(path: str, text: str) -> None:
     os.replace(tmp, path)
 
 
-def configure(root: str, command: str) -> dict:
-    """Set the driver (config keys and info/attributes lines) where they differ; idempotent.
+def _ours_not_wanted(text: str, wanted: list) -> list:
+    """Lines naming our driver (``<path> merge=handoff``: no one else names it) that ``wanted``
+    does not hold: a path that is no longer ours (a commit log moved off a user's file)."""
+    return [line for line in text.splitlines() if line.endswith(" merge=handoff") and line not in wanted]
+
+
+def configure(root: str, command: str, changelog: str) -> dict:
+    """Set the driver (config keys and info/attributes lines for ``attributes.paths(changelog)``)
+    where they differ, and take out our lines naming any other path; idempotent.
 
     Returns the record `unconfigure` needs: ``{"config": {key: previous value or None},
-    "attributes": add_lines record, "file_created": bool}``; ``changed`` tells whether
-    anything was written."""
+    "attributes": add_lines record, "file_created": bool}``, plus ``removed`` (our lines taken
+    out) and ``changed`` (whether anything was written)."""
     common = common_dir(root)
     if common is None:
         raise SetupError("%s: not a git work tree" % root)
@@ -120,12 +127,18 @@ def configure(root: str, command: str) -> dict:
             record["config"][key] = current
     path = _info_attributes(common)
     text = _read(path)
-    new, added = attributes.add_lines(text, attributes.DRIVER_LINES)
-    if added["lines"]:
+    wanted = attributes.driver_lines(changelog)
+    removed = _ours_not_wanted(text or "", wanted)
+    if removed:
+        text = attributes.remove_lines(text, {"lines": removed})
+    new, added = attributes.add_lines(text, wanted)
+    if added["lines"] or removed:
         _write(path, new)
+    if added["lines"]:
         record["attributes"] = added
         record["file_created"] = text is None
-    record["changed"] = bool(record["config"] or added["lines"])
+    record["removed"] = removed
+    record["changed"] = bool(record["config"] or added["lines"] or removed)
     return record
 
 
@@ -156,7 +169,7 @@ def unconfigure(root: str, record: dict) -> None:
             _write(path, new)
 
 
-def status(root: str, command: str) -> str:
+def status(root: str, command: str, changelog: str) -> str:
     """``"configured"`` or ``"missing"``: whether `configure` would change nothing."""
     common = common_dir(root)
     if common is None:
@@ -164,4 +177,7 @@ def status(root: str, command: str) -> str:
     if any(_get(root, k) != v for k, v in wanted_config(command).items()):
         return "missing"
     text = _read(_info_attributes(common)) or ""
-    return "configured" if attributes.add_lines(text, attributes.DRIVER_LINES)[1]["lines"] == [] else "missing"
+    wanted = attributes.driver_lines(changelog)
+    if _ours_not_wanted(text, wanted) or attributes.add_lines(text, wanted)[1]["lines"]:
+        return "missing"
+    return "configured"

@@ -1,13 +1,14 @@
 """The ``handoff`` merge driver: git's union, then the file's canonical form.
 
 Git calls ``merge-driver %O %A %B %P`` (base, ours, theirs: temporary files; %P the path in
-the tree) for the paths `attributes.DRIVER_LINES` name, and takes the content of %A afterwards
+the tree) for the paths `attributes.driver_lines` name, and takes the content of %A afterwards
 as the merge result; exit 0 means "merged, no conflict". Invariants:
 
 - the result is never a conflict: its lines are exactly what ``git merge-file --union`` gives
   (the built-in ``union`` driver's merge), put in canonical order with repeated keys dropped;
-- ``CHANGELOG.md``: the result is `changelog.canonical` of the union: every entry of both
-  sides exactly once, the same bytes whichever side merges into which;
+- the commit log (known by its content, core/changelog_path.is_ours): the result is
+  `changelog.canonical` of the union: every entry of both sides exactly once, the same bytes
+  whichever side merges into which;
 - ``INDEX.md``: one row per file (the link target), ordered as ``regen-indexes`` orders them.
   When both sides changed one file's row differently, the driver cannot know which is current
   (the merged log is not on disk yet when git merges this file), so it keeps the larger row;
@@ -25,6 +26,7 @@ import os
 import subprocess
 from urllib.parse import unquote
 
+from ..core import changelog_path
 from ..logs import changelog
 from ..resume import sessionlogs
 
@@ -99,14 +101,17 @@ def canonical_index(text: str, sessions: bool) -> str:
 
 
 def canonical_for(path: str, text: str) -> str | None:
-    """The canonical form of a merged file we know, or None (then the union stays as it is)."""
+    """The canonical form of a merged file we know, or None (then the union stays as it is).
+    The commit log is known by its content (core/changelog_path.is_ours), not its name: its
+    path is configurable, and a user's changelog that a stale attribute still names is never
+    rewritten."""
     path = path.replace(os.sep, "/").lstrip("/")
-    if path == changelog.NAME:
-        return changelog.canonical(text)
     if path == SESSIONS_INDEX:
         return canonical_index(text, sessions=True)
     if path == WORKSTREAMS_INDEX:
         return canonical_index(text, sessions=False)
+    if changelog_path.is_ours(text):
+        return changelog.canonical(text)
     return None
 
 

@@ -3,10 +3,10 @@
 What moves, for log ``OLD`` -> ``NEW`` (same operator and day, the next number free in every
 worktree, branch and fetched remote ref: store/id_registry.py, under the same lock as
 ``write-session``): the file name, the ``id:`` line of its frontmatter (nothing else in the file
-changes), ``docs/sessions/INDEX.md`` (regenerated), the references to ``OLD`` in
-``CHANGELOG.md`` lines that the remote's changelog does not have (the remote's lines are about
-the remote's log), the session -> log map in the state dir, and the archived transcript
-``OLD.jsonl`` when it is this session's.
+changes), ``docs/sessions/INDEX.md`` (regenerated), the references to ``OLD`` in the commit
+log's lines (core/changelog_path.py; never a changelog of the user's) that the remote's
+changelog does not have (the remote's lines are about the remote's log), the session -> log map
+in the state dir, and the archived transcript ``OLD.jsonl`` when it is this session's.
 
 Refused in one line, with nothing changed: a path that is not a session log; a target that
 exists (in the work tree or on any ref); a log already pushed (the same session's log is at
@@ -26,7 +26,7 @@ from __future__ import annotations
 import os
 import re
 
-from ..core import statefiles
+from ..core import changelog_path, statefiles
 from ..core.errors import HelperError
 from ..logs import frontmatter, log_alloc
 from ..logs.log_ids import LogId, parse_log_id
@@ -119,12 +119,14 @@ def with_new_id(data: bytes, old: str, new: str) -> bytes:
     return out.encode("utf-8")
 
 
-def _changelog_refs(project, p: Plan, new: str) -> bool:
-    path = project.path("CHANGELOG.md")
+def _changelog_refs(project, p: Plan, new: str, rel: str) -> bool:
+    path = project.path(rel)
     try:
         with open(path, encoding="utf-8") as f:
             text = f.read()
     except FileNotFoundError:
+        return False
+    if not changelog_path.is_ours(text):
         return False
     old = str(p.old)
     pattern = re.compile(re.escape(old) + r"(?![0-9])")
@@ -132,11 +134,11 @@ def _changelog_refs(project, p: Plan, new: str) -> bool:
         return False
     theirs = set()
     if p.ref:
-        out = gitproc.run(project.root, ["show", "%s:CHANGELOG.md" % p.ref[len("refs/"):]], check=False)
+        out = gitproc.run(project.root, ["show", "%s:%s" % (p.ref[len("refs/"):], rel)], check=False)
         theirs = set(out.stdout.decode("utf-8", "replace").splitlines()) if out.returncode == 0 else set()
     else:
         for _, ref in collisions.remote_tips(project):
-            out = gitproc.run(project.root, ["show", "%s:CHANGELOG.md" % ref], check=False)
+            out = gitproc.run(project.root, ["show", "%s:%s" % (ref, rel)], check=False)
             if out.returncode == 0:
                 theirs |= set(out.stdout.decode("utf-8", "replace").splitlines())
     lines = text.split("\n")
@@ -232,11 +234,12 @@ def _apply(project, p: Plan, new: str, new_rel: str, data: bytes, commit: bool) 
         if p.tracked or p.conflict:
             gitproc.run(root, ["add", "--", index_rel])
             staged.append(index_rel)
-    if _changelog_refs(project, p, new):
+    changelog_rel = project.changelog_relpath()  # never a changelog of the user's
+    if _changelog_refs(project, p, new, changelog_rel):
         touched.append("changelog")
         if p.tracked or p.conflict:
-            gitproc.run(root, ["add", "--", "CHANGELOG.md"])
-            staged.append("CHANGELOG.md")
+            gitproc.run(root, ["add", "--", changelog_rel])
+            staged.append(changelog_rel)
     _remap_session(project, p.local, new)
     if _move_transcript(p.local, old, new):
         touched.append("transcript")

@@ -16,10 +16,9 @@ import subprocess
 import tempfile
 
 from ..core.errors import HelperError
-from ..logs.validation import Problem, validate
+from ..logs.validation import Problem, document_table, validate
 
 PATHSPECS = (":(glob)docs/sessions/*.md", ":(glob)workstreams/*.md")
-NOT_DOCUMENTS = ("INDEX.md", "README.md")
 
 
 def _git(root: str, *args: str) -> bytes:
@@ -40,7 +39,7 @@ def staged_documents(root: str) -> list:
     against = "HEAD" if head.returncode == 0 else _git(root, "hash-object", "-t", "tree", "/dev/null").decode().strip()
     out = _git(root, "diff", "--cached", "--name-only", "-z", "--diff-filter=ACMR", against, "--", *PATHSPECS)
     names = [n.decode("utf-8", "surrogateescape") for n in out.split(b"\0") if n]
-    return sorted(n for n in names if os.path.basename(n) not in NOT_DOCUMENTS)
+    return sorted(n for n in names if document_table(n) is not None)
 
 
 def validate_staged(root: str) -> tuple:
