@@ -22,7 +22,7 @@ from ..core import changelog_path
 from ..logs import changelog
 from ..logs.validation import Problem
 from ..resume import indexes, sessionlogs
-from ..resume import workstreams as ws_mod
+from ..logs import workstreams as ws_mod
 from ..resume.cache import ResumeCache
 
 _ADDED_ENTRY_RE = re.compile(r"^\+- .*\(`([0-9a-f]{7,64})`\)\s*$")
