@@ -116,6 +116,7 @@ def _scan(root: str, common_dir: str | None) -> dict | None:
 
 
 def _is_log(name: str) -> bool:
+    # log_ids.is_log_name on the catalog branch
     return name.endswith(".md") and (parse_log_id(name[:-3]) is not None or is_legacy_name(name))
 
 
