@@ -205,3 +205,47 @@ def test_ada_s_own_log_dated_in_the_future_is_warned_about_and_refused(tmp_path)
     out = commit(ada, future["path"], "handoff")
     assert out.returncode == 1 and [line for line in out.stderr.splitlines() if line.startswith("docs/")] == [
         "%s: date: 2099-12-31 is in the future (after tomorrow, %s UTC)" % (future["path"], day(1)[:10])]
+
+
+def test_a_cherry_picked_log_keeps_its_author_and_a_log_slipped_into_a_merge_is_the_merger_s(tmp_path):
+    """A maintainer cherry-picks Mallory's log onto main: still Mallory's (git keeps the author).
+    A merge commit that brings a log neither side had is that log's adding commit."""
+    bare, ada, mallory = team(tmp_path)
+    git(mallory, "checkout", "-q", "-b", "notes")
+    log = write_log(mallory, "mallory-1", "Mallory's own", "Go on.")
+    assert commit(mallory, log["path"], "handoff: " + log["id"]).returncode == 0
+    git(mallory, "push", "-q", "origin", "notes")
+    git(ada, "fetch", "-q", "origin")
+    git(ada, "cherry-pick", "origin/notes")
+    assert run(ada, "validate").returncode == 0
+    dash = json.loads(run(ada, "resume", "--json", "--operator", "MX").stdout)
+    assert dash["last_session"]["id"] == log["id"] and dash["warnings"] == []
+
+    # Mallory merges main into her branch and slips a log under AT's initials into the merge
+    git(mallory, "pull", "-q", "--no-rebase", "--no-edit", "origin", "main")
+    git(mallory, "commit", "-q", "--allow-empty", "-m", "side")
+    git(ada, "commit", "-q", "--allow-empty", "-m", "main moves on")
+    git(ada, "push", "-q", "origin", "main")
+    git(mallory, "fetch", "-q", "origin")
+    git(mallory, "merge", "-q", "--no-ff", "--no-commit", "origin/main")
+    slipped = write_log(mallory, "mallory-2", "Setup step", EVIL, HANDOFF_OPERATOR="AT")
+    git(mallory, "add", "--", slipped["path"])
+    git(mallory, "commit", "-q", "--no-verify", "-m", "Merge main")
+    out = run(mallory, "validate")
+    assert out.returncode == 1 and out.stdout.startswith(
+        slipped["path"] + ": operator: AT's logs are added by ada@example.com"), out.stdout
+    dash = json.loads(run(mallory, "resume", "--json", "--operator", "AT").stdout)
+    assert dash["last_session"]["title"] == "Ada's real work"
+
+
+def test_resume_asks_git_for_the_authors_once_per_head(tmp_path):
+    """The rule costs one ``git log`` per new HEAD (cached in the state dir), none per log."""
+    bare, ada, mallory = team(tmp_path)
+    spoof(mallory)
+    git(ada, "pull", "-q", "origin", "main")
+    trace = tmp_path / "trace"
+    for _ in range(2):
+        dash = json.loads(run(ada, "resume", "--json", GIT_TRACE=str(trace)).stdout)
+        assert dash["last_session"]["title"] == "Ada's real work"
+    logs = [line for line in trace.read_text().splitlines() if "built-in: git log" in line]
+    assert len(logs) == 1, logs

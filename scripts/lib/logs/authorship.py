@@ -11,7 +11,8 @@ file called ``AT-991231-01.md`` (issue 20 item 3). What git records is who *adde
   cherry-picked or ``git am``-applied one keeps its author. A merge is not an adding commit,
   unless it adds a log neither parent has (``-c``: a log renumbered while a merge was stopped).
   One ``git log`` for the whole directory, cached by HEAD's sha in
-  ``<state dir>/log-authors.json`` (derived data: anything odd in it and it is made again).
+  ``<state dir>/log-authors[.<worktree>].json`` (derived data: anything odd in it and it is
+  made again).
 - **A person's email.** For *yourself* (the initials this clone resolves to, `operator.resolve`),
   the email you commit as (``git var GIT_AUTHOR_IDENT``): what you did not commit is not
   yours, whatever its name says, even before you write your first log. For *anyone else*,
@@ -135,13 +136,15 @@ def history(root: str, state_dir: str | None) -> dict | None:
     this HEAD (no process), else from git (and stored). None outside git, before the first
     commit, or when git failed: then nothing is known about who added what."""
     from ..core.discovery import head_commit_sha
-    from ..core.project import git_dirs
+    from ..core.project import Project, git_dirs
 
     git_dir, common_dir = git_dirs(root)
     head = head_commit_sha(git_dir, common_dir)
     if not head:
         return None
-    path = os.path.join(state_dir, CACHE_NAME) if state_dir else None
+    # per worktree: the state dir is shared, and two worktrees at two HEADs must not take turns
+    name = Project(root, git_dir, common_dir, state_dir).per_worktree_name(CACHE_NAME)
+    path = os.path.join(state_dir, name) if state_dir else None
     if path:
         try:
             with open(path, encoding="utf-8") as f:
