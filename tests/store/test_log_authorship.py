@@ -239,13 +239,24 @@ def test_a_cherry_picked_log_keeps_its_author_and_a_log_slipped_into_a_merge_is_
 
 
 def test_resume_asks_git_for_the_authors_once_per_head(tmp_path):
-    """The rule costs one ``git log`` per new HEAD (cached in the state dir), none per log."""
+    """The rule costs one ``git log`` per new HEAD and one ``git var`` per identity (both cached
+    in the state dir), none per log: the warm /resume starts no git at all."""
     bare, ada, mallory = team(tmp_path)
     spoof(mallory)
     git(ada, "pull", "-q", "origin", "main")
-    trace = tmp_path / "trace"
-    for _ in range(2):
+    traces = [tmp_path / "trace-1", tmp_path / "trace-2"]
+    for trace in traces:
         dash = json.loads(run(ada, "resume", "--json", GIT_TRACE=str(trace)).stdout)
         assert dash["last_session"]["title"] == "Ada's real work"
-    logs = [line for line in trace.read_text().splitlines() if "built-in: git log" in line]
+    logs = [line for line in traces[0].read_text().splitlines() if "built-in: git log" in line]
     assert len(logs) == 1, logs
+    warm = traces[1].read_text().splitlines() if traces[1].exists() else []
+    # (a `git config` reads her user.name: her initials are derived from it, as before)
+    assert [line for line in warm if "built-in:" in line and "git config" not in line] == []
+    assert len([line for line in warm if "git config" in line]) <= 1, warm
+    # a new identity is seen at once: Ada now commits as mallory@, and the spoof is "hers"
+    git(ada, "config", "user.email", "mallory@example.com")
+    dash = json.loads(run(ada, "resume", "--json", HANDOFF_OPERATOR="AT").stdout)
+    assert dash["last_session"] is None
+    assert any(w.startswith(SPOOF + ": dated 2099-12-31") for w in dash["warnings"])
+    assert any("but was added by ada@example.com, not by AT (mallory@example.com)" in w for w in dash["warnings"])

@@ -11,8 +11,8 @@ file called ``AT-991231-01.md`` (issue 20 item 3). What git records is who *adde
   cherry-picked or ``git am``-applied one keeps its author. A merge is not an adding commit,
   unless it adds a log neither parent has (``-c``: a log renumbered while a merge was stopped).
   One ``git log`` for the whole directory, cached by HEAD's sha in
-  ``<state dir>/log-authors[.<worktree>].json`` (derived data: anything odd in it and it is
-  made again).
+  ``<state dir>/log-authors[.<worktree>].txt`` (derived data: anything odd in it and it is
+  made again; looked up by ``str.find``, so 10,000 logs cost a reader nothing).
 - **A person's email.** For *yourself* (the initials this clone resolves to, `operator.resolve`),
   the email you commit as (``git var GIT_AUTHOR_IDENT``): what you did not commit is not
   yours, whatever its name says, even before you write your first log. For *anyone else*,
@@ -36,21 +36,23 @@ someone else's from being taken for theirs, not a forged ``--author`` (which his
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
 
 from ..core import isotime, statefiles
 from .log_ids import is_legacy_name, parse_log_id
 
-CACHE_NAME = "log-authors.json"
+CACHE_NAME = "log-authors.txt"
+IDENT_CACHE = "author-email.txt"
 CACHE_VERSION = 1
 SESSIONS = "docs/sessions"
 
 
-def _git(root: str, *args: str) -> subprocess.CompletedProcess | None:
-    """``git -C root <args>`` (bytes), or None when git cannot be started. A caller's GIT_DIR
-    (inside a git hook) must not win over ``-C``; GIT_AUTHOR_* stay (the hook's author)."""
+def _git(root: str, *args: str):
+    """``git -C root <args>`` (a CompletedProcess, bytes), or None when git cannot be started. A
+    caller's GIT_DIR (inside a git hook) must not win over ``-C``; GIT_AUTHOR_* stay (the hook's
+    author). subprocess is imported here: /resume's warm path starts no process and loads none."""
+    import subprocess
+
     env = {k: v for k, v in os.environ.items() if k not in ("GIT_DIR", "GIT_WORK_TREE")}
     env["LC_ALL"] = "C"
     try:
@@ -71,6 +73,53 @@ def author_email(root: str) -> str | None:
     return email or None
 
 
+_IDENT_ENV = ("GIT_AUTHOR_EMAIL", "EMAIL", "GIT_CONFIG_GLOBAL", "GIT_CONFIG_SYSTEM", "GIT_CONFIG_NOSYSTEM",
+              "GIT_CONFIG_COUNT", "GIT_CONFIG_PARAMETERS", "HOME", "XDG_CONFIG_HOME")
+
+
+def my_email(root: str, state_dir: str | None, head: str | None) -> str | None:
+    """`author_email`, remembered in ``<state dir>/author-email[.<worktree>].txt`` while HEAD, the
+    environment git reads it from and the config files that usually hold it (the repository's,
+    the worktree's, the global and system ones: their size, mtime and inode) are unchanged: the
+    warm ``/resume`` starts no git. A change in a file those include is seen after the next commit."""
+    from ..core.project import Project, git_dirs
+
+    git_dir, common_dir = git_dirs(root)
+    home = os.environ.get("HOME", "")
+    xdg = os.environ.get("XDG_CONFIG_HOME") or os.path.join(home, ".config")
+    files = [os.path.join(common_dir or "", "config"), os.path.join(git_dir or "", "config.worktree"),
+             os.environ.get("GIT_CONFIG_GLOBAL") or os.path.join(home, ".gitconfig"),
+             os.path.join(xdg, "git", "config"), os.environ.get("GIT_CONFIG_SYSTEM") or "/etc/gitconfig"]
+    key = [head or ""] + ["%s=%s" % (k, os.environ.get(k)) for k in _IDENT_ENV]
+    for path in files:
+        try:
+            st = os.stat(path)
+            key.append("%d:%d:%d" % (st.st_size, st.st_mtime_ns, st.st_ino))
+        except OSError:
+            key.append("-")
+    signature = "\x00".join(key)
+    path = None
+    if state_dir:
+        name = Project(root, git_dir, common_dir, state_dir).per_worktree_name(IDENT_CACHE)
+        path = os.path.join(state_dir, name)
+        try:
+            with open(path, encoding="utf-8", errors="surrogateescape") as f:
+                cached_key, _, email = f.read().partition("\n")
+            if cached_key == signature.replace("\n", " "):
+                return email.strip() or None
+        except OSError:
+            pass
+    email = author_email(root)
+    if path:
+        try:
+            statefiles.ensure_dir(state_dir)
+            statefiles.write_atomic(path, (signature.replace("\n", " ") + "\n" + (email or "")).encode(
+                "utf-8", "surrogateescape"))
+        except (OSError, UnicodeEncodeError):
+            pass
+    return email
+
+
 # ---------------------------------------------------------------------------- the scan
 
 
@@ -82,10 +131,10 @@ def _shallow_cut(git_dir: str | None) -> set:
         return set()
 
 
-def _scan(root: str, common_dir: str | None) -> dict | None:
-    """``{"emails": [...], "added": [[name, email index], ...]}``: every log name of HEAD's
-    history with the author of its newest adding commit, newest first (``--topo-order``), or
-    None when git could not answer."""
+def _scan(root: str, common_dir: str | None) -> tuple | None:
+    """``(emails, lines)``: every log name of HEAD's history with the author of its newest adding
+    commit, newest first (``--topo-order``), as ``<name>\t<index in emails>`` lines; None when
+    git could not answer."""
     out = _git(root, "-c", "core.quotepath=off", "log", "--topo-order", "--no-renames", "-c",
                "--diff-filter=A", "--name-only", "--format=%x01%H %ae", "HEAD", "--", SESSIONS + "/")
     if out is None or out.returncode != 0:
@@ -93,7 +142,7 @@ def _scan(root: str, common_dir: str | None) -> dict | None:
     cut = _shallow_cut(common_dir)
     emails: list = []
     index: dict = {}
-    added: list = []
+    lines: list = []
     seen: set = set()
     email = None
     prefix = SESSIONS + "/"
@@ -112,8 +161,8 @@ def _scan(root: str, common_dir: str | None) -> dict | None:
         if email not in index:
             index[email] = len(emails)
             emails.append(email)
-        added.append([name, index[email]])
-    return {"emails": emails, "added": added}
+        lines.append("%s\t%d" % (name, index[email]))
+    return emails, lines
 
 
 def _is_log(name: str) -> bool:
@@ -121,20 +170,31 @@ def _is_log(name: str) -> bool:
     return name.endswith(".md") and (parse_log_id(name[:-3]) is not None or is_legacy_name(name))
 
 
-def _valid(data) -> bool:
-    if not isinstance(data, dict) or data.get("v") != CACHE_VERSION or not isinstance(data.get("emails"), list):
-        return False
-    n = len(data["emails"])
-    return all(type(e) is str for e in data["emails"]) and isinstance(data.get("added"), list) and all(
-        type(a) is list and len(a) == 2 and type(a[0]) is str and type(a[1]) is int and 0 <= a[1] < n
-        for a in data["added"]
-    )
+class _Corrupt(Exception):
+    pass
 
 
-def history(root: str, state_dir: str | None) -> dict | None:
-    """The scan (`_scan`) for HEAD, from ``<state dir>/log-authors.json`` when it was made for
-    this HEAD (no process), else from git (and stored). None outside git, before the first
-    commit, or when git failed: then nothing is known about who added what."""
+def _parse(text: str, head: str) -> tuple:
+    """``(emails, body, head)`` of a cache file made for ``head`` (``body``: "\n"-led name lines, looked
+    up by `str.find`, not parsed: 10,000 logs must cost /resume nothing); _Corrupt otherwise."""
+    first, _, rest = text.partition("\n")
+    words = first.split(" ")
+    if len(words) != 4 or words[0] != "log-authors" or words[1] != str(CACHE_VERSION) or words[2] != head:
+        raise _Corrupt()
+    try:
+        n = int(words[3])
+    except ValueError:
+        raise _Corrupt() from None
+    parts = rest.split("\n", n)
+    if n < 0 or len(parts) != n + 1:
+        raise _Corrupt()
+    return parts[:n], "\n" + parts[n], head
+
+
+def history(root: str, state_dir: str | None, refresh: bool = False) -> tuple | None:
+    """``(emails, body, head)`` of the scan (`_scan`) for HEAD, from ``<state dir>/log-authors.txt``
+    when it was made for this HEAD (no process), else from git (and stored). None outside git,
+    before the first commit, or when git failed: then nothing is known about who added what."""
     from ..core.discovery import head_commit_sha
     from ..core.project import Project, git_dirs
 
@@ -145,25 +205,25 @@ def history(root: str, state_dir: str | None) -> dict | None:
     # per worktree: the state dir is shared, and two worktrees at two HEADs must not take turns
     name = Project(root, git_dir, common_dir, state_dir).per_worktree_name(CACHE_NAME)
     path = os.path.join(state_dir, name) if state_dir else None
-    if path:
+    if path and not refresh:
         try:
             with open(path, encoding="utf-8") as f:
-                cached = json.load(f)
-            if _valid(cached) and cached.get("head") == head:
-                return cached
-        except (OSError, ValueError):
+                return _parse(f.read(), head)
+        except (OSError, UnicodeDecodeError, _Corrupt):
             pass
     found = _scan(root, common_dir)
     if found is None:
         return None
-    found = dict(found, v=CACHE_VERSION, head=head)
+    emails, lines = found
+    text = "log-authors %d %s %d\n%s" % (CACHE_VERSION, head, len(emails), "".join(e + "\n" for e in emails))
+    text += "\n".join(lines) + "\n"
     if path:
         try:
             statefiles.ensure_dir(state_dir)
-            statefiles.write_atomic(path, json.dumps(found, separators=(",", ":")).encode())
-        except OSError:
+            statefiles.write_atomic(path, text.encode("utf-8", "surrogateescape"))
+        except (OSError, UnicodeEncodeError):
             pass  # a cache we cannot write is asked again next time
-    return found
+    return _parse(text, head)
 
 
 # ---------------------------------------------------------------------------- the rule
@@ -180,19 +240,39 @@ class Authors:
     """Who added each log of one work tree (one `history`, one listing), and the claims."""
 
     def __init__(self, root: str, state_dir: str | None):
-        self.root = root
+        self.root, self.state_dir = root, state_dir
         found = history(root, state_dir)
         self.known = found is not None
-        emails = found["emails"] if found else []
-        self.order = found["added"] if found else []  # newest first
-        self.adder = {name: emails[i] for name, i in self.order}
+        self.head = found[2] if found else None
+        self.emails, self.body = found[:2] if found else ([], "\n")
         self._present = None
         self._claims: dict = {}
 
     def added_by(self, name: str) -> str | None:
         """The author email of log ``name``'s adding commit; "" when it is before a shallow
         clone's cut (unknown); None when HEAD's history does not hold it (uncommitted)."""
-        return self.adder.get(name)
+        key = "\n" + name + "\t"
+        at = self.body.find(key)
+        if at < 0:
+            return None
+        end = self.body.find("\n", at + 1)
+        try:
+            return self.emails[int(self.body[at + len(key) : end if end >= 0 else None])]
+        except (ValueError, IndexError):  # a damaged cache: ask git again, once
+            found = history(self.root, self.state_dir, refresh=True)
+            self.emails, self.body = found[:2] if found else ([], "\n")
+            self.state_dir = None
+            return self.added_by(name)
+
+    def names_newest_first(self, prefix: str) -> list:
+        """Names of HEAD's history starting with ``prefix``, newest adding commit first."""
+        found, key, body = [], "\n" + prefix, self.body
+        at = body.find(key)
+        while at >= 0:
+            end = body.find("\t", at)
+            found.append(body[at + 1 : end])
+            at = body.find(key, at + 1)
+        return found
 
     def claim(self, operator: str):
         """``(email, log name)`` of the first claim on ``operator``'s initials: the oldest
@@ -200,13 +280,12 @@ class Authors:
         if operator not in self._claims:
             if self._present is None:
                 self._present = _listing(self.root)
-            prefix = operator + "-"
             found = None
-            for name, _ in self.order:  # newest first: the last match is the oldest
-                if (name.startswith(prefix) and name in self._present and self.adder[name]
-                        and parse_log_id(name[:-3]) is not None):
+            for name in reversed(self.names_newest_first(operator + "-")):  # the oldest first
+                if name in self._present and parse_log_id(name[:-3]) is not None and self.added_by(name):
                     found = name
-            self._claims[operator] = (self.adder[found], found) if found else None
+                    break
+            self._claims[operator] = (self.added_by(found), found) if found else None
         return self._claims[operator]
 
     def may_add(self, name: str, operator: str, adder: str | None):
@@ -265,7 +344,7 @@ class Trust:
                     me = resolve(self.root, self.state_dir).initials == self.operator
                 except HelperError:
                     me = False
-            email = author_email(self.root) if me else None
+            email = my_email(self.root, self.state_dir, self.authors.head) if me else None
             claim = None if email else self.authors.claim(self.operator)
             self._owners = {email} if email else ({claim[0]} if claim else set())
         return self._owners

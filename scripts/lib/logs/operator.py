@@ -156,8 +156,19 @@ def clash_message(initials: str, others: set, how: str) -> str:
             "initials: choose yours with %s (or set $%s)" % (initials, how, shown, SET_HINT, ENV))
 
 
+_RESOLVED: dict = {}  # one answer per process: /resume asks, then logs/authorship.py asks again
+
+
 def resolve(root: str, state_dir: str, environ=None) -> Operator:
-    environ = os.environ if environ is None else environ
+    if environ is None:
+        key = (root, state_dir, os.environ.get(ENV, ""))
+        if key not in _RESOLVED:
+            _RESOLVED[key] = _resolve(root, state_dir, os.environ)
+        return _RESOLVED[key]
+    return _resolve(root, state_dir, environ)
+
+
+def _resolve(root: str, state_dir: str, environ) -> Operator:
     value = environ.get(ENV, "")
     if value:
         if not is_operator(value):
