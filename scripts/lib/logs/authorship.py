@@ -371,14 +371,6 @@ class Trust:
         return None
 
 
-def owned_log_names(root: str, state_dir: str | None, operator: str, is_me=None) -> set:
-    """The names in ``docs/sessions`` of ``operator``'s named logs that are theirs by the rule
-    (future-dated ones included: that is `Trust.problem`'s second question)."""
-    trust = Trust(root, state_dir, operator, is_me=is_me)
-    prefix = operator + "-"
-    return {n for n in _listing(root) if n.startswith(prefix) and _id_day(n) and trust.owns(n)}
-
-
 # ---------------------------------------------------------------------------- validate
 
 
