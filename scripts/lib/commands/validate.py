@@ -2,7 +2,8 @@
 
 Without paths: every ``docs/sessions/*.md``, ``docs/reflections/*.md`` and (once its schema exists)
 ``workstreams/*.md``, then the store as a whole (lib/store/consistency.py: a stale index, a changelog
-entry listed twice or missing). ``--staged``: only the staged documents, as staged (the pre-commit hook).
+entry listed twice or missing). A log's operator is also checked against who added it
+(lib/logs/authorship.py). ``--staged``: only the staged documents, as staged (the pre-commit hook).
 Prints one ``path: field: problem`` line per problem and exits 1 if there is any; else prints
 how many files were checked and exits 0.
 """
@@ -25,9 +26,11 @@ def run(args, project) -> int:
     if args.staged:
         from ..store.staged import validate_staged
 
-        checked, problems = validate_staged(root)
+        checked, problems = validate_staged(root, project.state_dir)
     else:
         checked, problems = validate(root, args.paths, args.kind)
+        if project.git_common_dir:
+            problems += _authorship(project, args.paths)
     if not args.paths and not args.staged:
         from ..store.consistency import store_problems
 
@@ -55,3 +58,29 @@ def run(args, project) -> int:
         return 1
     print(f"validate: {checked} file(s) ok")
     return 0
+
+
+def _authorship(project, paths: list) -> list:
+    """Logs of ``docs/sessions`` (all, or those among ``paths``) whose operator their adder may
+    not use (logs/authorship.py)."""
+    import os
+
+    from ..logs.authorship import SESSIONS, authorship_problems
+    from ..logs.validation import Problem
+
+    directory = os.path.realpath(os.path.join(project.root, SESSIONS))
+    if not paths:
+        try:
+            names = os.listdir(directory)
+        except OSError:
+            names = []
+    else:
+        names = []
+        for given in paths:
+            path = os.path.realpath(given)
+            if path == directory:
+                names += os.listdir(path)
+            elif os.path.dirname(path) == directory:
+                names.append(os.path.basename(path))
+    return [Problem(SESSIONS + "/" + name, field, message)
+            for name, field, message in authorship_problems(project.root, project.state_dir, set(names))]

@@ -3,8 +3,10 @@
 Plain: prints the initials (``RT``). ``--set XX`` stores them in the state dir (they then win
 over git's user.name). ``--last-resume-prompt`` prints what ``/handoff`` shows the model: the
 operator, the time (the start of the handoff), the operator's newest log id with its resume
-prompt (newest by (day, number); only that one file is read), and the draft file the model
-writes its JSON to for ``write-session --input`` (lib/logs/drafts.py, created mode 0700).
+prompt (newest by (day, number) among the logs that are theirs by lib/logs/authorship.py: a log
+someone else added under their initials, or one dated in the future, is named and passed over),
+and the draft file the model writes its JSON to for ``write-session --input``
+(lib/logs/drafts.py, created mode 0700).
 
 Why a draft file: Claude Code refuses a Bash command whose text holds a brace next to a quote
 ("expansion obfuscation"), so JSON cannot travel in a heredoc; the Write tool may not write
@@ -26,6 +28,7 @@ from ..core import isotime
 from ..core.errors import HelperError
 from ..logs import frontmatter, log_alloc
 from ..logs import operator as operator_mod
+from ..logs.authorship import Trust
 from ..logs.drafts import draft_path, prepare_draft_dir
 
 
@@ -42,21 +45,32 @@ def add_arguments(parser) -> None:
     )
 
 
-def last_log(root: str, initials: str) -> dict:
-    found = log_alloc.latest_log(root, initials)
-    if found is None:
-        return {"id": None, "path": None, "resume_prompt": None, "problem": None}
-    log_id, path = found
-    info = {"id": str(log_id), "path": log_alloc.relpath(root, path), "resume_prompt": None, "problem": None}
-    try:
-        prompt = frontmatter.load(path).meta.get("resume_prompt")
-    except frontmatter.FrontmatterError as exc:
-        info["problem"] = str(exc).replace("\n", " ")
+def last_log(root: str, state_dir: str, initials: str) -> dict:
+    """The operator's newest log that is theirs (lib/logs/authorship.py: added by them, or not
+    committed yet; not dated in the future); the newer ones passed over are in ``skipped``."""
+    trust = Trust(root, state_dir, initials, is_me=True)
+    info = {"id": None, "path": None, "resume_prompt": None, "problem": None, "skipped": []}
+    for log_id, path in log_alloc.newest_logs(root, initials):
+        rel = log_alloc.relpath(root, path)
+        name = os.path.basename(path)
+        why = trust.problem(name)
+        if why is None:
+            try:
+                meta = frontmatter.load(path).meta
+            except frontmatter.FrontmatterError as exc:
+                info.update(id=str(log_id), path=rel, problem=str(exc).replace("\n", " "))
+                return info
+            why = trust.problem(name, meta.get("ended_at"))
+        if why is not None:
+            info["skipped"].append(f"{rel}: {why}")
+            continue
+        info.update(id=str(log_id), path=rel)
+        prompt = meta.get("resume_prompt")
+        if isinstance(prompt, str):
+            info["resume_prompt"] = prompt
+        else:
+            info["problem"] = f"{rel}: resume_prompt: missing"
         return info
-    if isinstance(prompt, str):
-        info["resume_prompt"] = prompt
-    else:
-        info["problem"] = f"{info['path']}: resume_prompt: missing"
     return info
 
 
@@ -67,7 +81,7 @@ def _report(args, project) -> dict:
     op = operator_mod.resolve(root, state_dir)
     out["operator"], out["source"] = op.initials, op.detail
     if args.last_resume_prompt:
-        out["last_log"] = last_log(root, op.initials)
+        out["last_log"] = last_log(root, state_dir, op.initials)
     return out
 
 
@@ -88,6 +102,7 @@ def _text(report: dict) -> str:
         lines.append(f"draft file: {report['draft_file']}{problem}")
     last = report.get("last_log")
     if last is not None:
+        lines += [f"not your previous log: {why}" for why in last["skipped"]]
         if last["id"] is None:
             lines.append("previous log: none (this is the operator's first)")
         else:

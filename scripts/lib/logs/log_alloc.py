@@ -76,23 +76,22 @@ def seq_after(logs: list) -> int:
     return logs[-1][0].seq + 1 if logs else 1
 
 
-def latest_log(root: str, operator: str):
-    """(LogId, path) of the operator's newest log by (day, number), or None. Reads names only."""
+def newest_logs(root: str, operator: str) -> list:
+    """[(LogId, path)] of the operator's logs, newest first by (day, number). Reads names only."""
     prefix = operator + "-"
-    best = None
+    found = []
     try:
-        entries = os.scandir(sessions_dir(root))
-    except FileNotFoundError:
-        return None
-    with entries:
-        for entry in entries:
-            name = entry.name
-            if not (name.startswith(prefix) and name.endswith(".md")):
-                continue
-            log_id = parse_log_id(name[:-3])
-            if log_id is not None and log_id.operator == operator and (best is None or log_id > best[0]):
-                best = (log_id, entry.path)
-    return best
+        names = os.listdir(sessions_dir(root))
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    for name in names:
+        if not (name.startswith(prefix) and name.endswith(".md")):
+            continue
+        log_id = parse_log_id(name[:-3])
+        if log_id is not None and log_id.operator == operator:
+            found.append((log_id, os.path.join(sessions_dir(root), name)))
+    found.sort(reverse=True)
+    return found
 
 
 def operator_lock_path(state_dir: str, operator: str) -> str:

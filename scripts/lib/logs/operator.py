@@ -140,42 +140,13 @@ OWNERS_CACHE = "operator-owners.json"
 
 
 def initials_owners(root: str, state_dir: str, initials: str) -> set:
-    """Author emails of the commits that added ``docs/sessions/<initials>-*`` logs (lowercased).
+    """``{email}`` of the person whose logs carry ``initials`` in this repo: the author who added
+    the first of them still here (logs/authorship.py, one ``git log`` cached by HEAD in the state
+    dir); empty when nobody has committed one yet."""
+    from .authorship import Authors
 
-    ``git log`` walks the history, so the answer is kept in ``<state dir>/operator-owners.json``
-    keyed by HEAD's commit (read from disk, no process): only a new commit makes it run again.
-    The file is derived data: anything unexpected in it is ignored and rewritten."""
-    import json
-    import subprocess
-
-    from ..core.discovery import head_commit_sha
-    from ..core.project import git_dirs
-
-    head = head_commit_sha(*git_dirs(root))
-    path = os.path.join(state_dir, OWNERS_CACHE)
-    try:
-        with open(path, encoding="utf-8") as f:
-            cached = json.load(f)
-        emails = cached[initials] if cached.get("head") == head and head else None
-        if isinstance(emails, list) and all(isinstance(e, str) for e in emails):
-            return set(emails)
-    except (OSError, ValueError, KeyError, AttributeError, TypeError):
-        cached = None
-    try:
-        out = subprocess.run(
-            ["git", "-C", root, "log", "--diff-filter=A", "--format=%ae", "--", "docs/sessions/%s-*" % initials],
-            capture_output=True, text=True, check=False)
-    except FileNotFoundError:
-        return set()
-    emails = {e.strip().lower() for e in out.stdout.splitlines() if e.strip()} if out.returncode == 0 else set()
-    keep = cached if isinstance(cached, dict) and cached.get("head") == head else {"head": head}
-    keep[initials] = sorted(emails)
-    try:
-        statefiles.ensure_dir(state_dir)
-        statefiles.write_atomic(path, json.dumps(keep).encode())
-    except OSError:
-        pass
-    return emails
+    claim = Authors(root, state_dir).claim(initials)
+    return {claim[0]} if claim else set()
 
 
 def clash_message(initials: str, others: set, how: str) -> str:
@@ -184,8 +155,19 @@ def clash_message(initials: str, others: set, how: str) -> str:
             "initials: choose yours with %s (or set $%s)" % (initials, how, shown, SET_HINT, ENV))
 
 
+_RESOLVED: dict = {}  # one answer per process: /resume asks, then logs/authorship.py asks again
+
+
 def resolve(root: str, state_dir: str, environ=None) -> Operator:
-    environ = os.environ if environ is None else environ
+    if environ is None:
+        key = (root, state_dir, os.environ.get(ENV, ""))
+        if key not in _RESOLVED:
+            _RESOLVED[key] = _resolve(root, state_dir, os.environ)
+        return _RESOLVED[key]
+    return _resolve(root, state_dir, environ)
+
+
+def _resolve(root: str, state_dir: str, environ) -> Operator:
     value = environ.get(ENV, "")
     if value:
         if not is_operator(value):
@@ -199,8 +181,8 @@ def resolve(root: str, state_dir: str, environ=None) -> Operator:
         initials = initials_from_name(name)
         if initials:
             # Derived initials are a guess: refuse one that another person's logs already carry
-            # (by the author email of the commits that added them), or /resume would show their
-            # work as ours and our ids would interleave with theirs.
+            # (the author email that added the first of them, logs/authorship.py), or /resume
+            # would show their work as ours and our ids would interleave with theirs.
             others = initials_owners(root, state_dir, initials) - {(email or "").lower()}
             if others:
                 raise HelperError(clash_message(initials, others, "derived from git user.name %r" % name))

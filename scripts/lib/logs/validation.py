@@ -11,7 +11,9 @@ frontmatter (and, when they have one, an ``operator:`` of 2-4 capitals).
 
 Every problem is one `Problem` (path, field, message), printed as ``path: field: problem``.
 Beyond the schema, a session log's ``id`` must be its file name, its ``operator`` and ``date``
-must agree with the id, and its body must have the sections of `session_log.SECTIONS` in order.
+must agree with the id, it must not be dated after tomorrow (UTC), and its body must have the
+sections of `session_log.SECTIONS` in order. Who may add a log under which initials is
+logs/authorship.py's (``validate`` the command asks it; this module checks files alone).
 """
 
 from __future__ import annotations
@@ -207,8 +209,23 @@ def _session_cross_checks(stem: str, meta: dict, body: str) -> list:
             problems.append(("operator", f"{meta['operator']!r} does not match the id's {log_id.operator!r}"))
         if isinstance(meta.get("date"), str) and meta["date"] != log_id.iso_date:
             problems.append(("date", f"{meta['date']!r} does not match the id's day {log_id.iso_date}"))
+    problems.extend(future_problems(log_id.iso_date if log_id is not None else None, meta))
     problems.extend(("body", message) for message in section_problems(body))
     return problems
+
+
+def future_problems(id_day, meta: dict) -> list:
+    """One (field, message) when the log is dated after tomorrow (UTC) by its id's day, its
+    ``date`` or its ``ended_at`` (logs/authorship.py: never anyone's last session)."""
+    from ..core import isotime
+    from .authorship import dated_after_tomorrow
+
+    now = isotime.now()
+    for field, value in (("date", id_day), ("date", meta.get("date")), ("ended_at", meta.get("ended_at"))):
+        day = dated_after_tomorrow(value, now)
+        if day:
+            return [(field, f"{day} is in the future (after tomorrow, {isotime.utc_date(now + 86400)} UTC)")]
+    return []
 
 
 def check_file(root: str, path: str, kind: str) -> list:
@@ -229,7 +246,7 @@ def check_file(root: str, path: str, kind: str) -> list:
             op = doc.meta.get("operator")
             if op is not None and not is_operator(op):
                 return [Problem(rel, "operator", f"{_short(op)} is not 2-4 capital letters")]
-            return []
+            return [Problem(rel, f, m) for f, m in future_problems(None, doc.meta)]
         if parse_log_id(stem) is None:
             return [Problem(rel, "(file name)", "not a session log name (expected <OP>-<YYMMDD>-<NN>.md)")]
         found = check_session_meta(doc.meta) + _session_cross_checks(stem, doc.meta, doc.body)

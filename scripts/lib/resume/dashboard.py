@@ -5,7 +5,8 @@ Questions and how each is answered (see lib/resume/sessionlogs.py for the readin
 1. The operator's latest session: the newest of their logs by (day, sequence number). Named logs
    carry the operator in the file name, so only the winner is parsed; legacy ``CONV-*.md`` logs
    count when their frontmatter says ``operator:`` is this operator. An unreadable candidate is
-   warned about and the next newest is used.
+   warned about and the next newest is used; so is one that is not theirs by who added it, or
+   dated in the future (lib/logs/authorship.py).
 2. Workstreams: every ``workstreams/<slug>.md`` (a few hundred at most) is read; the operator's
    own (owner == operator) first, then the others grouped by owner.
 3. Peer activity: for each peer workstream (owner != operator), the newest log of anyone that
@@ -168,13 +169,20 @@ def build(root: str, operator: str, now: float, cache: ResumeCache, compact: boo
     reader = sessionlogs.LogReader(root, cache, warnings)
     names = reader.names
 
-    # 1. the operator's latest session (an unreadable one is warned about and skipped)
+    # 1. the operator's latest session (an unreadable one is warned about and skipped, and so is
+    # one that is not theirs by who added it, or dated in the future: lib/logs/authorship.py)
+    from ..logs.authorship import Trust
+
+    trust = Trust(root, state_dir, operator, now)
     last = None
     prefix = operator + "-"
     for i, name in enumerate(names):
         if (name.startswith(prefix) or name in reader.legacy) and reader.is_by(name, operator):
             record = reader.full_at(i, text=True)
-            if record is not None:
+            why = trust.problem(name, record["ended"]) if record is not None else None
+            if why is not None:
+                reader.warn(name, why)
+            elif record is not None:
                 last = (name, record)
                 break
 

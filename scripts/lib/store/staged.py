@@ -16,9 +16,12 @@ import subprocess
 import tempfile
 
 from ..core.errors import HelperError
+from ..logs.authorship import authorship_problems
+from ..logs.log_ids import SESSIONS_DIR
 from ..logs.validation import Problem, document_table, validate
 
 PATHSPECS = (":(glob)docs/sessions/*.md", ":(glob)workstreams/*.md")
+SESSIONS = SESSIONS_DIR + "/"
 
 
 def _git(root: str, *args: str) -> bytes:
@@ -42,11 +45,13 @@ def staged_documents(root: str) -> list:
     return sorted(n for n in names if document_table(n) is not None)
 
 
-def validate_staged(root: str) -> tuple:
-    """(files checked, [Problem]) for the staged documents."""
+def validate_staged(root: str, state_dir: str | None = None) -> tuple:
+    """(files checked, [Problem]) for the staged documents; a new log must also be one its
+    author may add under its initials (logs/authorship.py)."""
     names = staged_documents(root)
     if not names:
         return 0, []
+    logs = [n[len(SESSIONS) :] for n in names if n.startswith(SESSIONS) and "/" not in n[len(SESSIONS) :]]
     tmp = tempfile.mkdtemp(prefix="handoff-staged-")
     try:
         prefix = tmp + os.sep
@@ -60,4 +65,6 @@ def validate_staged(root: str) -> tuple:
         if path.startswith(prefix):
             path = path[len(prefix) :]
         named.append(Problem(path.replace(os.sep, "/"), p.field, p.message))
+    for name, field, message in authorship_problems(root, state_dir, logs, only_new=True):
+        named.append(Problem(SESSIONS + name, field, message))
     return checked, named
