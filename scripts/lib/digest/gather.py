@@ -25,8 +25,8 @@ import subprocess
 from ..core import isotime, statefiles
 from ..core.errors import HelperError
 from ..logs import gitstats
-from ..resume.sessionlogs import LEGACY_PREFIX, SESSIONS_DIR, name_key
 from ..logs.workstreams import slug_of
+from ..resume.sessionlogs import LEGACY_PREFIX, SESSIONS_DIR, name_key
 
 MAX_LOG_BYTES = 1024 * 1024
 USAGE_INTS = ("input_tokens", "output_tokens", "cache_creation_tokens", "cache_read_tokens", "requests")

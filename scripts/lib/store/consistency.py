@@ -20,9 +20,9 @@ import subprocess
 
 from ..core import changelog_path
 from ..logs import changelog
+from ..logs import workstreams as ws_mod
 from ..logs.validation import Problem
 from ..resume import indexes, sessionlogs
-from ..logs import workstreams as ws_mod
 from ..resume.cache import ResumeCache
 
 _ADDED_ENTRY_RE = re.compile(r"^\+- .*\(`([0-9a-f]{7,64})`\)\s*$")
