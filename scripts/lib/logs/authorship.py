@@ -39,12 +39,12 @@ from __future__ import annotations
 import os
 
 from ..core import isotime, statefiles
-from .log_ids import is_legacy_name, parse_log_id
+from .log_ids import SESSIONS_DIR, is_log_name, parse_log_id
 
 CACHE_NAME = "log-authors.txt"
 IDENT_CACHE = "author-email.txt"
 CACHE_VERSION = 1
-SESSIONS = "docs/sessions"
+SESSIONS = SESSIONS_DIR
 
 
 def _git(root: str, *args: str):
@@ -155,7 +155,7 @@ def _scan(root: str, common_dir: str | None) -> tuple | None:
         if not line.startswith(prefix) or email is None:
             continue
         name = line[len(prefix) :]
-        if "/" in name or name in seen or not _is_log(name):
+        if "/" in name or name in seen or not is_log_name(name):
             continue
         seen.add(name)
         if email not in index:
@@ -163,11 +163,6 @@ def _scan(root: str, common_dir: str | None) -> tuple | None:
             emails.append(email)
         lines.append("%s\t%d" % (name, index[email]))
     return emails, lines
-
-
-def _is_log(name: str) -> bool:
-    # log_ids.is_log_name on the catalog branch
-    return name.endswith(".md") and (parse_log_id(name[:-3]) is not None or is_legacy_name(name))
 
 
 class _Corrupt(Exception):
