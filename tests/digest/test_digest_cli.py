@@ -201,29 +201,46 @@ def test_not_a_repository(tmp_path: Path) -> None:
     assert proc.stderr == f"handoff: {tmp_path}: not a git repository (digest reads its history)\n"
 
 
-def test_cache_serves_the_second_run_and_sees_edits(week_repo: Path) -> None:
+def test_an_edit_in_place_with_its_mtime_put_back_is_seen(week_repo: Path) -> None:
+    """Same size, same mtime (rsync -t, tar): the next digest still counts the new figure."""
     backdate(week_repo)
-    first = digest(week_repo, "--week", "2026-W48", "--stats")
-    stats1 = json.loads(first.stderr.split("digest: ", 1)[1].splitlines()[0])
-    assert stats1["parsed"] == 5 and stats1["logs"] == 6  # the logs of the two weeks only
-    second = digest(week_repo, "--week", "2026-W48", "--stats", "--json")
-    stats2 = json.loads(second.stderr.split("digest: ", 1)[1].splitlines()[0])
-    assert stats2["parsed"] == 0 and stats2["cache_hits"] == stats1["parsed"]
+    assert digest_json(week_repo, "--week", "2026-W48")["current"]["tool_calls"] == 15
     path = week_repo / "docs" / "sessions" / "AB-261126-01.md"
-    path.write_text(path.read_text().replace("tool_calls_total: 5", "tool_calls_total: 9"))
-    third = json.loads(digest(week_repo, "--week", "2026-W48", "--json").stdout)
-    assert third["current"]["tool_calls"] == 19
+    before = path.stat()
+    text = path.read_text()
+    with open(path, "r+") as f:  # in place: same inode, as an editor that saves in place
+        f.write(text.replace("tool_calls_total: 5", "tool_calls_total: 9"))
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = path.stat()
+    assert (after.st_size, after.st_mtime_ns, after.st_ino) == (before.st_size, before.st_mtime_ns, before.st_ino)
+    assert digest_json(week_repo, "--week", "2026-W48")["current"]["tool_calls"] == 19
 
 
-def test_corrupt_cache_is_moved_aside(week_repo: Path) -> None:
+def test_a_corrupt_catalog_is_moved_aside_and_rebuilt(week_repo: Path) -> None:
     backdate(week_repo)
     digest(week_repo, "--week", "2026-W48")
-    state = next(week_repo.rglob("digest-cache.json"))
-    state.write_text("{not json")
+    catalog = next(week_repo.rglob("catalog.sqlite3"))
+    catalog.write_bytes(b"garbage, not a database" * 100)
     d = digest_json(week_repo, "--week", "2026-W48")
-    assert any("digest-cache.json: not valid JSON; moved to digest-cache.json.corrupt" in w for w in d["warnings"])
-    assert d["current"]["sessions"] == 3
-    assert json.loads(state.read_text())["format"] == "handoff-digest-cache"
+    assert any("catalog.sqlite3: " in w and "moved aside to catalog.sqlite3.moved-aside and rebuilt" in w
+               for w in d["warnings"]), d["warnings"]
+    assert d["current"]["sessions"] == 3 and d["current"]["tool_calls"] == 15
+    assert digest_json(week_repo, "--week", "2026-W48")["warnings"] == [
+        w for w in d["warnings"] if "catalog.sqlite3" not in w]  # rebuilt: the next run is clean
+
+
+def test_workstreams_readme_is_not_a_workstream(repo: Path) -> None:
+    """The installed workstreams/README.md has a checklist: ticking it completes no phase."""
+    readme = "# Workstreams\n\n- [ ] P1 example phase\n"
+    (repo / "workstreams").mkdir()
+    for name in ("README.md", "INDEX.md"):
+        (repo / "workstreams" / name).write_text(readme)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "install", at="2026-11-23T09:00:00Z")
+    for name in ("README.md", "INDEX.md"):
+        (repo / "workstreams" / name).write_text(readme.replace("[ ]", "[x]"))
+    git(repo, "commit", "-qam", "tick", at="2026-11-24T09:00:00Z")
+    assert digest_json(repo, "--week", "2026-W48")["current"]["phases_completed"] == []
 
 
 def test_a_log_written_by_write_session_is_quoted_without_warnings(repo: Path) -> None:

@@ -54,9 +54,9 @@ def test_candidate_days_are_the_utc_days_widened_by_one() -> None:
     w = weeks.week_window(2026, 48, weeks.parse_tz("Pacific/Auckland"))
     days = weeks.candidate_days([w])
     # Monday 2026-11-23 00:00 NZDT is Sunday 11:00 UTC; widened: from Saturday 2026-11-21
-    assert min(days) == "261121" and max(days) == "261130"
+    assert min(days) == "2026-11-21" and max(days) == "2026-11-30"
     utc = weeks.candidate_days([weeks.week_window(2026, 48, UTC)])  # Mon 23 .. Sun 29, widened by one day
-    assert sorted(utc) == ["2611%02d" % d for d in range(22, 31)]
+    assert sorted(utc) == ["2026-11-%02d" % d for d in range(22, 31)]
 
 
 def test_resolve_refuses_the_future_and_mixed_flags() -> None:

@@ -107,8 +107,9 @@ def current(project, warnings: list):
         return conn
     path = os.path.join(state_dir, NAME)
     for attempt in (1, 2):
-        conn = connect(path) if attempt == 2 or os.path.exists(path) else None
-        try:
+        conn = None
+        try:  # connect too: a garbled file fails already at its first PRAGMA
+            conn = connect(path) if attempt == 2 or os.path.exists(path) else None
             if conn is not None and schema.applied(conn) == list(schema.NAMES):
                 row = conn.execute("SELECT listing FROM roots WHERE root = ?", (root,)).fetchone()
                 if row is not None and scan.loads(row[0]) == found:

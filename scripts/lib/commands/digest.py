@@ -36,9 +36,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--tz", help="time zone of the week's days (IANA name; default UTC)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--draft", action="store_true", help="also print /reflect's draft file and target")
-    parser.add_argument("--no-cache", action="store_true", help="neither read nor write digest-cache.json")
     parser.add_argument("--no-github", action="store_true", help="do not ask gh for PRs and issues")
-    parser.add_argument("--stats", action="store_true", help="print what was read and cached to stderr")
     parser.add_argument("--no-fail", action="store_true", help="exit 0 and print problems (for ! pre-execution)")
 
 
@@ -55,7 +53,7 @@ def resolve(args, project):
     """(current, previous, operator or None) for the command line."""
     from ..core import isotime
     from ..digest import weeks
-    from ..resume.sessionlogs import is_operator
+    from ..logs.log_ids import is_operator
 
     if args.operator is not None and not is_operator(args.operator):
         raise HelperError(f"--operator {args.operator[:60]!r}: expected 2-4 capital letters (e.g. RT)")
@@ -68,12 +66,6 @@ def resolve(args, project):
     return current, previous, args.operator
 
 
-def open_cache(args, project):
-    from ..digest.cache import DigestCache
-
-    return DigestCache.disabled(project.root) if args.no_cache else DigestCache.open(project.state_dir, project.root)
-
-
 def run(args, project) -> int:
     hint = "digest could not run; see `scripts/handoff digest --help`."
     return text_or_error(lambda: _run(args, project), args.no_fail, hint)
@@ -83,10 +75,7 @@ def _run(args, project) -> int:
     from ..digest import report
 
     current, previous, operator = resolve(args, project)
-    data = report.build(project, current, previous, operator, open_cache(args, project), github=not args.no_github)
-    stats = data.pop("stats")
-    if args.stats:
-        print("digest: " + json.dumps(stats, sort_keys=True), file=sys.stderr)
+    data = report.build(project, current, previous, operator, github=not args.no_github)
     if args.draft:
         from ..digest import reflection
 

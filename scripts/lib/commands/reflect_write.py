@@ -17,12 +17,10 @@ from ..logs.drafts import MAX_STDIN_BYTES, parse_input, read_input_file
 
 def add_arguments(parser) -> None:
     parser.add_argument("--input", metavar="PATH", help="the draft file (default: stdin); deleted once written")
-    parser.add_argument("--no-cache", action="store_true", help="neither read nor write digest-cache.json")
     parser.add_argument("--no-github", action="store_true", help="do not ask gh for PRs and issues")
 
 
 def run(args, project) -> int:
-    from ..digest.cache import DigestCache
     from ..digest.reflection import parse_draft, write_reflection
 
     if args.input:
@@ -30,8 +28,7 @@ def run(args, project) -> int:
     else:
         data = parse_input(sys.stdin.buffer.read(MAX_STDIN_BYTES + 1))
     draft = parse_draft(data)
-    cache = DigestCache.disabled(project.root) if args.no_cache else DigestCache.open(project.state_dir, project.root)
-    result = write_reflection(project, draft, cache, github=not args.no_github)
+    result = write_reflection(project, draft, github=not args.no_github)
     if args.input:
         try:
             os.unlink(args.input)

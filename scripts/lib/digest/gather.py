@@ -1,14 +1,17 @@
-"""Gathering a digest's material: session logs (through the cache), git history and ``gh``.
+"""Gathering a digest's material: session logs (from the catalog), git history and ``gh``.
 
-Logs: docs/sessions is listed once; only logs whose file name carries a candidate UTC day
-(weeks.candidate_days) are opened, plus legacy ``CONV-*.md`` logs (their day is only in their
-frontmatter). Each log read becomes one `extract` record, cached by size and mtime
-(lib/digest/cache.py). A log that cannot be read is one warning and is not counted; a field of
-the wrong type is one warning and that figure is not counted for that log (the session still is).
+Logs: one catalog query (lib/catalog/store.py, current for every log on disk) for the logs
+whose day lies in the windows' candidate days (weeks.candidate_days), plus those whose day is
+unknown (a legacy ``CONV-*.md`` log without ``date`` or ``ended_at``). A log's figures are
+`catalog.records.figures` of its stored frontmatter; its quoted items are the items of its
+decisions, learnings and questions columns (logs/sections.py). A log whose frontmatter could not
+be read is one warning and is not counted; a field of the wrong type is one warning and that
+figure is not counted for that log (the session still is).
 
 Git: one ``git log --numstat`` over the whole span asked for, split per window by committer
 time in Python (exact edges; ``--since/--until`` only narrow the walk). Workstream phases
-completed: checklist lines turned ``- [x]`` in commits touching ``workstreams/*.md``.
+completed: checklist lines turned ``- [x]`` in commits touching ``workstreams/<slug>.md``
+(README.md and INDEX.md there are not workstreams).
 
 GitHub: PRs and issues only when the ``gh`` CLI is on PATH and ``gh auth status`` succeeds;
 otherwise `github` says why and the figures are "not available" (never 0).
@@ -17,25 +20,18 @@ otherwise `github` says why and the figures are "not available" (never 0).
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
 
-from ..core import isotime, statefiles
+from ..core import isotime
 from ..core.errors import HelperError
 from ..logs import gitstats
-from ..logs.workstreams import slug_of
-from ..resume.sessionlogs import LEGACY_PREFIX, SESSIONS_DIR, name_key
+from ..logs import workstreams as ws_format
 
-MAX_LOG_BYTES = 1024 * 1024
-USAGE_INTS = ("input_tokens", "output_tokens", "cache_creation_tokens", "cache_read_tokens", "requests")
-QUOTED = (("decisions", "Decisions Made"), ("learnings", "Learnings"), ("open_questions", "Open Questions"))
+# (digest key, catalog search column) of the items a digest quotes
+QUOTED = (("decisions", "decisions"), ("learnings", "learnings"), ("open_questions", "questions"))
 GH_TIMEOUT_S = 30
-
-
-def _count(value) -> int | None:
-    return value if type(value) is int and value >= 0 else None
 
 
 def _epoch(value) -> float | None:
@@ -47,187 +43,38 @@ def _epoch(value) -> float | None:
         return None
 
 
-def _counts(value) -> dict | None:
-    if not isinstance(value, dict):
-        return None
-    out = {}
-    for k, v in value.items():
-        if not isinstance(k, str) or _count(v) is None:
-            return None
-        out[k] = v
-    return out
-
-
-def _body_sections(body: str) -> dict:
-    """{section: text} of a log body (its ``# title`` line dropped); HelperError when odd."""
-    from ..logs.session_log import split_sections
-
-    lines = body.split("\n")
-    while lines and (not lines[0].strip() or lines[0].startswith("# ")):
-        lines.pop(0)
-    return split_sections("\n".join(lines))
-
-
-def extract(meta: dict, body: str, name: str) -> dict:
-    """The digest's record of one log: figures that are present and well-typed, the rest warned."""
+def session_logs(project, days: set, warnings: list) -> list:
+    """[(log id, record)] of the logs whose day is in ``days`` (``YYYY-MM-DD``) or unknown, by
+    path: record = `records.figures` plus ``op`` (the log's operator) and the `QUOTED` items."""
+    from ..catalog import records, store
     from ..logs.sections import section_items
 
-    warn: list = []
-    record: dict = {"op": None, "at": None, "placed_by": None, "title": "", "warnings": warn}
-    op = meta.get("operator")
-    key = name_key(name)
-    record["op"] = op if isinstance(op, str) and re.fullmatch(r"[A-Z]{2,4}", op) else (key[2] if key else None)
-    title = meta.get("title")
-    record["title"] = " ".join(title.split()) if isinstance(title, str) else ""
-    for field in ("ended_at", "started_at"):
-        t = _epoch(meta.get(field))
-        if t is not None:
-            record["at"], record["placed_by"] = t, field
-            break
-        if meta.get(field) is not None:
-            warn.append(f"{field}: {str(meta.get(field))[:40]!r} is not a timestamp")
-    if record["at"] is None:
-        day = meta.get("date") if isinstance(meta.get("date"), str) else None
-        t = _epoch(day + "T12:00:00Z") if day else None
-        if t is None and key is not None:
-            t = _epoch("%s-%s-%sT12:00:00Z" % (key[0][:4], key[0][4:6], key[0][6:8]))
-        if t is not None:
-            record["at"], record["placed_by"] = t, "date"
-            warn.append("no ended_at/started_at; placed at noon UTC of its day")
-        else:
-            warn.append("no ended_at, started_at or date; not placed in any week")
-
-    def number(field: str, value, convert=_count):
-        got = convert(value)
-        if got is None and value is not None:
-            warn.append(f"{field}: {str(value)[:40]!r} is not a count; not counted")
-        return got
-
-    record["tool_calls_total"] = number("tool_calls_total", meta.get("tool_calls_total"))
-    record["tools"] = number("tool_calls", meta.get("tool_calls"), _counts) or {}
-    mcp = meta.get("mcp")
-    servers = {}
-    if isinstance(mcp, dict):
-        for server, tools in mcp.items():
-            counted = _counts(tools)
-            if isinstance(server, str) and counted is not None:
-                servers[server] = sum(counted.values())
-            else:
-                warn.append(f"mcp.{str(server)[:40]}: not a tool -> count map; not counted")
-    elif mcp is not None:
-        warn.append("mcp: not a map; not counted")
-    record["mcp"] = servers
-    sub = meta.get("subagents")
-    record["subagents"] = number("subagents.total", sub.get("total")) if isinstance(sub, dict) else None
-    if sub is not None and not isinstance(sub, dict):
-        warn.append("subagents: not a map; not counted")
-    record["failures"] = number("failures", meta.get("failures"))
-    record["interruptions"] = number("interruptions_count", meta.get("interruptions_count"))
-    record["usage"], record["cost"] = None, None
-    usage = meta.get("usage")
-    if isinstance(usage, dict):
-        tokens = {}
-        for k in USAGE_INTS:
-            v = usage.get(k)
-            if _count(v) is not None:
-                tokens[k] = v
-            elif v is not None:
-                warn.append(f"usage.{k}: {str(v)[:40]!r} is not a count; not counted")
-        record["usage"] = tokens
-        cost = usage.get("cost_usd")
-        if isinstance(cost, (int, float)) and not isinstance(cost, bool) and cost >= 0 and cost == cost:
-            record["cost"] = float(cost)
-        elif cost is not None:
-            warn.append(f"usage.cost_usd: {str(cost)[:40]!r} is not an amount; not counted")
-    elif usage is not None:
-        warn.append("usage: not a map; not counted")
-    breaches = []
-    inv = meta.get("invariants")
-    if isinstance(inv, dict):
-        for inv_name, value in sorted(inv.items(), key=lambda kv: str(kv[0])):
-            count = value.get("count") if isinstance(value, dict) else None
-            if type(count) is int and count > 0:
-                breaches.append([str(inv_name), count])
-    record["breaches"] = breaches
-    ws = meta.get("workstreams")
-    record["ws"] = [w for w in ws if isinstance(w, str)] if isinstance(ws, list) else []
+    conn = store.current(project, warnings)
     try:
-        sections = _body_sections(body)
-    except HelperError as exc:
-        sections = {}
-        warn.append("body: %s; nothing quoted" % str(exc).removeprefix("input: body: "))
-    for key_name, section in QUOTED:
-        record[key_name] = section_items(sections.get(section, ""))
-    return record
-
-
-class LogSource:
-    """The session logs of one project, read by candidate day through a `DigestCache`."""
-
-    def __init__(self, root: str, cache, warnings: list):
-        self.dir = os.path.join(root, SESSIONS_DIR)
-        self.cache = cache
-        self.warnings = warnings
-        self.parsed = 0
-        try:
-            self.names = os.listdir(self.dir)
-        except (FileNotFoundError, NotADirectoryError):
-            self.names = []
-
-    def candidates(self, days: set) -> list:
-        out = []
-        for name in self.names:
-            key = name_key(name)
-            if key is not None:
-                if key[0][2:] in days:
-                    out.append(name)
-            elif name.startswith(LEGACY_PREFIX) and name.endswith(".md"):
-                out.append(name)
-        out.sort()
-        return out
-
-    def record(self, name: str) -> dict | None:
-        path = os.path.join(self.dir, name)
-        rel = SESSIONS_DIR + "/" + name
-        try:
-            st = os.stat(path, follow_symlinks=False)
-        except OSError as exc:
-            self.warnings.append(f"{rel}: {exc.strerror or exc}; not counted")
-            return None
-        cached = self.cache.get(name, st.st_size, st.st_mtime_ns)
-        if cached is not None:
-            return self._checked(rel, cached)
-        record = self._read(path, rel)
-        self.cache.put(name, st.st_size, st.st_mtime_ns, record)
-        return self._checked(rel, record)
-
-    def _checked(self, rel: str, record: dict) -> dict | None:
-        if "err" in record:
-            self.warnings.append(f"{rel}: {record['err']}; not counted")
-            return None
-        for w in record.get("warnings") or []:
-            self.warnings.append(f"{rel}: {w}")
-        return record
-
-    def _read(self, path: str, rel: str) -> dict:
-        from ..logs import frontmatter
-
-        self.parsed += 1
-        try:
-            data = statefiles.read_regular(path, MAX_LOG_BYTES)
-        except statefiles.NotRegularFile as exc:
-            return {"err": exc.strerror or "not a regular file"}
-        except ValueError:
-            return {"err": f"over {MAX_LOG_BYTES} bytes"}
-        except OSError as exc:
-            return {"err": exc.strerror or str(exc)}
-        try:
-            doc = frontmatter.parse(data.decode("utf-8"), rel)
-        except UnicodeDecodeError:
-            return {"err": "not UTF-8 text"}
-        except frontmatter.FrontmatterError as exc:
-            return {"err": str(exc).removeprefix(rel + ": ")}
-        return extract(doc.meta, doc.body, os.path.basename(path))
+        rows = conn.execute(
+            "SELECT d.id, d.path, d.operator, d.day, d.frontmatter, d.warning, %s FROM docs d"
+            " JOIN docs_fts f ON f.rowid = d.docid WHERE d.root = ? AND d.kind = 'log'"
+            " AND (d.day IS NULL OR d.day IN (%s)) ORDER BY d.path"
+            % (", ".join("f." + column for _, column in QUOTED), ", ".join("?" * len(days))),
+            (project.root, *sorted(days)),
+        ).fetchall()
+    finally:
+        conn.close()
+    out = []
+    for log_id, path, operator, day, frontmatter, warning, *quoted in rows:
+        meta = records.meta_of(frontmatter)
+        if meta is None:
+            warnings.append("%s: %s; not counted" % (path, warning or "frontmatter unreadable"))
+            continue
+        if warning:
+            warnings.append("%s: %s" % (path, warning))
+        record = records.figures(meta, day)
+        warnings += ["%s: %s" % (path, w) for w in record.pop("warnings")]
+        record["op"] = operator
+        for (key, _), text in zip(QUOTED, quoted):
+            record[key] = section_items(text)
+        out.append((log_id, record))
+    return out
 
 
 # ---------------------------------------------------------------------------- git
@@ -273,7 +120,7 @@ class GitHistory:
     def _phases(self, root: str, window: list, start: float, end: float) -> None:
         out = gitstats.git(
             root, "-c", "core.quotepath=off", "log", "--no-renames", "-p", "-U0", "--format=%x1e%H %ct", *window,
-            "HEAD", "--", "workstreams/*.md",
+            "HEAD", "--", ws_format.WORKSTREAMS_DIR + "/*.md",
         )
         checked = re.compile(r"^([+-])\s{0,3}[-*+] \[([ xX])\] (.*)$")
         for chunk in out.stdout.decode("utf-8", "replace").split("\x1e")[1:]:
@@ -285,8 +132,8 @@ class GitHistory:
             for line in lines[1:]:
                 if line.startswith("+++ "):
                     target = line[4:].strip()
-                    # slug_of: README.md and INDEX.md (the installed example has checked phases) are not workstreams
-                    slug = slug_of(target[len("b/workstreams/") :]) if target.startswith("b/workstreams/") else None
+                    name = target[len("b/workstreams/"):] if target.startswith("b/workstreams/") else ""
+                    slug = ws_format.slug_of(name) if "/" not in name else None
                     continue
                 if line.startswith("--- ") or slug is None:
                     continue

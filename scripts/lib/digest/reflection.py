@@ -168,7 +168,7 @@ def trend_rows(current, material: dict) -> list:
     return rows
 
 
-def write_reflection(project, draft: dict, cache, github: bool = True) -> dict:
+def write_reflection(project, draft: dict, github: bool = True) -> dict:
     from ..logs import frontmatter
     from ..logs.validation import schema_problems, validator_for
 
@@ -181,12 +181,12 @@ def write_reflection(project, draft: dict, cache, github: bool = True) -> dict:
     previous = weeks.previous_week(current)
     operator = draft["operator"]
     if operator is not None:
-        from ..resume.sessionlogs import is_operator
+        from ..logs.log_ids import is_operator
 
         if not is_operator(operator):
             raise HelperError(f"input: operator: {operator[:60]!r} is not 2-4 capital letters")
     windows = weeks.weeks_before(current, TREND_WEEKS)  # the last one is `current`, the one before `previous`
-    material = report.collect(project, windows, operator, cache, github)
+    material = report.collect(project, windows, operator, github)
     digest = report.assemble(material, current, previous, operator)
     trend = trend_rows(current, material)
     base = stem(current.label, operator)

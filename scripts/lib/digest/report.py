@@ -13,6 +13,7 @@ not installed or not authenticated, and the text says "not available".
 
 from __future__ import annotations
 
+from ..catalog.records import USAGE_INTS
 from . import gather, weeks
 from .weeks import DAY_NAMES
 
@@ -52,7 +53,7 @@ def scalar(fig: dict, key: str):
 
 
 def figures(records: list, commits: list, phases: list, github, window) -> dict:
-    """The figures of one window from its records (``(name, record)``), commits and phases."""
+    """The figures of one window from its records (``(log id, record)``), commits and phases."""
     by_day = {d: {"sessions": 0, "commits": 0, "tool_calls": 0} for d in DAY_NAMES}
     tools: dict = {}
     servers: dict = {}
@@ -60,7 +61,7 @@ def figures(records: list, commits: list, phases: list, github, window) -> dict:
     cost, unpriced = None, 0
     totals = {"tool_calls": 0, "subagents": 0, "failures": 0, "interruptions": 0}
     breaches = []
-    for name, r in records:
+    for log_id, r in records:
         day = by_day[window.weekday(r["at"])]
         day["sessions"] += 1
         calls = r["tool_calls_total"]
@@ -75,14 +76,14 @@ def figures(records: list, commits: list, phases: list, github, window) -> dict:
         for server, n in r["mcp"].items():
             servers[server] = servers.get(server, 0) + n
         if r["usage"] is not None:
-            usage = usage or {k: 0 for k in gather.USAGE_INTS}
+            usage = usage or {k: 0 for k in USAGE_INTS}
             for k, v in r["usage"].items():
                 usage[k] += v
             if r["cost"] is None:
                 unpriced += 1
             else:
                 cost = (cost or 0.0) + r["cost"]
-        breaches += [{"id": name[:-3], "invariant": inv, "count": n} for inv, n in r["breaches"]]
+        breaches += [{"id": log_id, "invariant": inv, "count": n} for inv, n in r["breaches"]]
     files: set = set()
     ins = dels = 0
     for t, paths, i, d in commits:
@@ -123,48 +124,28 @@ def change(cur: dict, prev: dict) -> dict:
 
 def quotes(records: list) -> dict:
     out = {key: [] for key, _ in gather.QUOTED}
-    for name, r in sorted(records, key=lambda nr: (nr[1]["at"], nr[0])):
+    for log_id, r in sorted(records, key=lambda ir: (ir[1]["at"], ir[0])):
         for key, _ in gather.QUOTED:
-            out[key] += [{"id": name[:-3], "operator": r["op"], "text": text} for text in r[key]]
+            out[key] += [{"id": log_id, "operator": r["op"], "text": text} for text in r[key]]
     return out
 
 
-def collect(project, windows: list, operator: str | None, cache, github: bool = True) -> dict:
-    """Read logs and git once for ``windows``: {"records": {label: [(name, record)]},
-    "git": GitHistory, "github": items or None, "github_note": why not, "warnings": [...],
-    "stats": {...}}."""
+def collect(project, windows: list, operator: str | None, github: bool = True) -> dict:
+    """Read logs and git once for ``windows``: {"records": {label: [(log id, record)]},
+    "git": GitHistory, "github": items or None, "github_note": why not, "warnings": [...]}."""
     warnings: list = []
-    if cache.warning:
-        warnings.append(cache.warning)
-    source = gather.LogSource(project.root, cache, warnings)
-    names = source.candidates(weeks.candidate_days(windows))
     records = {w.label: [] for w in windows}
-    for name in names:
-        r = source.record(name)
-        if r is None or r["at"] is None:
-            continue
-        if operator is not None and r["op"] != operator:
+    for log_id, r in gather.session_logs(project, weeks.candidate_days(windows), warnings):
+        if r["at"] is None or (operator is not None and r["op"] != operator):
             continue
         for w in windows:
             if w.contains(r["at"]):
-                records[w.label].append((name, r))
+                records[w.label].append((log_id, r))
                 break
     start, end = min(w.start for w in windows), max(w.end for w in windows)
     history = gather.GitHistory(project.root, start, end)
     items, note = gather.github_items(project.root) if github else (None, "not asked (--no-github)")
-    cache.prune(set(source.names))
-    problem = cache.save()
-    if problem:
-        warnings.append(problem)
-    return {
-        "records": records,
-        "git": history,
-        "github": items,
-        "github_note": note,
-        "warnings": warnings,
-        "stats": {"logs": len(source.names), "candidates": len(names), "parsed": source.parsed,
-                  "cache_hits": cache.hits, "cache_misses": cache.misses},
-    }
+    return {"records": records, "git": history, "github": items, "github_note": note, "warnings": warnings}
 
 
 def window_figures(material: dict, window) -> dict:
@@ -173,8 +154,8 @@ def window_figures(material: dict, window) -> dict:
     return figures(material["records"][window.label], history.in_window(window), phases, material["github"], window)
 
 
-def build(project, current, previous, operator: str | None, cache, github: bool = True) -> dict:
-    return assemble(collect(project, [previous, current], operator, cache, github), current, previous, operator)
+def build(project, current, previous, operator: str | None, github: bool = True) -> dict:
+    return assemble(collect(project, [previous, current], operator, github), current, previous, operator)
 
 
 def assemble(material: dict, current, previous, operator: str | None) -> dict:
@@ -186,7 +167,7 @@ def assemble(material: dict, current, previous, operator: str | None) -> dict:
         notes.append("This repository has no commits yet: the git figures are 0.")
     if cur["sessions"] == 0:
         notes.append(f"No session logs in {current.label}: the figures come from git only.")
-    result = {
+    return {
         "week": current.label,
         "previous_week": previous.label,
         "scope": operator or "team",
@@ -198,9 +179,7 @@ def assemble(material: dict, current, previous, operator: str | None) -> dict:
         **quotes(material["records"][current.label]),
         "notes": notes,
         "warnings": material["warnings"],
-        "stats": material["stats"],
     }
-    return result
 
 
 # ---------------------------------------------------------------------------- text

@@ -6,11 +6,11 @@ runs Monday 00:00 to the next Monday 00:00 *local time*, so with ``--tz`` a week
 53 weeks (``2026-W53`` exists, ``2025-W53`` does not); the days of ``2026-W01`` start on
 2025-12-29 (the turn of a year belongs to whichever ISO year holds the week's Thursday).
 
-Session logs are named by the UTC day they were first written (``<OP>-<YYMMDD>-<NN>.md``);
-`candidate_days` is the set of such days that can hold a log ending inside a window: the
-window's UTC days widened by one on each side (a time zone shifts a local day by less than a
-day; a log re-written after midnight keeps its first day's name). The logs read are then
-placed by their own ``ended_at``.
+Session logs are named by the UTC day they were first written (``<OP>-<YYMMDD>-<NN>.md``, the
+catalog's ``day``); `candidate_days` is the set of such days that can hold a log ending inside a
+window: the window's UTC days widened by one on each side (a time zone shifts a local day by
+less than a day; a log re-written after midnight keeps its first day's name). The logs read are
+then placed by their own ``ended_at``.
 """
 
 from __future__ import annotations
@@ -94,11 +94,6 @@ def _midnight(day: _dt.date, tz) -> float:
 
 def weeks_in_year(year: int) -> int:
     return _dt.date(year, 12, 28).isocalendar()[1]
-
-
-def week_label(day: _dt.date) -> str:
-    year, week, _ = day.isocalendar()
-    return "%04d-W%02d" % (year, week)
 
 
 def parse_week(text: str) -> tuple:
@@ -197,12 +192,12 @@ def resolve(week: str | None, since: str | None, until: str | None, tz, now: flo
 
 
 def candidate_days(windows) -> set:
-    """``YYMMDD`` UTC days whose logs may end inside one of ``windows`` (see the module doc)."""
+    """``YYYY-MM-DD`` UTC days whose logs may end inside one of ``windows`` (see the module doc)."""
     days = set()
     for w in windows:
         day = _dt.datetime.fromtimestamp(w.start, _dt.timezone.utc).date() - _dt.timedelta(days=1)
         last = _dt.datetime.fromtimestamp(w.end - 1, _dt.timezone.utc).date() + _dt.timedelta(days=1)
         while day <= last:
-            days.add(day.strftime("%y%m%d"))
+            days.add(day.isoformat())
             day += _dt.timedelta(days=1)
     return days
