@@ -7,14 +7,16 @@ The history is /resume's benchmark repository (tests/bench/bench_resume.py `gene
 operators over three years, 300 workstreams), adjusted so that exactly ``--week-logs`` logs end in
 2026-W46 (logs with usage, decisions, learnings and questions) and the total stays ``--logs``;
 git holds 400 commits in 2026-W45..W46 (git fast-import). Each figure is a median over fresh
-processes through the launcher, as /reflect runs it, next to floors measured in the same run:
+processes through the launcher, as /reflect runs it, next to floors measured in the same run
+(issue 17):
 
-- warm (digest cache valid): floor = ``python3 -c "import yaml, json"``; and the ratio to
-  ``/resume``'s warm figure on the same repository (the issue asks for both);
-- cold (no digest cache): floor = a process that reads the candidate logs once (the two weeks'
-  days widened by one, and the legacy ``CONV-*.md`` logs, whose day is only in their frontmatter).
+- warm (the catalog current): floor = ``python3 -c "import sqlite3"`` plus ``os.stat`` of every
+  log and workstream file; target: at most `WARM_TARGET` x the floor (digest also asks git for
+  the weeks' commits);
+- cold (no catalog: the first command on a fresh clone): floor = ``import sqlite3`` plus reading
+  every log and workstream file once; target: at most `COLD_TARGET` x.
 
-Budget (issue 12): warm <= 1 s. The script exits 1 when it is over.
+The script exits 1 when a ratio is over its target.
 """
 
 from __future__ import annotations
@@ -40,7 +42,20 @@ from lib.logs import frontmatter  # noqa: E402
 WEEK = "2026-W46"
 WEEK_START = 1794182400.0  # 2026-11-09T00:00:00Z (Monday)
 PREV_START = WEEK_START - 7 * DAY
-WARM_BUDGET_S = 1.0
+WARM_TARGET = 2.0
+COLD_TARGET = 6.0
+STAT_ALL = (
+    "import os, sys, sqlite3\n"
+    "for d in sys.argv[1:]:\n"
+    "    for n in os.listdir(d):\n"
+    "        os.stat(os.path.join(d, n), follow_symlinks=False)\n"
+)
+READ_ALL = (
+    "import os, sys, sqlite3\n"
+    "for d in sys.argv[1:]:\n"
+    "    for n in os.listdir(d):\n"
+    "        with open(os.path.join(d, n), 'rb') as f: f.read()\n"
+)
 
 
 def in_week(name: str) -> bool:
@@ -131,44 +146,38 @@ def main() -> int:
         subprocess.run(["sh", launcher, "whoami", "--set", "RT"], env=env, cwd=root, check=True,
                        stdout=subprocess.DEVNULL)
         digest = ["sh", launcher, "digest", "--week", WEEK]
-        resume = ["sh", launcher, "resume", "--operator-arg="]
         # the state dir: under the git common dir in a repository (core/project.state_dir_for)
-        state = os.path.join(root, ".git", "handoff", "state") if os.path.isdir(os.path.join(root, ".git")) \
-            else os.path.join(root, ".claude", "state")
-        cache = os.path.join(state, "digest-cache.json")
-        candidates = [os.path.join(sessions, n) for n in os.listdir(sessions)  # what digest opens: the two
-                      if n.startswith("CONV-") or "261101" <= n.split("-")[1] <= "261116"]  # weeks' days, legacy
-        read_floor = "import sys\nfor p in sys.argv[1:]:\n    open(p,'rb').read()\n"
+        catalog = os.path.join(root, ".git", "handoff", "state", "catalog.sqlite3")
+        dirs = [sessions, os.path.join(root, "workstreams")]
+        files = sum(len(os.listdir(d)) for d in dirs)
 
         _time(digest, env, root)
+        if not os.path.exists(catalog):
+            raise SystemExit("no catalog at %s" % catalog)
         cold, cold_floor = [], []
         for _ in range(runs):
-            os.unlink(cache)
+            for suffix in ("", "-wal", "-shm"):
+                if os.path.exists(catalog + suffix):
+                    os.unlink(catalog + suffix)
             cold.append(_time(digest, env, root))
-            cold_floor.append(_time([sys.executable, "-c", read_floor] + candidates, env, root))
+            cold_floor.append(_time([sys.executable, "-c", READ_ALL, *dirs], env, root))
         _time(digest, env, root)
-        _time(resume, env, root)
-        _time(resume, env, root)
-        warm, resume_warm, floor = [], [], []
+        warm, floor = [], []
         for _ in range(runs):
             warm.append(_time(digest, env, root))
-            resume_warm.append(_time(resume, env, root))
-            floor.append(_time([sys.executable, "-c", "import yaml, json"], env, root))
-        stats = subprocess.run(digest + ["--stats"], env=env, cwd=root, capture_output=True, text=True).stderr
+            floor.append(_time([sys.executable, "-c", STAT_ALL, *dirs], env, root))
 
         def ms(values):
             return statistics.median(values) * 1000
 
-        print("digest cold (%s logs, %d candidates read): median %.0f ms | floor (read the candidates once) %.0f ms"
-              " | ratio %.2f" % (format(total, ","), len(candidates), ms(cold), ms(cold_floor),
-                                 ms(cold) / ms(cold_floor)))
-        print('digest warm: median %.0f ms | floor (python3 -c "import yaml, json") %.0f ms | ratio %.2f'
-              % (ms(warm), ms(floor), ms(warm) / ms(floor)))
-        print("digest warm / resume warm (same repo, same run): %.0f ms / %.0f ms = ratio %.2f"
-              % (ms(warm), ms(resume_warm), ms(warm) / ms(resume_warm)))
-        print("warm run:", stats.strip().splitlines()[-1] if stats.strip() else "(no stats)")
-        within = ms(warm) <= WARM_BUDGET_S * 1000
-        print("budget: warm <= %.0f ms: %s" % (WARM_BUDGET_S * 1000, "ok" if within else "OVER"))
+        cold_ratio, warm_ratio = ms(cold) / ms(cold_floor), ms(warm) / ms(floor)
+        print("digest cold (%s files, catalog built): median %.0f ms | floor (import sqlite3 + read every file)"
+              " %.0f ms | ratio %.2f (target <= %.1f)" % (format(files, ","), ms(cold), ms(cold_floor), cold_ratio,
+                                                         COLD_TARGET))
+        print("digest warm: median %.0f ms | floor (import sqlite3 + stat every file) %.0f ms | ratio %.2f"
+              " (target <= %.1f)" % (ms(warm), ms(floor), warm_ratio, WARM_TARGET))
+        within = warm_ratio <= WARM_TARGET and cold_ratio <= COLD_TARGET
+        print("targets: %s" % ("ok" if within else "OVER"))
         return 0 if within else 1
     finally:
         shutil.rmtree(root, ignore_errors=True)

@@ -35,7 +35,7 @@ ALLOWED = {
     "store": {"core", "state", "logs", "resume", "catalog"},  # state: renumber takes write-session's id lock
     "recall": {"core", "state", "logs", "catalog"},
     "commands": {"core", "state", "logs", "resume", "usage", "store", "recall", "digest", "install", "catalog"},
-    "digest": {"core", "state", "logs", "resume", "catalog"},
+    "digest": {"core", "logs", "catalog"},
     "usage": {"core"},
 }
 

@@ -266,6 +266,18 @@ def test_a_log_without_times_is_placed_by_its_day_and_warned(repo: Path) -> None
     assert d["warnings"] == ["docs/sessions/RT-261125-01.md: no ended_at/started_at; placed at noon UTC of its day"]
 
 
+def test_legacy_logs_are_counted_by_their_frontmatter(repo: Path) -> None:
+    """CONV-* logs carry their operator and day in their frontmatter only."""
+    write_log(repo, "CONV-20261124-0001", operator="RT", date="2026-11-24", ended_at="2026-11-24T10:00:00Z",
+              tool_calls_total=4, body=body(["Moved off Notion"]))
+    write_log(repo, "CONV-20261001-0002", date="2026-10-01", tool_calls_total=1)  # another week: not read
+    write_log(repo, "CONV-undated-0003", tool_calls_total=2)  # no day at all: read, placed nowhere
+    d = digest_json(repo, "--week", "2026-W48")
+    assert d["current"]["sessions"] == 1 and d["current"]["operators"] == ["RT"] and d["current"]["tool_calls"] == 4
+    assert d["decisions"] == [{"id": "CONV-20261124-0001", "operator": "RT", "text": "Moved off Notion"}]
+    assert d["warnings"] == ["docs/sessions/CONV-undated-0003.md: no ended_at, started_at or date; not placed in any week"]
+
+
 def test_date_range_and_its_previous_range(week_repo: Path) -> None:
     d = digest_json(week_repo, "--since", "2026-11-24", "--until", "2026-11-26")
     assert d["week"] == "2026-11-24..2026-11-26" and d["previous_week"] == "2026-11-21..2026-11-23"

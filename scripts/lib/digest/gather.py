@@ -51,17 +51,21 @@ def session_logs(project, days: set, warnings: list) -> list:
 
     conn = store.current(project, warnings)
     try:
+        # By sort_key (log_ids.sort_key: "YYYYMMDD-..." for a log with a day, "-..." without one),
+        # so that the index docs_order is used: the rows of the days only are read, not every log.
         rows = conn.execute(
             "SELECT d.id, d.path, d.operator, d.day, d.frontmatter, d.warning, %s FROM docs d"
             " JOIN docs_fts f ON f.rowid = d.docid WHERE d.root = ? AND d.kind = 'log'"
-            " AND (d.day IS NULL OR d.day IN (%s)) ORDER BY d.path"
-            % (", ".join("f." + column for _, column in QUOTED), ", ".join("?" * len(days))),
-            (project.root, *sorted(days)),
+            " AND (d.sort_key < '0' OR d.sort_key >= ? AND d.sort_key < ?) ORDER BY d.path"
+            % ", ".join("f." + column for _, column in QUOTED),
+            (project.root, min(days).replace("-", ""), max(days).replace("-", "") + "~"),
         ).fetchall()
     finally:
         conn.close()
     out = []
     for log_id, path, operator, day, frontmatter, warning, *quoted in rows:
+        if day is not None and day not in days:
+            continue
         meta = records.meta_of(frontmatter)
         if meta is None:
             warnings.append("%s: %s; not counted" % (path, warning or "frontmatter unreadable"))
