@@ -108,8 +108,9 @@ def current(project, warnings: list):
     path = os.path.join(state_dir, NAME)
     for attempt in (1, 2):
         conn = None
-        try:  # connect too: a garbled file fails already at its first PRAGMA
-            conn = connect(path) if attempt == 2 or os.path.exists(path) else None
+        try:  # connect too: a file that is not a database fails at its first PRAGMA
+            if attempt == 2 or os.path.exists(path):
+                conn = connect(path)
             if conn is not None and schema.applied(conn) == list(schema.NAMES):
                 row = conn.execute("SELECT listing FROM roots WHERE root = ?", (root,)).fetchone()
                 if row is not None and scan.loads(row[0]) == found:
