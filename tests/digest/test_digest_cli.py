@@ -275,7 +275,8 @@ def test_legacy_logs_are_counted_by_their_frontmatter(repo: Path) -> None:
     d = digest_json(repo, "--week", "2026-W48")
     assert d["current"]["sessions"] == 1 and d["current"]["operators"] == ["RT"] and d["current"]["tool_calls"] == 4
     assert d["decisions"] == [{"id": "CONV-20261124-0001", "operator": "RT", "text": "Moved off Notion"}]
-    assert d["warnings"] == ["docs/sessions/CONV-undated-0003.md: no ended_at, started_at or date; not placed in any week"]
+    assert d["warnings"] == [
+        "docs/sessions/CONV-undated-0003.md: no ended_at, started_at or date; not placed in any week"]
 
 
 def test_date_range_and_its_previous_range(week_repo: Path) -> None:
