@@ -45,9 +45,9 @@ def _epoch(value) -> float | None:
 
 def session_logs(project, days: set, warnings: list) -> list:
     """[(log id, record)] of the logs whose day is in ``days`` (``YYYY-MM-DD``) or unknown, by
-    path: record = `records.figures` plus ``op`` (the log's operator) and the `QUOTED` items."""
+    path: record = `records.figures` plus ``op`` (the log's operator) and the texts of its
+    `QUOTED` sections (their items are taken only for the window quoted: report.quotes)."""
     from ..catalog import records, store
-    from ..logs.sections import section_items
 
     conn = store.current(project, warnings)
     try:
@@ -76,8 +76,7 @@ def session_logs(project, days: set, warnings: list) -> list:
         record = records.figures(meta, day)
         warnings += ["%s: %s" % (path, w) for w in record.pop("warnings")]
         record["op"] = operator
-        for (key, _), text in zip(QUOTED, quoted):
-            record[key] = section_items(text)
+        record.update(zip((key for key, _ in QUOTED), quoted))
         out.append((log_id, record))
     return out
 

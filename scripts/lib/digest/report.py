@@ -123,10 +123,12 @@ def change(cur: dict, prev: dict) -> dict:
 
 
 def quotes(records: list) -> dict:
+    from ..logs.sections import section_items
+
     out = {key: [] for key, _ in gather.QUOTED}
     for log_id, r in sorted(records, key=lambda ir: (ir[1]["at"], ir[0])):
         for key, _ in gather.QUOTED:
-            out[key] += [{"id": log_id, "operator": r["op"], "text": text} for text in r[key]]
+            out[key] += [{"id": log_id, "operator": r["op"], "text": text} for text in section_items(r[key])]
     return out
 
 
