@@ -96,8 +96,9 @@ def test_validate_catches_a_reflection_filed_under_the_wrong_week(small_repo: Pa
     write(small_repo, tmp_path, DRAFT)
     reflections = small_repo / "docs" / "reflections"
     (reflections / "2026-W47.md").write_text((reflections / "2026-W48.md").read_text())
-    bad = reflections / "2026-W46.md"
-    bad.write_text((reflections / "2026-W48.md").read_text().replace("  commits: 1\n", "  commits: -1\n", 1))
+    doc = frontmatter.parse((reflections / "2026-W48.md").read_text())
+    doc.meta["figures"]["commits"] = -1  # whatever shape the frontmatter is written in
+    (reflections / "2026-W46.md").write_text(frontmatter.dumps(doc.meta, doc.body))
     proc = run_helper(small_repo, "validate")
     assert proc.returncode == 1
     wrong = "docs/reflections/2026-W47.md: week: week '2026-W48' and scope 'team' mean the file 2026-W48.md"
