@@ -49,20 +49,16 @@ def session_logs(project, days: set, warnings: list) -> list:
     `QUOTED` sections (their items are taken only for the window quoted: report.quotes)."""
     from ..catalog import records, store
 
-    conn = store.current(project, warnings)
-    try:
-        # By sort_key (log_ids.sort_key: "YYYYMMDD-..." for a log with a day, "-..." without one),
-        # so that the index docs_order is used: the rows of the days only are read, not every log
-        # (sorted here: ORDER BY path would walk the (root, path) index over every log instead).
-        rows = conn.execute(
-            "SELECT d.id, d.path, d.operator, d.day, d.frontmatter, d.warning, %s FROM docs d"
-            " JOIN docs_fts f ON f.rowid = d.docid WHERE d.root = ? AND d.kind = 'log'"
-            " AND (d.sort_key < '0' OR d.sort_key >= ? AND d.sort_key < ?)"
-            % ", ".join("f." + column for _, column in QUOTED),
-            (project.root, min(days).replace("-", ""), max(days).replace("-", "") + "~"),
-        ).fetchall()
-    finally:
-        conn.close()
+    # By sort_key (log_ids.sort_key: "YYYYMMDD-..." for a log with a day, "-..." without one),
+    # so that the index docs_order is used: the rows of the days only are read, not every log
+    # (sorted here: ORDER BY path would walk the (root, path) index over every log instead).
+    query = (
+        "SELECT d.id, d.path, d.operator, d.day, d.frontmatter, d.warning, %s FROM docs d"
+        " JOIN docs_fts f ON f.rowid = d.docid WHERE d.root = ? AND d.kind = 'log'"
+        " AND (d.sort_key < '0' OR d.sort_key >= ? AND d.sort_key < ?)" % ", ".join("f." + c for _, c in QUOTED)
+    )
+    args = (project.root, min(days).replace("-", ""), max(days).replace("-", "") + "~")
+    rows = store.ask(project, warnings, lambda conn: conn.execute(query, args).fetchall())
     out = []
     for log_id, path, operator, day, frontmatter, warning, *quoted in sorted(rows, key=lambda row: row[1]):
         if day is not None and day not in days:
