@@ -80,6 +80,12 @@ def session_logs(project, days: set, warnings: list) -> list:
 # ---------------------------------------------------------------------------- git
 
 
+def _workstream_slug(path: str) -> str | None:
+    """``workstreams/auth.md`` -> ``auth``; None for any other path (README.md, INDEX.md too)."""
+    directory, _, name = path.rpartition("/")
+    return ws_format.slug_of(name) if directory == ws_format.WORKSTREAMS_DIR else None
+
+
 class GitHistory:
     """Commits on HEAD between two instants: [(epoch, {paths}, insertions, deletions)]."""
 
@@ -115,7 +121,8 @@ class GitHistory:
                 ins += int(parts[0]) if parts[0].isdigit() else 0
                 dels += int(parts[1]) if parts[1].isdigit() else 0
             self.commits.append((t, paths, ins, dels))
-        self._phases(root, window, start, end)
+        if any(_workstream_slug(path) for _, paths, _, _ in self.commits for path in paths):
+            self._phases(root, window, start, end)  # else no checklist of a workstream changed
 
     def _phases(self, root: str, window: list, start: float, end: float) -> None:
         out = gitstats.git(
@@ -132,8 +139,7 @@ class GitHistory:
             for line in lines[1:]:
                 if line.startswith("+++ "):
                     target = line[4:].strip()
-                    name = target[len("b/workstreams/"):] if target.startswith("b/workstreams/") else ""
-                    slug = ws_format.slug_of(name) if "/" not in name else None
+                    slug = _workstream_slug(target[2:]) if target.startswith("b/") else None
                     continue
                 if line.startswith("--- ") or slug is None:
                     continue
