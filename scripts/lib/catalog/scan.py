@@ -35,7 +35,7 @@ _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOC
 def _wanted(kind: str, name: str) -> bool:
     if kind == "log":
         return log_ids.is_log_name(name)
-    return name.endswith(".md") and name not in ws_format.NOT_WORKSTREAMS and not name.startswith(".")
+    return ws_format.slug_of(name) is not None
 
 
 def storable(text: str) -> bool:
