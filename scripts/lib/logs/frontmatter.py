@@ -28,17 +28,10 @@ import json
 import os
 from dataclasses import dataclass, field
 
-import yaml
-
 from ..core import statefiles
 from ..core.errors import HelperError
 
-try:  # the C loader is ~10x faster; the choice is made once, at import
-    _Loader = yaml.CSafeLoader
-    _Dumper = yaml.CSafeDumper
-except AttributeError:  # PyYAML built without libyaml
-    _Loader = yaml.SafeLoader
-    _Dumper = yaml.SafeDumper
+_PYYAML: tuple = ()  # (yaml, its safe loader, _QuotingDumper), by `_pyyaml` on first use
 
 DELIMITER = "---"
 MAX_FRONTMATTER_BYTES = 64 * 1024
@@ -102,8 +95,9 @@ def _normalise(value, budget: list):
 def parse_yaml(yaml_text: str, path: str = "<string>") -> dict:
     if len(yaml_text.encode("utf-8", "surrogatepass")) > MAX_FRONTMATTER_BYTES:
         raise FrontmatterError("%s: frontmatter is over %d bytes" % (path, MAX_FRONTMATTER_BYTES))
+    yaml, loader, _ = _pyyaml()
     try:
-        data = yaml.load(yaml_text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+        data = yaml.load(yaml_text, Loader=loader)  # noqa: S506 - loader is a SafeLoader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = " (line %d)" % (mark.line + 2) if mark is not None else ""
@@ -152,8 +146,24 @@ def load(path: str) -> Document:
     return parse(text, path)
 
 
-class _QuotingDumper(_Dumper):
-    """Writes every str so it reads back as the same str (never a date, bool or number)."""
+def _pyyaml() -> tuple:
+    """PyYAML, imported on first use: most frontmatters are read and written by the codec
+    (`decode`, `encode`), and a command that meets only those never pays for it (~14 ms)."""
+    global _PYYAML
+    if not _PYYAML:
+        import yaml
+
+        try:  # the C loader is ~10x faster; the choice is made once
+            loader, dumper = yaml.CSafeLoader, yaml.CSafeDumper
+        except AttributeError:  # PyYAML built without libyaml
+            loader, dumper = yaml.SafeLoader, yaml.SafeDumper
+
+        class _QuotingDumper(dumper):
+            """Writes every str so it reads back as the same str (never a date, bool or number)."""
+
+        _QuotingDumper.add_representer(str, _str_representer)
+        _PYYAML = (yaml, loader, _QuotingDumper)
+    return _PYYAML
 
 
 def _str_representer(dumper, value: str):
@@ -165,13 +175,11 @@ def _str_representer(dumper, value: str):
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 
-_QuotingDumper.add_representer(str, _str_representer)
-
-
 def dumps_yaml(meta: dict) -> str:
+    yaml, _, quoting_dumper = _pyyaml()
     return yaml.dump(
         meta,
-        Dumper=_QuotingDumper,
+        Dumper=quoting_dumper,
         sort_keys=False,
         allow_unicode=True,
         default_flow_style=False,
