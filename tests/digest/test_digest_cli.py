@@ -229,20 +229,6 @@ def test_a_corrupt_catalog_is_moved_aside_and_rebuilt(week_repo: Path) -> None:
         w for w in d["warnings"] if "catalog.sqlite3" not in w]  # rebuilt: the next run is clean
 
 
-def test_workstreams_readme_is_not_a_workstream(repo: Path) -> None:
-    """The installed workstreams/README.md has a checklist: ticking it completes no phase."""
-    readme = "# Workstreams\n\n- [ ] P1 example phase\n"
-    (repo / "workstreams").mkdir()
-    for name in ("README.md", "INDEX.md"):
-        (repo / "workstreams" / name).write_text(readme)
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "install", at="2026-11-23T09:00:00Z")
-    for name in ("README.md", "INDEX.md"):
-        (repo / "workstreams" / name).write_text(readme.replace("[ ]", "[x]"))
-    git(repo, "commit", "-qam", "tick", at="2026-11-24T09:00:00Z")
-    assert digest_json(repo, "--week", "2026-W48")["current"]["phases_completed"] == []
-
-
 def test_a_log_written_by_write_session_is_quoted_without_warnings(repo: Path) -> None:
 
     git(repo, "commit", "-q", "--allow-empty", "-m", "start", at="2026-11-20T10:00:00Z")
