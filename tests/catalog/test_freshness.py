@@ -12,8 +12,20 @@ import shutil
 import subprocess
 import time
 
-from catalogtree import OLD, answered, catalog, edit_in_place, git, ids, log, log_path, noise, one_line, quiet, \
-    search, site
+from catalogtree import (
+    OLD,
+    catalog,
+    edit_in_place,
+    git,
+    ids,
+    log,
+    log_path,
+    noise,
+    one_line,
+    quiet,
+    search,
+    site,
+)
 
 from handoff_fixtures import make_repo
 from logtree import run_helper, write_ws
