@@ -48,12 +48,19 @@ def _garble(path: Path, start: float, end: float) -> None:
     path.write_bytes(bytes(data))
 
 
+def _poke(path: Path, at: int, data: bytes) -> None:
+    with open(path, "r+b") as f:
+        f.seek(at)
+        f.write(data)
+
+
 DAMAGE = {
     "garbage": lambda root: catalog(root).write_bytes(os.urandom(8192)),
     "foreign": lambda root: catalog(root).unlink() or _sql(root, "CREATE TABLE notes (x)"),
     "future": lambda root: _sql(root, "INSERT INTO _migrations VALUES ('999_from_the_future', 'x')"),
     "tampered": lambda root: _sql(root, "DROP TABLE roots"),  # its migrations say it has this table
     "truncated": lambda root: os.truncate(catalog(root), catalog(root).stat().st_size // 2),
+    "schema-format": lambda root: _poke(catalog(root), 44, b"\x00\x00\x00\x07"),  # "unsupported file format"
     "row-not-utf8": lambda root: _sql(root, "UPDATE docs SET title = CAST(x'ff41' AS TEXT) WHERE id = 'RT-261120-04'"),
     "row-a-blob": lambda root: _sql(root, "UPDATE docs SET day = x'00'"),
     "schema-name-not-utf8": lambda root: _sql(
