@@ -188,6 +188,7 @@ def mutations(fm: str):
                   "1.", '"\\u00e9"', '"\\ud83d\\ude00"', '"\\/"', '"\\x41"', "yes", "~", "", "[1, 2,]", "{a: 1}",
                   "'single'", '"tab\there"', "2026-01-02", "!!str x", "&a 1", "*a", "1, 2", '"a", "b"', "[1], [2]"):
         yield fm + "extra: %s\n" % value
+        yield "extra: %s\n" % value + fm  # (a value that is two would shift the others)
     yield fm.rstrip("\n")  # no final newline
 
 
