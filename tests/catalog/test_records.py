@@ -79,6 +79,9 @@ def test_control_characters_of_a_frontmatter_summary_are_blanked(repo) -> None:
     path.write_bytes(b'---\nsummary: "marked \\x01 here \\x02 and \\0 wombat"\n---\n# Old\n\nbody\n')
     hit = search(repo, "wombat")["hits"][0]
     assert hit["section"] == "summary" and hit["snippet"] == "marked here and **wombat**", hit
+    log_path(repo, "CONV-2").write_bytes(b'---\ntitle: "numbat \\x01 first"\n---\nbody\n')
+    hit = search(repo, "numbat")["hits"][0]
+    assert (hit["section"], hit["snippet"], hit["title"]) == ("title", "**numbat** first", "numbat   first"), hit
 
 
 ALIAS_BOMB = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
