@@ -1,9 +1,9 @@
 """Concurrent searches while logs are written, all real processes: no search errors, and none
-sees a torn index (a hit whose row and text disagree, or a log that disappears again).
+sees a torn catalog (a hit whose row and text disagree, or a log that disappears again).
 
-Writers: ``write-session`` itself (which updates the index after each write, so it is a second
-index writer racing the searchers' incremental updates) and a plain writer dropping logs in
-with rename. Searchers: four processes searching in a loop. Each log's title names its marker
+Writers: ``write-session`` itself and a plain writer dropping logs in with rename. Searchers:
+four processes searching in a loop, each bringing the catalog up to date with what it lists
+(so four catalog writers race each other's updates). Each log's title names its marker
 word, so every hit can be checked against the file it claims to come from.
 """
 

@@ -171,3 +171,23 @@ def test_query_from_stdin_keeps_quotes_and_dollars(tree) -> None:
                           input="what's the \"grebe\" $HOME `x`\n", capture_output=True, text=True, env=clean_env())
     assert proc.returncode == 0, proc.stderr
     assert ids(json.loads(proc.stdout))[0] == "RT-261101-09"
+
+
+def test_a_large_answer_arrives_whole_and_a_closed_pipe_is_no_error(repo) -> None:
+    """Every byte of an answer larger than a pipe holds arrives; a reader that stops early
+    (``| head``) gets no traceback and no error exit."""
+    import subprocess
+    import sys
+
+    from logtree import HELPERS, clean_env
+
+    noise(repo, 250, word="kittiwake")
+    argv = [sys.executable, str(HELPERS), "search", "--root", str(repo), "--json", "--limit", "1000", "kittiwake"]
+    full = subprocess.run(argv, capture_output=True, env=clean_env(), timeout=60)
+    assert full.returncode == 0, full.stderr
+    assert len(full.stdout) > 65536 and len(json.loads(full.stdout)["hits"]) == 250
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=clean_env())
+    proc.stdout.read(10)
+    proc.stdout.close()  # as `| head -c 10` does
+    err = proc.stderr.read()
+    assert proc.wait(timeout=60) == 0 and b"Traceback" not in err and b"Exception" not in err, err

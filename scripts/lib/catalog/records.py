@@ -130,6 +130,8 @@ def log_record(rel: str, name: str, data: bytes, truncated: bool) -> Record:
     if "summary" not in columns and summary:
         columns["summary"] = summary
     columns["title"] = title
+    # A YAML escape ("\x01") in the frontmatter decodes to a control character the file lacks.
+    dirty = dirty or any(_CONTROL_RE.search(t) for t in (title, columns.get("summary") or ""))
     usage = m.get("usage") if isinstance(m.get("usage"), dict) else None
     cost = usage.get("cost_usd") if usage else None
     return Record(

@@ -44,8 +44,10 @@ OLD_CACHES = ("recall.sqlite3", "recall.sqlite3-wal", "recall.sqlite3-shm", "rec
               "recall.lock", "digest-cache.json", "digest-cache.json.corrupt", "index-cache.json")
 OLD_CACHE_PREFIXES = ("resume-cache.", "recall-check")
 # "no such table/column": the tables are not what _migrations says (edited by hand): not ours.
+# "could not decode": a text value that is not UTF-8 (a garbled row); "unsupported file format":
+# a garbled header.
 _CORRUPT_WORDS = ("not a database", "malformed", "corrupt", "file is encrypted", "no such table", "no such column",
-                  "could not decode")
+                  "could not decode", "unsupported file format")
 COLUMNS = ("title", "summary", "did", "decisions", "future", "learnings", "questions", "resume")  # logs.sections
 _DOC_COLUMNS = ("kind", "id", "operator", "day", "sort_key", "title", "summary", "resume_prompt", "workstreams",
                 "date", "started_at", "ended_at", "tokens", "cost_usd", "frontmatter", "facts", "warning", "unread")
@@ -56,8 +58,8 @@ _INSERT_FTS = "INSERT INTO docs_fts (rowid, %s) VALUES (?%s)" % (", ".join(COLUM
 
 def is_corruption(exc: BaseException) -> bool:
     """Whether an error means "this file is not a usable catalog" (vs busy, disk full...)."""
-    if isinstance(exc, schema.NotOurCatalog):
-        return True
+    if isinstance(exc, (schema.NotOurCatalog, UnicodeDecodeError)):
+        return True  # UnicodeDecodeError: SQLite's message quotes a name in the schema that is not UTF-8
     if isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, sqlite3.OperationalError):
         return True
     return isinstance(exc, sqlite3.Error) and any(w in str(exc).lower() for w in _CORRUPT_WORDS)
@@ -122,7 +124,7 @@ def current(project, warnings: list):
                 update(conn, root, found, warnings)
                 _delete_old_caches(state_dir)
             return conn
-        except (sqlite3.Error, schema.NotOurCatalog) as exc:
+        except (sqlite3.Error, schema.NotOurCatalog, UnicodeDecodeError) as exc:
             if conn is not None:
                 conn.close()
             if attempt == 2 or not is_corruption(exc):
@@ -166,7 +168,10 @@ def update(conn, root: str, found: dict, warnings: list) -> None:
     the new listing in one transaction. The caller holds the lock (or owns ``conn`` alone)."""
     now_ns = time.time_ns()
     row = conn.execute("SELECT listing FROM roots WHERE root = ?", (root,)).fetchone()
-    changed, gone = scan.changes(found, scan.loads(row[0]) if row else {})
+    seen = scan.loads(row[0]) if row else {}
+    changed, gone = scan.changes(found, seen)
+    if not seen:  # no listing saved, or a garbled one: what is gone is what the rows hold
+        gone = [p for (p,) in conn.execute("SELECT path FROM docs WHERE root = ?", (root,)) if p not in found]
     rows = [(path, _record(root, path)) for path in changed]  # read before the write lock: readers go on
     conn.execute("BEGIN IMMEDIATE")
     try:

@@ -221,6 +221,10 @@ def _no_constant(text: str):
     raise ValueError(text)  # NaN, Infinity: JSON's, not YAML's
 
 
+# One JSON value at the start of a string: (value, where it ends).
+_scan_value = json.JSONDecoder(parse_float=_plain_float, parse_constant=_no_constant).scan_once
+
+
 def _is_key(key: str) -> bool:
     return key.isidentifier() and key.isascii() and key.islower() and key not in _YAML_WORDS
 
@@ -251,16 +255,21 @@ def decode(text: str) -> dict | None:
         return None
     pairs = [line.partition(": ") for line in text[:-1].split("\n")]
     keys = [key for key, _, _ in pairs]
-    joined = "[" + ", ".join([value for _, _, value in pairs]) + "]"
+    raws = [value for _, _, value in pairs]
     if not _KEYS.issuperset(keys) and not all(map(_is_key, keys)):
         return None
+    values = []
     try:
-        values = json.loads(joined, parse_float=_plain_float, parse_constant=_no_constant)
-    except (ValueError, RecursionError):
+        for raw in raws:
+            value, end = _scan_value(raw, 0)
+            if end != len(raw):  # one value per line: YAML reads ``a: 1, 2`` as the string "1, 2"
+                return None
+            values.append(value)
+    except (ValueError, StopIteration, RecursionError):
         return None
-    # Exactly what `encode` writes for these values: one value per line, numbers and strings
-    # spelled as json writes them (which YAML reads as the same data), no key twice.
-    if _json(values) != joined or len(set(keys)) != len(keys):
+    # Exactly what `encode` writes for these values: numbers and strings spelled as json writes
+    # them (which YAML reads as the same data), no key twice.
+    if _json(values) != "[" + ", ".join(raws) + "]" or len(set(keys)) != len(keys):
         return None
     return dict(zip(keys, values))
 

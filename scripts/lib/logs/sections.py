@@ -90,7 +90,7 @@ def section_items(text: str) -> list[str]:
 # a heading inside fenced code is text.
 
 COLUMNS = ("title", "summary", "did", "decisions", "future", "learnings", "questions", "resume")
-SECTION_COLUMNS = {  # session_log.SECTIONS -> column (tests/logs/test_sections.py pins the names)
+SECTION_COLUMNS = {  # session_log.SECTIONS -> column (tests/catalog/test_records.py pins the names)
     "Summary": "summary",
     "What I Did": "did",
     "Decisions Made": "decisions",

@@ -66,7 +66,16 @@ def _ranked(conn, root: str, match: str, filters: Filters, limit: int) -> list:
         " FROM docs_fts JOIN docs d ON d.docid = docs_fts.rowid"
         " WHERE docs_fts MATCH ? AND d.root = ?%s ORDER BY score, d.sort_key DESC LIMIT ?" % (_WEIGHTS_SQL, where)
     )
-    return conn.execute(sql, [match, root, *args, limit]).fetchall()
+    return _checked(conn.execute(sql, [match, root, *args, limit]).fetchall())
+
+
+def _checked(rows: list) -> list:
+    """``rows`` as the catalog writes them: no blob in a docs row (one means the row was garbled:
+    a DatabaseError, which moves the catalog aside and asks again: catalog/store.ask)."""
+    for row in rows:
+        if bytes in map(type, row):
+            raise sqlite3.DatabaseError("a garbled row in docs (a blob where text belongs)")
+    return rows
 
 
 def _sections(conn, match: str, docids: list) -> dict:
@@ -145,7 +154,7 @@ def section_texts(conn, root: str, column: str, since: str | None) -> list:
         "SELECT d.id, d.path, d.day, d.operator, d.title, f.%s FROM docs d JOIN docs_fts f ON f.rowid = d.docid"
         " WHERE d.root = ? AND d.kind = 'log'%s ORDER BY d.sort_key DESC" % (column, where)
     )
-    return conn.execute(sql, [root] + ([since] if since else [])).fetchall()
+    return _checked(conn.execute(sql, [root] + ([since] if since else [])).fetchall())
 
 
 def warnings_of(conn, root: str) -> list:
