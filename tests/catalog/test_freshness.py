@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 import subprocess
 import time
 
@@ -238,4 +239,8 @@ def test_worktrees_sharing_one_state_dir_each_see_their_own_files(tmp_path) -> N
     shutil.rmtree(other)
     git(r.path, "worktree", "prune")
     assert len(search(r.path, "routine", "--limit", "100", env=shared)["hits"]) == 9
+    log(r.path, "RT-261120-04", "After the prune", did="- grebe")  # the next update drops the gone worktree's rows
+    assert ids(search(r.path, "grebe", env=shared)) == ["RT-261120-04"]
+    with sqlite3.connect(tmp_path / "shared-state" / "catalog.sqlite3") as db:
+        assert db.execute("SELECT count(*) FROM docs WHERE root = ?", (str(other),)).fetchone()[0] == 0
 

@@ -190,6 +190,12 @@ def update(conn, root: str, found: dict, warnings: list) -> None:
         conn.executemany(_INSERT_FTS, texts)
         conn.execute("INSERT OR REPLACE INTO roots (root, listing) VALUES (?, ?)",
                      (root, scan.dumps(scan.settled(found, now_ns))))
+        # A worktree removed since (its directory gone): its rows go too.
+        for (other,) in conn.execute("SELECT root FROM roots WHERE root != ?", (root,)).fetchall():
+            if not os.path.isdir(other):
+                conn.execute("DELETE FROM docs_fts WHERE rowid IN (SELECT docid FROM docs WHERE root = ?)", (other,))
+                conn.execute("DELETE FROM docs WHERE root = ?", (other,))
+                conn.execute("DELETE FROM roots WHERE root = ?", (other,))
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
