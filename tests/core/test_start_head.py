@@ -19,8 +19,8 @@ import pytest
 from hookutil import error_log, install_bundle, payload, read_state, run_hook, sample
 from lib.core import gitrefs
 from lib.core.project import git_dirs
-from lib.core.telemetry_store import fold_spills, pending_spills, write_spill
 from lib.core.telemetry_record import new_record
+from lib.core.telemetry_store import fold_spills, pending_spills, write_spill
 
 ID = {"GIT_AUTHOR_NAME": "T", "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COMMITTER_NAME": "T",
       "GIT_COMMITTER_EMAIL": "t@example.com"}
@@ -135,7 +135,8 @@ def test_unborn_branch_records_nothing_and_logs_nothing(tmp_path):
     "damage, reason",
     [
         (lambda git_dir: (git_dir / "refs" / "heads" / "main").write_text("not a hash\n"), "neither a commit hash"),
-        (lambda git_dir: (git_dir / "HEAD").write_text("ref: refs/heads/../../../../etc/passwd\n"), "not a valid ref name"),
+        (lambda git_dir: (git_dir / "HEAD").write_text("ref: refs/heads/../../../../etc/passwd\n"),
+         "not a valid ref name"),
         (lambda git_dir: ((git_dir / "HEAD").write_text("ref: refs/heads/a\n"),
                           (git_dir / "refs" / "heads" / "a").write_text("ref: refs/heads/a\n")), "nest deeper"),
         # a reftable repository (git 2.45+) keeps this HEAD and its refs in reftable/, unread here

@@ -200,7 +200,8 @@ def test_a_recorded_start_missing_from_the_repository_falls_back_to_the_clock(re
     during = repo.commit("during")
     stats = git_stats(repo)
     assert stats["commits_by"] == "clock" and [c["sha"] for c in stats["commit_list"]] == [during]
-    assert "start commit ffffffffffff recorded by the session's telemetry is not in this repository" in stats["warnings"][0]
+    missing = "start commit ffffffffffff recorded by the session's telemetry is not in this repository"
+    assert missing in stats["warnings"][0]
 
 
 def test_a_session_handed_off_twice_keeps_its_first_start(repo):
