@@ -5,7 +5,9 @@ shared by the repository's worktrees; ``<project>/.claude/state/`` outside git: 
 Registered (``.claude/settings.json``, or ``hooks/hooks.json`` for the plugin) for
 PostToolUse (matcher ``*``), PostToolUseFailure, PreToolUse (matcher ``Task|Agent``),
 SessionStart, SessionEnd, SubagentStart and SubagentStop. One script, dispatched on
-``hook_event_name`` (see lib/core/telemetry_record.py for what each event counts).
+``hook_event_name`` (see lib/core/telemetry_record.py for what each event counts). The
+SessionStart that begins a session also records the commit HEAD points at, read from ``.git``
+without starting git (lib/core/gitrefs.py): the session's commits are counted from it.
 
 Contract with Claude Code (payload samples: tests/fixtures/payloads/):
 - It never blocks or slows the agent loop: every outcome exits 0 with nothing on stdout

@@ -68,9 +68,13 @@ def test_repository_without_commits(tmp_path):
         "deletions": 0,
         "first_commit_at": None,
         "last_commit_at": None,
+        "commits_by": "ancestry",
+        "start_commit": None,
         "since": None,
+        "others_commits": 0,
         "commit_list": [],
         "since_source": "none",
+        "warnings": [],
     }
 
 
@@ -114,21 +118,21 @@ def test_bad_since_is_one_line(repo):
     assert out.stderr == "handoff: since: 'yesterday-ish' is not an ISO 8601 timestamp (e.g. 2026-11-21T04:27:22Z)\n"
 
 
-def test_default_since_is_after_the_previous_handoff_commit(repo):
+def test_default_start_is_the_previous_handoff_commit(repo):
     repo.commit("work before", when="2026-01-02T09:00:00Z")
-    repo.commit("handoff: RT-260102-01", {"docs/sessions/RT-260102-01.md": "x"}, when="2026-01-02T10:00:00Z")
+    handoff = repo.commit("handoff: RT-260102-01", {"docs/sessions/RT-260102-01.md": "x"}, when="2026-01-02T10:00:00Z")
     repo.commit("work after", when="2026-01-02T10:00:30Z")
     out = stats(repo)
     assert out["since_source"] == "previous_handoff"
-    assert out["since"] == "2026-01-02T10:00:01Z"
+    assert out["commits_by"] == "ancestry" and out["start_commit"] == handoff and out["since"] is None
     assert [c["subject"] for c in out["commit_list"]] == ["work after"]
 
 
-def test_default_since_ignores_other_operators_handoffs(repo):
-    repo.commit("mine", {"docs/sessions/RT-260102-01.md": "x"}, when="2026-01-02T10:00:00Z")
+def test_default_start_ignores_other_operators_handoffs(repo):
+    mine = repo.commit("mine", {"docs/sessions/RT-260102-01.md": "x"}, when="2026-01-02T10:00:00Z")
     repo.commit("theirs", {"docs/sessions/ZZ-260102-01.md": "x"}, when="2026-01-02T11:00:00Z")
     out = stats(repo)
-    assert out["since"] == "2026-01-02T10:00:01Z"
+    assert out["start_commit"] == mine
     assert [c["subject"] for c in out["commit_list"]] == ["theirs"]
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from handoff_fixtures import HELPERS, PY, REPO, make_repo, request
 from lib.logs import frontmatter
-from lib.logs.session_log import FIELD_ORDER
+from lib.logs.session_log import FIELD_ORDER, OPTIONAL_FIELDS
 from lib.logs.validation import check_session_meta
 
 SCHEMA = REPO / "scripts" / "lib" / "logs" / "schemas" / "session.schema.json"
@@ -29,7 +29,8 @@ def test_schema_is_draft_2020_12_and_requires_every_field():
     schema = json.loads(SCHEMA.read_text())
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     jsonschema.Draft202012Validator.check_schema(schema)
-    assert schema["required"] == list(FIELD_ORDER)
+    assert schema["required"] == [f for f in FIELD_ORDER if f not in OPTIONAL_FIELDS]
+    assert set(OPTIONAL_FIELDS) <= set(FIELD_ORDER) <= set(schema["properties"])
     assert "handoff_write_min" in schema["properties"] and schema["properties"]["handoff_write_min"]["description"]
 
 

@@ -112,6 +112,7 @@ def test_telemetry_is_filled_in(repo):
 
 def test_invariant_counter_warns_but_writes(repo):
     sid = "sess-notion"
+    repo.hook("SessionStart", sid)
     repo.tool_calls(sid, 1, "Bash")
     repo.tool_calls(sid, 2, "mcp__notion__create_page")
     out = repo.write_session(request(), sid)

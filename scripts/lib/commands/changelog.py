@@ -3,7 +3,10 @@
 The file is ``project.changelog_relpath()`` (core/changelog_path.py); an existing file there that
 is not ours is refused, never written (the user's own changelog stays byte for byte).
 
-The window is the one ``write-session`` uses (lib/write_session.resolve_since); entries, their
+The commits are the session's, found as ``write-session`` finds them (lib/logs/write_session.resolve_window:
+by ancestry from the commit the session started on; without a session, from the previous
+``/handoff`` commit; the clock only when no start commit was recorded, with a warning), less
+merges; entries, their
 order and idempotence are described in lib/logs/changelog.py. The file is written back in its
 canonical form even when no commit is new (a merge may have left it out of order, or in the v1
 format). Prints ``{"path", "added", "skipped", "canonicalized", ...}``.
@@ -15,11 +18,11 @@ import json
 import os
 import sys
 
-from ..core import changelog_path, isotime
+from ..core import changelog_path
 from ..core.errors import HelperError
 from ..logs import changelog, gitstats, log_alloc
 from ..logs import operator as operator_mod
-from ..logs.write_session import resolve_since
+from ..logs.write_session import resolve_window
 from ..state import archive
 from ..state.locking import session_lock
 
@@ -41,8 +44,9 @@ def run(args, project) -> int:
         operator = operator_mod.resolve(root, state_dir).initials
     except HelperError:
         operator = None
-    since, source = resolve_since(root, args.since, telemetry, None, operator, None)
-    commits = gitstats.commits_since(root, since, no_merges=True) if gitstats.head_commit(root) else []
+    window = resolve_window(root, args.since, telemetry, None, operator, None)
+    commits = gitstats.session_commits(root, window)[0] if gitstats.head_commit(root) else []
+    commits = [c for c in commits if not c.merge]
     rel = project.changelog_relpath()
     path = project.path(rel)
     log_alloc.ensure_state_subdir(state_dir, log_alloc.LOCKS_DIR)
@@ -67,12 +71,14 @@ def run(args, project) -> int:
                 raise HelperError(f"{rel}: cannot write ({exc.strerror or exc})") from None
     out = {
         "path": rel,
-        "since": isotime.iso_z(since) if since is not None else None,
-        "since_source": source,
+        **window.to_json(),
         "canonicalized": bool(update.changed and not update.added),
         "added": [c.sha[: changelog.SHORT] for c in update.added],
         "skipped": [c.sha[: changelog.SHORT] for c in update.skipped],
+        "warnings": [window.warning] if window.warning else [],
     }
+    for warning in out["warnings"]:
+        print(f"handoff: warning: {warning}", file=sys.stderr)
     json.dump(out, sys.stdout, indent=2, ensure_ascii=False)
     sys.stdout.write("\n")
     return 0

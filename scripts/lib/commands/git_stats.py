@@ -1,7 +1,9 @@
-"""``git-stats [--since ISO] [--session-id ID] [--no-fail]``: the session's git window as JSON.
+"""``git-stats [--since ISO] [--session-id ID] [--no-fail]``: the session's commits as JSON.
 
-``since`` defaults as in ``write-session`` (lib/write_session.resolve_since): the session's
-telemetry start, else one second after the previous ``/handoff`` commit, else the first commit.
+The window is the one ``write-session`` uses (lib/logs/write_session.resolve_window): by
+ancestry from the commit the session started on, else from the previous ``/handoff`` commit,
+else all of HEAD; by the clock only with ``--since`` or when the session has no recorded start
+commit, and then ``warnings`` says so.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import sys
 from ..core.errors import HelperError, result_or_error
 from ..logs import gitstats
 from ..logs import operator as operator_mod
-from ..logs.write_session import resolve_since
+from ..logs.write_session import resolve_window
 from ..state import archive
 
 
@@ -36,9 +38,10 @@ def stats_for(args, project) -> dict:
         operator = operator_mod.resolve(root, state_dir).initials
     except HelperError:
         operator = None  # previous handoff by anyone
-    since, source = resolve_since(root, args.since, telemetry, None, operator, None)
-    stats = gitstats.collect(root, since).to_json()
-    stats["since_source"] = source
+    window = resolve_window(root, args.since, telemetry, None, operator, None)
+    stats = gitstats.collect(root, window).to_json()
+    stats["since_source"] = window.source
+    stats["warnings"] = [window.warning] if window.warning else []
     if args.no_commits:
         stats.pop("commit_list")
     return stats

@@ -1,4 +1,4 @@
-"""Finding the project from a helper's point of view, and reading HEAD from disk.
+"""Finding the project from a helper's point of view (and, re-exported from core/gitrefs.py, HEAD's sha).
 
 Split from core/project.py so that the hook, which imports `Project` on every tool call, does
 not load what only the helper CLI needs (finding the root from ``--root`` or the working
@@ -9,34 +9,8 @@ knows the answer.
 
 import os
 
-from .project import Project, _read_small
-
-
-def head_commit_sha(git_dir, common_dir):
-    """HEAD's commit read from disk as git keeps it (no process): a detached sha, else the
-    branch's loose ref, else its ``packed-refs`` line; None when unborn or unreadable. A cache
-    key for answers that depend on history (``whoami``'s initials check, /resume's collisions)."""
-    if not git_dir:
-        return None
-    try:
-        head = _read_small(os.path.join(git_dir, "HEAD"))
-    except (OSError, ValueError):
-        return None
-    if not head.startswith("ref:"):
-        return head or None
-    ref = head[4:].strip()
-    try:
-        return _read_small(os.path.join(common_dir or git_dir, ref)) or None
-    except (OSError, ValueError):
-        pass
-    try:
-        with open(os.path.join(common_dir or git_dir, "packed-refs"), encoding="utf-8", errors="replace") as f:
-            for line in f:
-                if line.rstrip("\n").endswith(" " + ref):
-                    return line.split(" ", 1)[0]
-    except OSError:
-        pass
-    return None
+from .gitrefs import head_commit_sha  # noqa: F401  (re-exported: the history-keyed caches' key)
+from .project import Project
 
 
 def _git_toplevel_by_walking(start: str):

@@ -9,7 +9,7 @@ import os
 import sys
 import time
 
-from . import fastjson, statefiles
+from . import fastjson, gitrefs, statefiles
 from . import project as project_mod
 from . import telemetry_record as tr
 from . import telemetry_store as store
@@ -113,8 +113,21 @@ def scan_state_dir(state_dir: str, own_json: str, now: float) -> list:
     return [stem for _, stem in sorted(others)]
 
 
+def start_head(payload: dict, project: Project, log):
+    """On a SessionStart, the commit HEAD points at (the session's commits are counted from it
+    by ancestry); None otherwise, outside git, on an unborn branch, or when the refs cannot be
+    read (the reason is logged: the session then falls back to the clock at /handoff)."""
+    if payload.get("hook_event_name") != "SessionStart":
+        return None
+    try:
+        return gitrefs.head_commit(project.git_dir, project.git_common_dir)
+    except (gitrefs.Unreadable, OSError, ValueError) as exc:
+        log("start commit not recorded: %s" % exc)
+        return None
+
+
 def _update(record: dict, payload: dict, state_dir: str, json_path: str, session_id: str, project_dir: str,
-            now: float, now_iso: str, invariants: dict, log):
+            now: float, now_iso: str, invariants: dict, log, head=None):
     """Fold pending spills, apply this event, do the periodic upkeep. Returns (record, spills).
 
     Nothing here lists the state dir on every event: spills are looked for only when a spiller
@@ -124,7 +137,7 @@ def _update(record: dict, payload: dict, state_dir: str, json_path: str, session
     spills = []
     if store.take_spill_marker(state_dir, session_id) or record.get("folded_spills"):
         record, spills = store.fold_spills(record, store.pending_spills(state_dir, session_id), log)
-    tr.apply_event(record, payload, now, now_iso, invariants)
+    tr.apply_event(record, payload, now, now_iso, invariants, head)
     record["project_dir"] = project_dir
     last_scan = record.get("parallel_scanned_epoch")
     if last_scan is None or not 0 <= now - last_scan < PARALLEL_SCAN_EVERY_S:
@@ -145,6 +158,7 @@ def record_event(payload: dict, project: Project, config: dict, log, deadline: f
     # A bad payload is refused before it can take the lock or be spilled, so nothing below fails
     # because of the payload.
     tr.check_payload(payload)
+    head = start_head(payload, project, log)
     json_path = statefiles.record_path(state_dir, session_id)
     try:
         fd = statefiles.flock_session(
@@ -153,7 +167,7 @@ def record_event(payload: dict, project: Project, config: dict, log, deadline: f
             hard_cap_s=max(0.05, deadline - time.monotonic() - SPILL_RESERVE_S),
         )
     except statefiles.LockTimeout:
-        spill = store.write_spill(state_dir, session_id, payload, now, invariants)
+        spill = store.write_spill(state_dir, session_id, payload, now, invariants, head)
         log("session lock busy (no progress for %.1f s, or out of time): event spilled to %s"
             % (statefiles.LOCK_BUDGET_S, os.path.basename(spill)))
         return
@@ -161,13 +175,13 @@ def record_event(payload: dict, project: Project, config: dict, log, deadline: f
         record = store.load_record(json_path, session_id, project_dir, now_iso, log)
         try:
             record, spills = _update(record, payload, state_dir, json_path, session_id, project_dir,
-                                     now, now_iso, invariants, log)
+                                     now, now_iso, invariants, log, head)
         except (TypeError, KeyError, AttributeError, ValueError) as exc:
             # load_record checked the shape, so this is a record we do not understand after all:
             # keep it aside and count this event in a fresh one.
             store.quarantine(json_path, log, "unusable record: %s: %s" % (type(exc).__name__, exc))
             record, spills = _update(tr.new_record(session_id, project_dir, now_iso), payload, state_dir,
-                                     json_path, session_id, project_dir, now, now_iso, invariants, log)
+                                     json_path, session_id, project_dir, now, now_iso, invariants, log, head)
         statefiles.write_atomic(json_path, fastjson.dumps(record).encode("ascii"))
         for path in spills:  # counted and durable: now the files may go
             try:

@@ -10,6 +10,10 @@ Record shape (``schema_version: 1``), one JSON object per session in
 - ``started_at`` / ``started_at_source``: the earliest event seen; the source is
   ``session_start`` when that earliest event was a SessionStart, else ``first_event`` (a hook
   installed mid-session, or a record restarted after ``archive-state``);
+- ``start_head``: the commit HEAD pointed at when the session started (read by the hook from
+  disk on a SessionStart that is the record's first event, core/gitrefs.py); None when unknown
+  (no such SessionStart, outside git, an unborn branch, an unreadable ref). The session's commits
+  are counted from it by ancestry (lib/logs/gitstats.py);
 - ``last_seen_at``, ``ended_at`` / ``end_reason`` (the last SessionEnd), ``starts``, ``resumes``
   (SessionStart with ``source: resume``: ``--continue`` keeps the session id), ``ends``;
 - ``tool_calls_total``, ``tool_calls`` {canonical name: n}, ``mcp`` {server: {tool: n}}: calls
@@ -63,6 +67,7 @@ def new_record(session_id: str, project_dir: str, now_iso: str) -> dict:
         "started_at": now_iso,
         "started_at_source": "first_event",
         "started_epoch": None,
+        "start_head": None,
         "last_seen_at": now_iso,
         "ended_at": None,
         "end_reason": None,
@@ -231,11 +236,15 @@ def apply_event(
     now_epoch: float,
     now_iso: str,
     invariants: dict,
+    head=None,
 ) -> dict:
     """Apply one hook payload to ``record`` (mutated and returned).
 
     ``invariants`` is {name: [glob, ...]} from the config; every configured name is present in
-    the record (count 0 until a tool matches), so readers need no config.
+    the record (count 0 until a tool matches), so readers need no config. ``head``: the commit
+    HEAD pointed at when the hook ran (SessionStart only; None when unknown): it becomes
+    ``start_head`` when this SessionStart is where the record starts (not a ``--continue`` or a
+    compaction of a session already recorded, nor a hook installed mid-session).
     Raises `BadPayload` for an event this hook handles but whose fields are unusable; the
     caller leaves the record untouched and logs the reason.
     """
@@ -263,6 +272,8 @@ def apply_event(
             record["resumes"] += 1
         if record["starts"] == 1 and _only_event_so_far(record):
             record["started_at_source"] = "session_start"
+            if head is not None and record.get("start_head") is None:
+                record["start_head"] = head
     elif event == "SessionEnd":
         record["ends"] += 1
         if record["ended_at"] is None or now_iso >= record["ended_at"]:
@@ -338,6 +349,7 @@ _FIELD_TYPES = {
     "started_at": str,
     "started_at_source": str,
     "started_epoch": _NUMBER + (type(None),),
+    "start_head": (str, type(None)),
     "last_seen_at": str,
     "ended_at": (str, type(None)),
     "end_reason": (str, type(None)),

@@ -74,10 +74,12 @@ def take_spill_marker(state_dir: str, session_id: str) -> bool:
         return False
 
 
-def write_spill(state_dir: str, session_id: str, payload: dict, now: float, invariants: dict) -> str:
+def write_spill(state_dir: str, session_id: str, payload: dict, now: float, invariants: dict, head=None) -> str:
     # Time first, zero-padded: names sort in event order (pids wrap, so they cannot lead).
     path = "%s%020d.%d%s" % (_spill_prefix(state_dir, session_id), time.time_ns(), os.getpid(), SPILL_SUFFIX)
     doc = {"payload": slim_payload(payload), "t": now, "invariants": invariants}
+    if head is not None:  # the commit a SessionStart found HEAD at (telemetry_record.apply_event)
+        doc["head"] = head
     statefiles.write_atomic(path, fastjson.dumps(doc).encode("ascii"))
     flags = os.O_WRONLY | os.O_CREAT | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
     os.close(os.open(spill_marker(state_dir, session_id), flags, 0o600))
@@ -111,6 +113,8 @@ def _spill_problem(doc) -> object:
         isinstance(v, list) and all(isinstance(p, str) for p in v) for v in invariants.values()
     ):
         return "invariants is not {name: [pattern, ...]}"
+    if not isinstance(doc.get("head", ""), str):
+        return "head is not a string"
     return None
 
 
@@ -137,7 +141,8 @@ def fold_spills(record: dict, spill_paths: list, log):
                 raise ValueError(problem)
             trial = fastjson.loads(fastjson.dumps(record))
             t = float(doc["t"])
-            tr.apply_event(trial, doc["payload"], t, statefiles.now_iso(t), doc.get("invariants") or {})
+            tr.apply_event(trial, doc["payload"], t, statefiles.now_iso(t), doc.get("invariants") or {},
+                           doc.get("head"))
         except FileNotFoundError:
             continue
         except Exception as exc:  # noqa: BLE001 - any unusable spill is dropped, never the record

@@ -1,8 +1,28 @@
-"""What the session did in git: commits on HEAD since the session start.
+"""What the session did in git: its commits, by ancestry from the commit it started on.
 
-The window is always ``git log --since=<start> HEAD`` (committer dates), never
-``git diff <iso>..HEAD`` (a timestamp is not a revision). Lines and files are summed over the
-window's commits (``--numstat``): a line changed by two commits counts twice, a file once.
+The rule (issue 20): a session's commits are the commits reachable from HEAD and not from the
+commit HEAD pointed at when the session started (``git rev-list <start>..HEAD``; the hook records
+that commit, core/gitrefs.py), less the work of others that the session brought in: a commit
+whose committer is not the identity git commits with here (``git var GIT_COMMITTER_IDENT``).
+Git sets the committer on every commit it creates or rewrites (commit, amend, cherry-pick,
+revert, rebase, merge), so each commit made in the session carries this identity whatever its
+dates say, while commits that a merge, a fast-forward or a ``pull --rebase`` brings in keep
+their own. No clock is involved: a commit dated before the start (skewed clock, ``rebase
+--committer-date-is-author-date``, a cherry-pick of an old commit) counts, a teammate's commit
+dated during the session does not. The session's own merges count as its commits (listed, no
+lines: ``git log`` shows no diff for a merge); ``changelog`` leaves them out.
+
+Not by ancestry alone: ``--first-parent`` would drop a branch the session made and merged
+(``switch main; merge feature``) and, like plain ``<start>..HEAD``, would count a teammate's
+commits that a fast-forward ``pull`` or a ``pull --rebase`` put on the first-parent line.
+What the rule cannot tell apart: commits the same person made elsewhere (another clone, an
+earlier session) and merged in during this one are counted here too.
+
+The window (`Window`) is by ``ancestry`` (a start commit; or the whole of HEAD when the repository
+has no earlier ``/handoff``) or, only when no start commit was recorded (a session that began
+before the install, or an explicit ``--since``), by ``clock``: ``git log --since`` (committer
+dates), with a warning saying so. Lines and files are summed over the session's commits
+(``--numstat``): a line changed by two commits counts twice, a file once.
 
 Works in a repository with no commits (zero counts, ``head_commit: null``), on a detached HEAD
 (``branch: null``), and fails with one clear line outside a repository.
@@ -14,19 +34,49 @@ import os
 import subprocess
 from dataclasses import asdict, dataclass, field
 
-from ..core import isotime
+from ..core import gitrefs, isotime
 from ..core.errors import HelperError
 
 SESSIONS_DIR = os.path.join("docs", "sessions")
 HANDOFF_SUBJECT_PREFIX = "handoff: "  # the /handoff commit: `handoff: <LOGID> <title>`
 
 
+ANCESTRY, CLOCK = "ancestry", "clock"
+
+
 @dataclass
 class Commit:
     sha: str
-    at: str  # UTC, 2026-11-21T04:27:22Z (committer date: the window is by committer date)
+    at: str  # UTC, 2026-11-21T04:27:22Z (committer date)
     subject: str
     authored_at: str = ""  # UTC author date: kept by rebase and cherry-pick (CHANGELOG.md lines)
+    merge: bool = False  # more than one parent
+
+
+@dataclass
+class Window:
+    """Where a session's commits are counted from (see the module docstring).
+
+    ``by`` ANCESTRY: the commits of ``<start_commit>..HEAD`` (all of HEAD when ``start_commit``
+    is None); CLOCK: committer date >= ``since`` (all of HEAD when None). ``source`` names where
+    the start came from (argument, telemetry, existing_log, previous_handoff, first_commit,
+    none); ``started`` is the best known start time (the log's ``started_at`` when telemetry has
+    none); ``warning`` says why the clock was used when a start commit was wanted."""
+
+    by: str
+    source: str
+    start_commit: str | None = None
+    since: float | None = None
+    started: float | None = None
+    warning: str | None = None
+
+    def to_json(self) -> dict:
+        return {
+            "commits_by": self.by,
+            "start_commit": self.start_commit,
+            "since": isotime.iso_z(self.since) if self.since is not None else None,
+            "since_source": self.source,
+        }
 
 
 @dataclass
@@ -39,8 +89,16 @@ class GitStats:
     deletions: int = 0
     first_commit_at: str | None = None
     last_commit_at: str | None = None
+    commits_by: str = ANCESTRY
+    start_commit: str | None = None
     since: str | None = None
-    commit_list: list = field(default_factory=list)  # [Commit], newest first
+    others_commits: int = 0  # in the window but committed by someone else: not the session's
+    commit_list: list = field(default_factory=list)  # [Commit] of the session, newest first
+
+    @property
+    def commit_shas(self) -> list:
+        """The session's commits, oldest first (the log's ``commit_shas``)."""
+        return [c.sha for c in reversed(self.commit_list)]
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -54,10 +112,10 @@ def _env() -> dict:
     return env
 
 
-def git(root: str, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+def git(root: str, *args: str, check: bool = True, input: bytes | None = None) -> subprocess.CompletedProcess:
     """Run git in ``root``; bytes out. A failure (when ``check``) is a HelperError naming the command."""
     try:
-        out = subprocess.run(["git", "-C", root, *args], capture_output=True, env=_env(), check=False)
+        out = subprocess.run(["git", "-C", root, *args], capture_output=True, env=_env(), check=False, input=input)
     except FileNotFoundError:
         raise HelperError("git is not installed") from None
     if check and out.returncode != 0:
@@ -91,32 +149,60 @@ def _iso(git_iso: str) -> str:
     return isotime.iso_z(isotime.parse_iso(git_iso, "git date"))
 
 
-def commits_since(root: str, since_epoch: float | None, no_merges: bool = False) -> list:
-    """[Commit] on HEAD with committer date >= since (all commits when None), newest first."""
-    args = ["log", "-z", "--format=%H%x1f%cI%x1f%aI%x1f%s"]
-    if no_merges:
-        args.append("--no-merges")
-    if since_epoch is not None:
-        args.append("--since=" + isotime.git_date(since_epoch))
-    args += ["HEAD", "--"]
+_LOG_FORMAT = "--format=%H%x1f%P%x1f%cI%x1f%aI%x1f%ce%x1f%s"
+
+
+def window_commits(root: str, window: Window) -> list:
+    """[(Commit, committer email)] of every commit in ``window`` on HEAD, newest first (for an
+    ancestry window in topological order: no date decides anything)."""
+    args = ["log", "-z", _LOG_FORMAT]
+    if window.by == CLOCK:
+        if window.since is not None:
+            args.append("--since=" + isotime.git_date(window.since))
+        args += ["HEAD", "--"]
+    else:
+        args += ["--topo-order", "HEAD"] + (["^" + window.start_commit] if window.start_commit else []) + ["--"]
     out = git(root, *args)
     commits = []
     for record in out.stdout.decode("utf-8", "replace").split("\0"):
         record = record.strip("\n")
         if not record:
             continue
-        sha, at, authored, subject = (record.split("\x1f", 3) + ["", "", ""])[:4]
-        commits.append(Commit(sha=sha, at=_iso(at), subject=subject, authored_at=_iso(authored)))
+        sha, parents, at, authored, email, subject = (record.split("\x1f", 5) + [""] * 5)[:6]
+        commit = Commit(sha=sha, at=_iso(at), subject=subject, authored_at=_iso(authored), merge=" " in parents)
+        commits.append((commit, email))
     return commits
 
 
-def numstat_since(root: str, since_epoch: float | None) -> tuple:
-    """(distinct files, insertions, deletions) over the window's commits."""
-    args = ["log", "-z", "--numstat", "--format="]
-    if since_epoch is not None:
-        args.append("--since=" + isotime.git_date(since_epoch))
-    args += ["HEAD", "--"]
-    tokens = git(root, *args).stdout.split(b"\0")
+def committer_email(root: str) -> str | None:
+    """The email git commits with here (config and ``$GIT_COMMITTER_EMAIL``); None when git has none."""
+    out = git(root, "var", "GIT_COMMITTER_IDENT", check=False)
+    ident = _text(out) if out.returncode == 0 else ""
+    lt, gt = ident.rfind("<"), ident.rfind(">")
+    return ident[lt + 1 : gt].strip().lower() if 0 <= lt < gt else None
+
+
+def session_commits(root: str, window: Window) -> tuple:
+    """([Commit] of the session, newest first; how many commits of the window others committed).
+
+    Without a committer identity (git could not commit here as anyone) nothing is set apart."""
+    me = committer_email(root)
+    mine, others = [], 0
+    for commit, email in window_commits(root, window):
+        if me is None or email.strip().lower() == me:
+            mine.append(commit)
+        else:
+            others += 1
+    return mine, others
+
+
+def numstat(root: str, shas: list) -> tuple:
+    """(distinct files, insertions, deletions) over the commits ``shas`` (a merge adds nothing)."""
+    if not shas:
+        return 0, 0, 0
+    listed = "".join(sha + "\n" for sha in shas).encode("ascii")
+    tokens = git(root, "log", "--no-walk=unsorted", "--stdin", "-z", "--numstat", "--format=", input=listed).stdout
+    tokens = tokens.split(b"\0")
     files: set = set()
     insertions = deletions = 0
     i = 0
@@ -142,34 +228,44 @@ def numstat_since(root: str, since_epoch: float | None) -> tuple:
     return len(files), insertions, deletions
 
 
-def collect(root: str, since_epoch: float | None) -> GitStats:
+def collect(root: str, window: Window) -> GitStats:
     ensure_repo(root)
     head = head_commit(root)
     stats = GitStats(branch=current_branch(root), head_commit=head)
-    stats.since = isotime.iso_z(since_epoch) if since_epoch is not None else None
+    shown = window.to_json()
+    stats.commits_by, stats.start_commit, stats.since = shown["commits_by"], shown["start_commit"], shown["since"]
     if head is None:
         return stats
-    commits = commits_since(root, since_epoch)
+    commits, stats.others_commits = session_commits(root, window)
     stats.commit_list = commits
     stats.commits = len(commits)
     if commits:
-        stats.files_changed, stats.insertions, stats.deletions = numstat_since(root, since_epoch)
+        stats.files_changed, stats.insertions, stats.deletions = numstat(root, [c.sha for c in commits])
         times = sorted(c.at for c in commits)
         stats.first_commit_at, stats.last_commit_at = times[0], times[-1]
     return stats
 
 
-def last_handoff_commit_epoch(root: str, operator: str | None, exclude_path: str | None = None) -> float | None:
-    """Committer time of the latest commit on HEAD that touched the operator's session logs
-    (any operator's when None): the previous ``/handoff``."""
+
+
+def is_commit(root: str, sha: str) -> bool:
+    """True when ``sha`` (a full hash) names a commit this repository has."""
+    return gitrefs.is_sha(sha) and git(root, "cat-file", "-e", sha + "^{commit}", check=False).returncode == 0
+
+
+def last_handoff_commit(root: str, operator: str | None, exclude_path: str | None = None):
+    """(hash, committer time) of the previous ``/handoff``: the first commit ``git log HEAD``
+    walks to that touched the operator's session logs (any operator's when None); None when
+    there is none. Its hash starts an ancestry window, so a commit made in the same second
+    after it still counts."""
     if head_commit(root) is None:
         return None
     pattern = "%s/%s-*.md" % (SESSIONS_DIR, operator) if operator else "%s/*.md" % SESSIONS_DIR
-    args = ["log", "-1", "--format=%cI", "HEAD", "--", pattern.replace(os.sep, "/")]
+    args = ["log", "-1", "--format=%H %cI", "HEAD", "--", pattern.replace(os.sep, "/")]
     if exclude_path:
         args.append(":(exclude)" + exclude_path.replace(os.sep, "/"))
-    value = _text(git(root, *args))
-    return isotime.parse_iso(value, "git date") if value else None
+    sha, _, when = _text(git(root, *args)).partition(" ")
+    return (sha, isotime.parse_iso(when, "git date")) if sha else None
 
 
 def first_commit_epoch(root: str) -> float | None:

@@ -52,12 +52,15 @@ FIELD_ORDER = (
     "ended_at",
     "branch",
     "head_commit",
+    "start_commit",
+    "commits_by",
     "commits",
     "files_changed",
     "insertions",
     "deletions",
     "first_commit_at",
     "last_commit_at",
+    "commit_shas",
     "active_min_estimate",
     "handoff_write_min",
     "tool_calls_total",
@@ -73,6 +76,9 @@ FIELD_ORDER = (
     "summary",
     "resume_prompt",
 )
+# Written by every write-session, but absent from logs written before they existed (issue 20):
+# the schema does not require them, so those logs stay valid.
+OPTIONAL_FIELDS = ("start_commit", "commits_by", "commit_shas")
 TELEMETRY_FIELDS = (
     "tool_calls_total",
     "tool_calls",

@@ -1,16 +1,15 @@
 """``write-session``: from the model's draft (a `WriteRequest`) to ``docs/sessions/<id>.md``.
 
 Steps: resolve the operator; gather the session's telemetry (archived parts + live part, see
-lib/state/archive.py); pick the git window's start (`resolve_since`); collect git stats; then, under
+lib/state/archive.py); pick the git window (`resolve_window`); collect git stats; then, under
 the operator's lock (lib/logs/log_alloc.py), find this session's log or allocate the next id, build
 the frontmatter, validate it against the schema (nothing is written when it fails) and write
 the file atomically.
 
-``since`` (the start of the git window), first match wins: the request's ``since``; the
-telemetry's ``started_at``; the ``started_at`` of this session's existing log (a retry); one
-second after the previous ``/handoff`` commit (the last commit touching the operator's logs);
-the first commit; none (a repository without commits). A ``since`` given in the request must
-lie between 1970-01-01 and now (a future one would make ``started_at`` later than ``ended_at``).
+The session's commits are counted by ancestry from the commit the session started on
+(`resolve_window`, lib/logs/gitstats.py); the clock only when no start commit was recorded (a
+warning and ``commits_by: clock`` in the log say so) or when the request gives ``since``, which
+must lie between 1970-01-01 and now (a future one would make ``started_at`` later than ``ended_at``).
 
 Nothing is written that the readers would not read back: the rendered file is parsed again
 before the write and must give back exactly the frontmatter and the body that were meant
@@ -42,8 +41,8 @@ class WriteResult:
     log_id: str
     path: str  # relative to the project root
     action: str  # "created" | "updated"
-    since: str | None
-    since_source: str
+    window: gitstats.Window
+    commit_shas: list = field(default_factory=list)  # the session's commits, oldest first
     warnings: list = field(default_factory=list)
     usage_warnings: list = field(default_factory=list)  # the transcript's problems (lib/usage)
 
@@ -53,8 +52,8 @@ class WriteResult:
             "id": self.log_id,
             "path": self.path,
             "action": self.action,
-            "since": self.since,
-            "since_source": self.since_source,
+            **self.window.to_json(),
+            "commits": len(self.commit_shas),
             "warnings": self.warnings,
         }
 
@@ -79,24 +78,56 @@ def check_since(value: str, epoch: float, now: float) -> float:
     return epoch
 
 
-def resolve_since(root: str, explicit, telemetry, existing_meta, operator: str, exclude_path):
-    """(epoch or None, source name); see the module docstring for the order."""
+def _start_commit(root: str, value, what: str, notes: list):
+    """``value`` when it names a commit of this repository; else None, with a note why."""
+    if not isinstance(value, str) or not value:
+        return None
+    if gitstats.is_commit(root, value):
+        return value
+    notes.append(f"the start commit {value[:12]} recorded by {what} is not in this repository")
+    return None
+
+
+def resolve_window(root: str, explicit, telemetry, existing_meta, operator, exclude_path) -> gitstats.Window:
+    """Where the session's commits are counted from (lib/logs/gitstats.py); first match wins:
+
+    the request's or command line's ``since`` (the clock, as asked); the start commit the hook
+    recorded (telemetry ``start_head``); the ``start_commit`` of this session's existing log (a
+    retry); then, no start commit being known, the clock from the telemetry's or the existing
+    log's ``started_at``, with a warning; the previous ``/handoff`` commit (the last commit
+    touching the operator's logs) by ancestry; all of HEAD; nothing (no commits)."""
     if explicit:
-        return parse_time(explicit, "since"), "argument"
+        since = parse_time(explicit, "since")
+        return gitstats.Window(gitstats.CLOCK, "argument", since=since, started=since)
+    notes: list = []
+    started = None
     if telemetry and telemetry.get("started_at"):
-        return parse_time(telemetry["started_at"], "telemetry started_at"), "telemetry"
-    if existing_meta and isinstance(existing_meta.get("started_at"), str):
+        started = parse_time(telemetry["started_at"], "telemetry started_at")
+    start = _start_commit(root, (telemetry or {}).get("start_head"), "the session's telemetry", notes)
+    if start:
+        return gitstats.Window(gitstats.ANCESTRY, "telemetry", start_commit=start, started=started)
+    start = _start_commit(root, (existing_meta or {}).get("start_commit"), "the session's log", notes)
+    if start:
+        return gitstats.Window(gitstats.ANCESTRY, "existing_log", start_commit=start, started=started)
+    source = "telemetry" if started is not None else None
+    if started is None and existing_meta and isinstance(existing_meta.get("started_at"), str):
         try:
-            return parse_time(existing_meta["started_at"], "started_at"), "existing_log"
+            started, source = parse_time(existing_meta["started_at"], "started_at"), "existing_log"
         except HelperError:
             pass
-    previous = gitstats.last_handoff_commit_epoch(root, operator, exclude_path)
+    if started is not None:
+        notes.append("no start commit recorded for this session (it began before handoff recorded one)")
+        warning = "; ".join(notes) + f": its commits are the ones committed since {isotime.iso_z(started)} by the clock"
+        return gitstats.Window(gitstats.CLOCK, source, since=started, started=started, warning=warning)
+    warning = "; ".join(notes) or None
+    previous = gitstats.last_handoff_commit(root, operator, exclude_path)
     if previous is not None:
-        return previous + 1, "previous_handoff"
+        return gitstats.Window(gitstats.ANCESTRY, "previous_handoff", start_commit=previous[0],
+                               started=previous[1] + 1, warning=warning)
     first = gitstats.first_commit_epoch(root)
     if first is not None:
-        return first, "first_commit"
-    return None, "none"
+        return gitstats.Window(gitstats.ANCESTRY, "first_commit", started=first, warning=warning)
+    return gitstats.Window(gitstats.ANCESTRY, "none", warning=warning)
 
 
 def _telemetry_fields(telemetry) -> dict:
@@ -140,12 +171,15 @@ def build_meta(
         "ended_at": isotime.iso_z(ended_at),
         "branch": stats.branch,
         "head_commit": stats.head_commit,
+        "start_commit": stats.start_commit,
+        "commits_by": stats.commits_by,
         "commits": stats.commits,
         "files_changed": stats.files_changed,
         "insertions": stats.insertions,
         "deletions": stats.deletions,
         "first_commit_at": stats.first_commit_at,
         "last_commit_at": stats.last_commit_at,
+        "commit_shas": stats.commit_shas,
         "handoff_write_min": handoff_write_min,
         "workstreams": list(request.workstreams),
         "confidence": request.confidence,
@@ -220,11 +254,11 @@ def write_session(project, request: WriteRequest, env_session_id=None, ids=None)
     # the decision to update or create is taken again under the lock.
     existing = log_alloc.find_session_log(root, state_dir, session_id, op, days) if session_id else None
     exclude = f"{gitstats.SESSIONS_DIR}/{existing}.md".replace(os.sep, "/") if existing else None
-    since, since_source = resolve_since(root, request.since, telemetry, _existing_meta(root, existing), op, exclude)
+    window = resolve_window(root, request.since, telemetry, _existing_meta(root, existing), op, exclude)
     if request.since:
-        check_since(request.since, since, now)
-    stats = gitstats.collect(root, since)
-    started_at = since if since is not None else now
+        check_since(request.since, window.since, now)
+    stats = gitstats.collect(root, window)
+    started_at = window.started if window.started is not None else now
     if telemetry and telemetry.get("started_at"):
         started_at = parse_time(telemetry["started_at"], "telemetry started_at")
     handoff_write_min = None
@@ -276,8 +310,9 @@ def write_session(project, request: WriteRequest, env_session_id=None, ids=None)
         log_id=str(log_id),
         path=log_alloc.relpath(root, path),
         action=action,
-        since=isotime.iso_z(since) if since is not None else None,
-        since_source=since_source,
-        warnings=invariant_warnings(meta) + (list(ids.warnings) if ids is not None else []),
+        window=window,
+        commit_shas=stats.commit_shas,
+        warnings=([window.warning] if window.warning else []) + invariant_warnings(meta)
+        + (list(ids.warnings) if ids is not None else []),
         usage_warnings=usage_warnings,
     )

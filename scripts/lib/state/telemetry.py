@@ -130,8 +130,10 @@ def _add_tables(into: dict, table: dict) -> None:
 def merge_records(records: list[dict]) -> dict | None:
     """One record for a session whose telemetry is split across several parts.
 
-    Counts add up; ``started_at`` is the earliest part's (with its source), ``ended_at`` the
-    latest; ids and parallel sessions are unioned. Parts are never double counted because
+    Counts add up; ``started_at`` is the earliest part's (with its source), and so is
+    ``start_head`` (a later part's is where /handoff left off, not where the session began; the
+    earliest part without one means the start is unknown); ``ended_at`` the latest; ids and
+    parallel sessions are unioned. Parts are never double counted because
     ``archive-state`` moves a part out of the live path under the lock: a hook event lands in
     exactly one part.
     """

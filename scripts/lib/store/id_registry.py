@@ -27,7 +27,7 @@ import json
 import os
 import time
 
-from ..core import statefiles
+from ..core import gitrefs, statefiles
 from ..logs.log_ids import parse_log_id
 from . import gitproc
 
@@ -54,17 +54,8 @@ def ref_tips(project) -> list:
     common = project.git_common_dir
     if os.path.exists(os.path.join(common, "reftable")):
         return _ref_tips_from_git(project.root)
-    tips: dict = {}
-    try:
-        with open(os.path.join(common, "packed-refs"), encoding="utf-8", errors="replace") as f:
-            for line in f:
-                if line.startswith(("#", "^")):
-                    continue
-                sha, _, name = line.strip().partition(" ")
-                if name.startswith(("refs/heads/", "refs/remotes/")):
-                    tips[name] = sha
-    except FileNotFoundError:
-        pass
+    tips = {name: sha for name, sha in gitrefs.packed_refs(common).items()
+            if name.startswith(("refs/heads/", "refs/remotes/"))}
     for top in ("refs/heads", "refs/remotes"):
         base = os.path.join(common, top)
         for dirpath, _, files in os.walk(base):
