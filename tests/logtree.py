@@ -45,13 +45,6 @@ def resume_json(root: Path, operator: str, *args: str, env: dict | None = None) 
     return json.loads(proc.stdout)
 
 
-def stats(root: Path, operator: str = "RT") -> dict:
-    proc = resume(root, "--operator", operator, "--stats")
-    assert proc.returncode == 0, proc.stderr
-    line = [x for x in proc.stderr.splitlines() if x.startswith("resume: ")][-1]
-    return json.loads(line[len("resume: ") :])
-
-
 def write_log(root: Path, name: str, body: str = "## Summary\n\nx\n", **meta) -> Path:
     """docs/sessions/<name>.md; ``meta`` defaults: a title, and for named logs id/operator/date."""
     path = root / "docs" / "sessions" / (name + ".md")

@@ -7,7 +7,6 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from hookutil import state_dir
 from logtree import backdate, run_helper, team, write_log, write_ws  # noqa: F401
 
 SESSIONS_INDEX = Path("docs/sessions/INDEX.md")
@@ -106,14 +105,6 @@ def test_missing_directories_are_skipped(repo: Path) -> None:  # noqa: F811
         "workstreams/INDEX.md: skipped: no workstreams/ directory",
     ]
     assert not (repo / "docs").exists() and not (repo / "workstreams").exists()
-
-
-def test_index_cache_does_not_grow_the_resume_cache(repo: Path) -> None:  # noqa: F811
-    team(repo)
-    backdate(repo)
-    regen(repo)
-    state = state_dir(repo)
-    assert (state / "index-cache.json").exists() and not (state / "resume-cache.json").exists()
 
 
 def _branch_adds(root: Path, branch: str, name: str, **meta) -> None:

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 
-from hookutil import state_dir
 from logtree import (  # noqa: F401
     HELPERS,
     NOW,
@@ -25,7 +24,6 @@ from logtree import (  # noqa: F401
     resume,
     resume_json,
     run_helper,
-    stats,
     team,
     write_log,
     write_ws,
@@ -222,15 +220,6 @@ def test_compact_is_short_and_has_prompt_and_next_phases(repo: Path) -> None:
     assert any(line.startswith("  resume-dash (active, 2/3): P3 bench") for line in lines)
     assert "Peer activity" not in proc.stdout  # the compact view skips the walk
     assert lines[-1].startswith("Run /resume")
-
-
-def test_no_cache_option_writes_nothing(repo: Path) -> None:
-    team(repo)
-    backdate(repo)
-    resume(repo, "--operator", "RT", "--no-cache")
-    assert not (state_dir(repo) / "resume-cache.json").exists()
-    resume(repo, "--operator", "RT")
-    assert (state_dir(repo) / "resume-cache.json").exists()
 
 
 def test_root_from_git_when_claude_project_dir_is_empty(repo: Path) -> None:

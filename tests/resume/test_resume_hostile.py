@@ -95,7 +95,7 @@ def test_many_hostile_files_stay_fast(repo: Path) -> None:  # noqa: F811
     data = resume_json(repo, "RT")
     assert time.monotonic() - t0 < 15
     assert len(data["warnings"]) == 30
-    # their failure is cached too: the next run does not parse them again
+    # the next runs do not read them again
     backdate(repo)
     resume_json(repo, "RT")
     t0 = time.monotonic()
@@ -103,12 +103,16 @@ def test_many_hostile_files_stay_fast(repo: Path) -> None:  # noqa: F811
     assert time.monotonic() - t0 < 5
 
 
-def test_unreadable_file_permission(repo: Path, tmp_path: Path) -> None:  # noqa: F811
+def test_a_log_that_is_a_symbolic_link_is_never_followed(repo: Path, tmp_path: Path) -> None:  # noqa: F811
     team(repo)
     link = repo / "docs" / "sessions" / "AB-261121-07.md"
-    link.symlink_to(tmp_path / "missing-target.md")  # a dangling link: cannot be opened
+    link.symlink_to(tmp_path / "missing-target.md")  # a dangling link
+    outside = repo / "docs" / "sessions" / "AB-261121-08.md"
+    (tmp_path / "outside.md").write_text("---\ntitle: from outside the repository\n---\n")
+    outside.symlink_to(tmp_path / "outside.md")
     data = resume_json(repo, "AB")
-    assert data["warnings"] == ["docs/sessions/AB-261121-07.md: No such file or directory"]
+    assert data["warnings"] == ["docs/sessions/AB-261121-08.md: is a symbolic link; not read",
+                                "docs/sessions/AB-261121-07.md: is a symbolic link; not read"]
     assert data["last_session"]["id"] == "AB-261121-01"
 
 
@@ -121,16 +125,17 @@ def test_file_names_that_are_not_utf8(repo: Path) -> None:  # noqa: F811
     with open(os.path.join(os.fsencode(repo / "workstreams"), b"w\xfe.md"), "wb") as f:
         f.write(b"---\ntitle: t\n---\n")
     backdate(repo)
-    for _ in range(2):  # cold, then from the cache (which must survive the odd name)
+    for _ in range(2):  # a new catalog, then the same one: the catalog cannot hold such a name
         proc = resume(repo, "--operator", "RT")
         assert proc.returncode == 0, proc.stderr
-        assert "docs/sessions/CONV-\\udcff.md: frontmatter is not valid YAML" in proc.stdout
-        assert "workstreams/w\\udcfe.md: " in proc.stdout
+        assert "docs/sessions/CONV-\ufffd.md: the name is not UTF-8; not read (rename it)" in proc.stdout
+        assert "workstreams/w\ufffd.md: the name is not UTF-8; not read (rename it)" in proc.stdout
         data = resume_json(repo, "RT")
-        assert not any("discarded" in w for w in data["warnings"])
+        assert len(data["warnings"]) == 2 and data["last_session"]["id"] == "RT-261120-01"
     proc = run_helper(repo, "regen-indexes")
     assert proc.returncode == 0 and "Traceback" not in proc.stderr
-    assert "| [CONV-\ufffd](CONV-%FF.md) |" in (sessions / "INDEX.md").read_text()
+    assert "docs/sessions/CONV-\ufffd.md: the name is not UTF-8" in proc.stderr
+    assert "CONV-" not in (sessions / "INDEX.md").read_text()
     proc = run_helper(repo, "backfill", "--operator", "RT")
     assert "Traceback" not in proc.stderr and "CONV-\\udcff.md" in proc.stderr
 
@@ -146,7 +151,7 @@ def test_a_log_path_that_is_not_a_regular_file_is_a_warning_not_a_hang(repo: Pat
     else:
         bad.mkdir()
     t0 = time.monotonic()
-    proc = resume(repo, "--operator", "AB", "--json", "--no-cache")
+    proc = resume(repo, "--operator", "AB", "--json")
     assert time.monotonic() - t0 < 10
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)

@@ -4,26 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
-from lib.logs import log_ids
-from lib.resume import sessionlogs
 from logtree import resume, resume_json, write_log, write_ws  # noqa: F401
-
-
-@pytest.mark.parametrize(
-    "stem",
-    ["RT-261121-01", "RT-261121-99", "RT-261121-100", "RT-261121-1000", "ABCD-260101-07", "RT-261121-00",
-     "RT-261121-007", "RT-261121-1", "rt-261121-01", "R-261121-01", "ABCDE-261121-01", "RT-26112-01",
-     "RT-261121-01x", "CONV-261121-01", "CONV-old", "INDEX", "RT-2611211-01"],
-)
-def test_name_key_agrees_with_parse_log_id(stem: str) -> None:
-    lid = log_ids.parse_log_id(stem)
-    key = sessionlogs.name_key(stem + ".md")
-    if lid is None:
-        assert key is None
-    else:
-        assert key == ("20" + lid.day, lid.seq, lid.operator)
 
 
 def test_same_day_sequence_numbers_numerically_past_99(repo: Path) -> None:  # noqa: F811

@@ -11,8 +11,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from lib.logs import frontmatter
-from lib.resume import workstreams
+from lib.logs import frontmatter, workstreams
 from logtree import HELPERS, REPO, clean_env, resume_json, write_ws  # noqa: F401
 
 SCHEMA = REPO / "scripts" / "lib" / "logs" / "schemas" / "workstream.schema.json"

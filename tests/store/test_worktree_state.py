@@ -59,10 +59,16 @@ def test_sessions_in_sibling_worktrees_see_each_other(tmp_path):
     # never committed, and `git clean -fdx` leaves it alone
     git(root, "clean", "-q", "-fdx")
     assert (shared / "session-main-session.json").is_file()
-    # each worktree's /resume cache is its own file in the shared dir
-    helper(root, "resume", "--operator", "RT")
-    helper(sibling, "resume", "--operator", "RT")
-    assert (shared / "resume-cache.json").is_file() and (shared / "resume-cache.sibling.json").is_file()
+    # one catalog in the shared dir; each worktree's /resume shows its own files
+    from logtree import write_log
+
+    write_log(root, "RT-261120-01", title="in main")
+    write_log(sibling, "RT-261121-01", title="in the sibling")
+    for _ in range(2):
+        assert '"in main"' in helper(root, "resume", "--operator", "RT").stdout
+        assert '"in the sibling"' in helper(sibling, "resume", "--operator", "RT").stdout
+    assert [p.name for p in shared.glob("catalog.sqlite3")] == ["catalog.sqlite3"]
+    assert not list(shared.glob("*cache*"))
 
 
 def test_non_git_project_keeps_claude_state(tmp_path):

@@ -5,8 +5,7 @@ passes from ``$ARGUMENTS``; lowercase initials are accepted there), else ``whoam
 ``--no-fail``: a problem (say, an unknown operator) is printed on stdout as ``handoff: ...`` and
 the exit status is 0: in slash-command ``!`` pre-execution a non-zero exit aborts the command
 before the model sees anything (tests/e2e/FINDINGS.md).
-Imports stay lean (no jsonschema, and YAML only when a file has to be parsed): the warm path
-reads the cache and stats files.
+Everything about logs and workstreams comes from the catalog (lib/catalog/store.py).
 """
 
 from __future__ import annotations
@@ -15,7 +14,7 @@ import json
 import sys
 
 from ..core.errors import HelperError, text_or_error
-from ..resume.sessionlogs import is_operator
+from ..logs.log_ids import is_operator
 
 
 def add_arguments(parser) -> None:
@@ -38,11 +37,9 @@ def add_arguments(parser) -> None:
         action="store_true",
         help="at most 40 lines: the latest resume prompt and the next phases (SessionStart context)",
     )
-    parser.add_argument("--no-cache", action="store_true", help="neither read nor write resume-cache.json")
     parser.add_argument(
         "--no-fail", action="store_true", help="exit 0 and print problems in the output (for ! pre-execution)"
     )
-    parser.add_argument("--stats", action="store_true", help="print what was parsed and cached to stderr")
 
 
 def _operator_from_arg(text: str) -> str | None:
@@ -81,22 +78,10 @@ def run(args, project) -> int:
 def _run(args, project) -> int:
     from ..core import isotime
     from ..resume import dashboard as resume
-    from ..resume.cache import CACHE_NAME, ResumeCache
 
-    root = project.root
-    state_dir = project.state_dir
-    operator = resolve_operator(args, root, state_dir)
-    now = isotime.now()
-    cache = (
-        ResumeCache.disabled(root)
-        if args.no_cache  # the state dir is shared by worktrees; this cache is keyed to one work tree
-        else ResumeCache.open(state_dir, root, project.per_worktree_name(CACHE_NAME))
-    )
-    data = resume.build(root, operator, now, cache, compact=args.compact, state_dir=state_dir)
+    operator = resolve_operator(args, project.root, project.state_dir)
+    data = resume.build(project, operator, isotime.now(), compact=args.compact)
     data["warnings"][:0] = _collisions(project)
-    stats = data.pop("stats")
-    if args.stats:
-        print("resume: " + json.dumps(stats, sort_keys=True), file=sys.stderr)
     if args.json:
         text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     elif args.compact:

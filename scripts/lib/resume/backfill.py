@@ -15,8 +15,7 @@ from dataclasses import dataclass
 
 from ..core import statefiles
 from ..logs import frontmatter
-from ..logs.log_ids import is_legacy_name
-from .sessionlogs import SESSIONS_DIR, name_key, split_frontmatter_bytes
+from ..logs.log_ids import SESSIONS_DIR, is_legacy_name, name_key
 
 MAX_FILE_BYTES = 16 * 1024 * 1024
 
@@ -30,15 +29,18 @@ class Outcome:
 
 def plan_insert(data: bytes, operator: str, rel: str) -> bytes:
     """The file's new bytes; FrontmatterError (naming ``rel``) when it cannot be done safely."""
-    fm = split_frontmatter_bytes(data, True)
-    if fm is None:
+    # surrogateescape: undecodable bytes split as themselves, so the frontmatter's text maps
+    # back to exactly its bytes (the body need not be UTF-8; the frontmatter must)
+    fm_text, _ = frontmatter.split(data.decode("utf-8", "surrogateescape"))
+    if fm_text is None:
         if data.startswith(b"---\n") or data.startswith(b"---\r\n"):
             raise frontmatter.FrontmatterError("%s: frontmatter is never closed (no second '---' line)" % rel)
         raise frontmatter.FrontmatterError("%s: no frontmatter (the file must start with a '---' line)" % rel)
+    fm = fm_text.encode("utf-8", "surrogateescape")
     start = 5 if data.startswith(b"---\r\n") else 4
     end = start + len(fm)  # offset of the closing '---' line
     try:
-        fm_text = fm.decode("utf-8")
+        fm.decode("utf-8")
     except UnicodeDecodeError:
         raise frontmatter.FrontmatterError("%s: frontmatter is not UTF-8 text" % rel) from None
     meta = frontmatter.parse_yaml(fm_text, rel)

@@ -1,39 +1,39 @@
-"""The ``/resume`` dashboard: what to show, computed from the repo with as little reading as it takes.
+"""The ``/resume`` dashboard: what to show, from the catalog (lib/catalog/store.py).
 
-Questions and how each is answered (see lib/resume/sessionlogs.py for the reading and the cache):
+Questions and how each is answered (one catalog read transaction, no file of a log read here):
 
-1. The operator's latest session: the newest of their logs by (day, sequence number). Named logs
-   carry the operator in the file name, so only the winner is parsed; legacy ``CONV-*.md`` logs
-   count when their frontmatter says ``operator:`` is this operator. An unreadable candidate is
-   warned about and the next newest is used; so is one that is not theirs by who added it, or
-   dated in the future (lib/logs/authorship.py).
-2. Workstreams: every ``workstreams/<slug>.md`` (a few hundred at most) is read; the operator's
-   own (owner == operator) first, then the others grouped by owner.
+1. The operator's latest session: their newest log by ``sort_key`` (day and sequence number;
+   legacy ``CONV-*.md`` logs by their frontmatter day and ``operator:``). A log the catalog
+   could not read cleanly (its row has a ``warning``) is warned about and the next one is used;
+   so is one that is not theirs by who added it, or dated in the future (lib/logs/authorship.py).
+2. Workstreams: every ``workstreams/<slug>.md`` (its summary, ``facts``); the operator's own
+   (owner == operator) first, then the others grouped by owner.
 3. Peer activity: for each peer workstream (owner != operator), the newest log of anyone that
-   lists it in ``workstreams:``. Logs are walked newest first and the walk stops as soon as every
-   peer workstream has its log; for the logs on the way only the ``workstreams:`` list is read
-   (lib/resume/fmscan.py), and only a log that answers something is parsed in full.
-4. Warnings: every file the dashboard needed and could not read, ``<path>: <reason>``.
-5. Cost (issue 10): the last session's ``usage.cost_usd`` and the operator's week (their logs of
-   the last 7 days, by the day in the log id); sessions in this state dir that ended without a
-   /handoff (lib/usage/unfinished.py), with date, tool calls and cost.
+   lists it in ``workstreams:``: one walk of the logs newest first, stopped as soon as every
+   peer workstream has its log.
+4. Warnings: every file the dashboard needed and could not use, ``<path>: <reason>`` (the
+   logs the walks passed, the workstreams), after the catalog's own.
+5. Cost (issue 10): the last session's ``usage`` and the operator's week (their logs of the
+   last 7 days, by day); sessions in this state dir that ended without a /handoff
+   (lib/usage/unfinished.py), with date, tool calls and cost.
 6. The latest weekly reflection (``docs/reflections/<YYYY-Www>[-<OP>].md``, issue 12): the newest
    week by file name, and its title from the body's ``# `` line (no YAML parse on this path).
 
-Ages are whole hours from the log's ``ended_at`` (else its date) to now (``$HANDOFF_NOW`` pins
-now for tests), never negative.
+Ages are whole hours from the log's ``ended_at`` (else its date, else its day) to now
+(``$HANDOFF_NOW`` pins now for tests), never negative.
 """
 
 from __future__ import annotations
 
+import json
 import os
-
-from . import sessionlogs
-from .cache import ResumeCache
+import time
 
 STATUS_ORDER = {"active": 0, "paused": 1, "done": 2}
 COMPACT_MAX_LINES = 40
 PROMPT_MAX_LINES = 20
+REFLECTIONS_DIR = "docs/reflections"
+_LOG = "SELECT path, id, operator, title, day, date, ended_at, %s FROM docs WHERE root = ? AND kind = 'log'"
 
 
 def _epoch(value) -> float | None:
@@ -48,73 +48,42 @@ def _epoch(value) -> float | None:
         return None
 
 
-def age_hours(record: dict | None, day: str | None, now: float) -> int | None:
-    """Whole hours since the log ended (``ended_at``, else ``date``, else the id's day)."""
-    for value in (record.get("ended") if record else None, record.get("date") if record else None, day):
+def age_hours(ended_at, date, day, now: float) -> int | None:
+    """Whole hours since the log ended (``ended_at``, else ``date``, else its day)."""
+    for value in (ended_at, date, day):
         t = _epoch(value)
         if t is not None:
             return max(0, int((now - t) // 3600))
     return None
 
 
-def load_workstreams(root: str, cache: ResumeCache, warnings: list) -> list:
-    """[{slug, title, owner, status, updated, done, total, next}] sorted by slug."""
-    from . import workstreams as ws_mod
+class _Warnings:
+    """The dashboard's warnings, each file named once."""
 
-    directory = os.path.join(root, ws_mod.WORKSTREAMS_DIR)
+    def __init__(self, warnings: list):
+        self.list = warnings
+        self.seen: set = set()
+
+    def add(self, path: str, reason: str) -> None:
+        if path not in self.seen:
+            self.seen.add(path)
+            self.list.append("%s: %s" % (path, reason))
+
+
+def workstreams(conn, root: str, warn: _Warnings) -> list:
+    """[{slug, title, owner, status, updated, done, total, next}] sorted by slug; a workstream
+    with a warning is left out, warned."""
     found = []
-    keep = set()
-    try:
-        with os.scandir(directory) as it:
-            entries = sorted(it, key=lambda e: e.name)
-    except (FileNotFoundError, NotADirectoryError):
-        entries = []
-    for entry in entries:
-        slug = ws_mod.slug_of(entry.name)
-        if slug is None:
-            continue
-        rel = ws_mod.WORKSTREAMS_DIR + "/" + entry.name
-        if not ws_mod.is_slug(slug):
-            warnings.append(
-                "%s: %r is not a workstream slug (lowercase letters and digits in hyphen-separated words)"
-                % (rel, slug)
-            )
-            continue
-        keep.add(entry.name)
-        try:
-            st = entry.stat()
-        except OSError as exc:
-            warnings.append("%s: %s" % (rel, exc.strerror or exc))
-            continue
-        data = cache.workstream_entry(entry.name, st.st_size, st.st_mtime_ns)
-        if data is None or not _valid_ws(data):
-            try:
-                data = ws_mod.load(entry.path)
-            except ws_mod.WorkstreamError as exc:
-                data = {"err": str(exc)}
-            cache.put_workstream(entry.name, st.st_size, st.st_mtime_ns, data)
-        if "err" in data:
-            warnings.append("%s: %s" % (rel, data["err"]))
+    rows = conn.execute("SELECT path, id, facts, warning FROM docs WHERE root = ? AND kind = 'workstream'"
+                        " ORDER BY path", (root,))
+    for path, slug, facts, warning in rows:
+        if warning is not None or facts is None:
+            warn.add(path, warning or "unusable")
             continue
         item = {"slug": slug}
-        item.update(data)
+        item.update(json.loads(facts))
         found.append(item)
-    cache.prune_workstreams(keep)
     return found
-
-
-def _valid_ws(data: dict) -> bool:
-    if "err" in data:
-        return type(data["err"]) is str
-    return (
-        type(data.get("title")) is str
-        and type(data.get("owner")) is str
-        and data.get("status") in STATUS_ORDER
-        and (data.get("updated") is None or type(data.get("updated")) is str)
-        and type(data.get("done")) is int
-        and type(data.get("total")) is int
-        and (data.get("next") is None or type(data.get("next")) is str)
-    )
 
 
 def _ws_sort_key(w: dict):
@@ -125,141 +94,105 @@ def _public_ws(w: dict) -> dict:
     return {k: w[k] for k in ("slug", "title", "owner", "status", "done", "total", "next")}
 
 
-def _week(reader, names: list, operator: str, now: float) -> dict:
-    """The operator's logs of the last 7 days (today included): sessions, tokens, cost."""
-    import time
-
-    first_day = time.strftime("%y%m%d", time.gmtime(now - 6 * 86400))
-    prefix = operator + "-"
-    week = {"sessions": 0, "with_usage": 0, "tokens": 0, "cost_usd": 0.0, "cost_unknown": 0}
-    for i, name in enumerate(names):
-        if not name.startswith(prefix):
+def _last_session(conn, root: str, operator: str, now: float, warn: _Warnings, trust) -> dict | None:
+    rows = conn.execute(_LOG % "resume_prompt, summary, tokens, cost_usd, warning"
+                        + " AND operator = ? ORDER BY sort_key DESC", (root, operator))
+    for path, log_id, _, title, day, date, ended_at, prompt, summary, tokens, cost, warning in rows:
+        why = warning if warning is not None else trust.problem(path.rsplit("/", 1)[1], ended_at)
+        if why is not None:
+            warn.add(path, why)
             continue
-        day = name[len(prefix) : len(prefix) + 6]
-        if not day.isdigit() or day < first_day:
-            continue  # names are newest first, but legacy logs interleave: keep looking
-        record = reader.full_at(i)
-        if record is None:
+        return {"id": log_id, "title": title, "age_hours": age_hours(ended_at, date, day, now),
+                "usage": None if tokens is None else {"cost": cost, "tokens": tokens},
+                "resume_prompt": prompt, "summary": summary}
+    return None
+
+
+def _peer_activity(conn, root: str, peers: list, now: float, warn: _Warnings) -> list:
+    """The newest log touching each peer workstream, in the order the walk finds them."""
+    missing = {w["slug"] for w in peers}
+    activity = []
+    if not missing:
+        return activity
+    rows = conn.execute(_LOG % "workstreams, warning" + " AND (workstreams != ',,' OR warning IS NOT NULL)"
+                        " ORDER BY sort_key DESC", (root,))
+    for path, log_id, op, title, day, date, ended_at, slugs, warning in rows:
+        if warning is not None:
+            warn.add(path, warning)
+            continue
+        for slug in slugs.strip(",").split(","):
+            if slug in missing:
+                missing.discard(slug)
+                activity.append({"slug": slug, "operator": op, "id": log_id, "title": title,
+                                 "age_hours": age_hours(ended_at, date, day, now)})
+        if not missing:
+            break
+    return activity
+
+
+def _week(conn, root: str, operator: str, now: float, warn: _Warnings) -> dict:
+    """The operator's logs of the last 7 days (today included): sessions, tokens, cost."""
+    first_day = time.strftime("%Y%m%d", time.gmtime(now - 6 * 86400))
+    week = {"sessions": 0, "with_usage": 0, "tokens": 0, "cost_usd": 0.0, "cost_unknown": 0}
+    rows = conn.execute("SELECT path, tokens, cost_usd, warning FROM docs WHERE root = ? AND kind = 'log'"
+                        " AND sort_key >= ? AND operator = ? ORDER BY sort_key DESC", (root, first_day, operator))
+    for path, tokens, cost, warning in rows:
+        if warning is not None:
+            warn.add(path, warning)
             continue
         week["sessions"] += 1
-        usage = record.get("u")
-        if usage is None:
+        if tokens is None:
             continue
         week["with_usage"] += 1
-        week["tokens"] += usage["tokens"]
-        if usage["cost"] is None:
+        week["tokens"] += tokens
+        if cost is None:
             week["cost_unknown"] += 1
         else:
-            week["cost_usd"] += usage["cost"]
+            week["cost_usd"] += cost
     week["cost_usd"] = round(week["cost_usd"], 6)
     return week
 
 
-def build(root: str, operator: str, now: float, cache: ResumeCache, compact: bool = False, state_dir=None) -> dict:
-    """The dashboard as the ``--json`` object (plus ``stats``, dropped before printing)."""
-    warnings: list = []
-    if cache.discarded:
-        warnings.append("%s: discarded (%s); rebuilt" % (cache.path, cache.discarded))
-    workstreams = load_workstreams(root, cache, warnings)
-    own = sorted((w for w in workstreams if w["owner"] == operator), key=_ws_sort_key)
-    peers = sorted(
-        (w for w in workstreams if w["owner"] != operator), key=lambda w: (w["owner"],) + _ws_sort_key(w)
-    )
-
-    reader = sessionlogs.LogReader(root, cache, warnings)
-    names = reader.names
-
-    # 1. the operator's latest session (an unreadable one is warned about and skipped, and so is
-    # one that is not theirs by who added it, or dated in the future: lib/logs/authorship.py)
+def build(project, operator: str, now: float, compact: bool = False) -> dict:
+    """The dashboard as the ``--json`` object."""
+    from ..catalog import store
     from ..logs.authorship import Trust
 
-    trust = Trust(root, state_dir, operator, now)
-    last = None
-    prefix = operator + "-"
-    for i, name in enumerate(names):
-        if (name.startswith(prefix) or name in reader.legacy) and reader.is_by(name, operator):
-            record = reader.full_at(i, text=True)
-            why = trust.problem(name, record["ended"]) if record is not None else None
-            if why is not None:
-                reader.warn(name, why)
-            elif record is not None:
-                last = (name, record)
-                break
-
-    # 3. peer activity: the newest log touching each peer workstream
-    activity = []
-    if not compact:
-        missing = {w["slug"] for w in peers}
-        for i, name in enumerate(names):
-            if not missing:
-                break
-            ws = reader.ws_at(i)
-            if not ws or missing.isdisjoint(ws.split(",")):
-                continue
-            record = reader.full_at(i)
-            if record is None:
-                continue
-            for slug in record["ws"]:
-                if slug in missing:
-                    missing.discard(slug)
-                    activity.append(
-                        {
-                            "slug": slug,
-                            "operator": reader.operator_of(name),
-                            "id": name[:-3],
-                            "title": record["title"],
-                            "age_hours": age_hours(record, reader.day_of(name), now),
-                        }
-                    )
-
-    week = _week(reader, names, operator, now)
+    root = project.root
+    warnings: list = []
+    conn = store.current(project, warnings)
+    warn = _Warnings(warnings)
+    try:
+        conn.execute("BEGIN")
+        found = workstreams(conn, root, warn)
+        own = sorted((w for w in found if w["owner"] == operator), key=_ws_sort_key)
+        peers = sorted((w for w in found if w["owner"] != operator), key=lambda w: (w["owner"],) + _ws_sort_key(w))
+        last = _last_session(conn, root, operator, now, warn, Trust(root, project.state_dir, operator, now))
+        activity = [] if compact else _peer_activity(conn, root, peers, now, warn)
+        week = _week(conn, root, operator, now, warn)
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
     unfinished = []
-    if state_dir and not compact:
+    if not compact:
         from ..usage.unfinished import unfinished_sessions
 
-        unfinished, problems = unfinished_sessions(state_dir, os.path.join(root, ".claude", "handoff.json"))
+        unfinished, problems = unfinished_sessions(project.state_dir, os.path.join(root, ".claude", "handoff.json"))
         warnings.extend(problems)
-
-    problem = cache.save()
-    if problem:
-        warnings.append(problem)
-
-    result = {
+    return {
         "reflection": latest_reflection(root),
         "operator": operator,
-        "last_session": None,
-        "resume_prompt": None,
-        "summary": None,
+        "last_session": last and {k: last[k] for k in ("id", "title", "age_hours")},
+        "resume_prompt": last and last["resume_prompt"],
+        "summary": last and last["summary"],
         "own_workstreams": [_public_ws(w) for w in own],
         "peer_workstreams": [_public_ws(w) for w in peers],
         "peer_activity": activity,
-        "last_session_usage": None,
+        "last_session_usage": last and last["usage"],
         "week": week,
         "unfinished_sessions": unfinished,
         "warnings": warnings,
-        "stats": {
-            "logs": len(names),
-            "workstreams": len(workstreams),
-            "parsed": reader.parsed,
-            "scanned": reader.scanned,
-            "cache_hits": cache.hits,
-            "cache_misses": cache.misses,
-        },
     }
-    if last is not None:
-        name, record = last
-        result["last_session"] = {
-            "id": name[:-3],
-            "title": record["title"],
-            "age_hours": age_hours(record, reader.day_of(name), now),
-        }
-        result["last_session_usage"] = record.get("u")
-        result["resume_prompt"] = record.get("rp")
-        result["summary"] = record.get("sum")
-    return result
-
-
-REFLECTIONS_DIR = "docs/reflections"
 
 
 def latest_reflection(root: str) -> dict | None:
@@ -267,6 +200,7 @@ def latest_reflection(root: str) -> dict | None:
     import re
 
     from ..core import statefiles
+    from ..logs import frontmatter
 
     try:
         names = os.listdir(os.path.join(root, REFLECTIONS_DIR))
@@ -279,11 +213,10 @@ def latest_reflection(root: str) -> dict | None:
             text = statefiles.read_regular(os.path.join(root, REFLECTIONS_DIR, name), 256 * 1024).decode("utf-8")
         except (OSError, ValueError):
             continue
-        lines = text.split("\n")
-        if lines and lines[0].rstrip("\r") == "---":
-            ends = [i for i, line in enumerate(lines[1:], 1) if line.rstrip("\r") == "---"]
-            lines = lines[ends[0] + 1 :] if ends else []
-        title = next((line[2:].strip() for line in lines if line.startswith("# ")), "")
+        yaml_text, body = frontmatter.split(text)
+        if yaml_text is None and text.split("\n", 1)[0].rstrip("\r") == "---":
+            body = ""  # never closed: all of it is frontmatter
+        title = next((line[2:].strip() for line in body.split("\n") if line.startswith("# ")), "")
         return {"week": week, "title": title, "path": REFLECTIONS_DIR + "/" + name}
     return None
 

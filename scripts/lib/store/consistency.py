@@ -19,11 +19,10 @@ import re
 import subprocess
 
 from ..core import changelog_path
-from ..logs import changelog
-from ..logs import workstreams as ws_mod
+from ..logs import changelog, log_ids
+from ..logs import workstreams as ws_format
 from ..logs.validation import Problem
-from ..resume import indexes, sessionlogs
-from ..resume.cache import ResumeCache
+from ..resume import indexes
 
 _ADDED_ENTRY_RE = re.compile(r"^\+- .*\(`([0-9a-f]{7,64})`\)\s*$")
 
@@ -48,23 +47,20 @@ def _index_problem(rel: str, current: str | None, wanted: str) -> Problem | None
     return Problem(rel, "(index)", "out of date (%s); run: scripts/handoff regen-indexes" % detail)
 
 
-def index_problems(root: str, state_dir: str) -> list:
-    cache = ResumeCache.open(state_dir, root, indexes.CACHE_NAME)
-    warnings: list = []
+def index_problems(project) -> list:
+    existing = {d + "/" + indexes.INDEX_NAME for d, _ in indexes.JOBS}
+    existing = {rel for rel in existing if os.path.exists(project.path(rel))}
+    if not existing:
+        return []  # no index yet: nothing to be stale (regen-indexes creates it)
     problems = []
-    for directory, build in (
-        (sessionlogs.SESSIONS_DIR, indexes.sessions_index),
-        (ws_mod.WORKSTREAMS_DIR, indexes.workstreams_index),
-    ):
-        path = os.path.join(root, directory, indexes.INDEX_NAME)
-        if not os.path.isdir(os.path.join(root, directory)) or not os.path.exists(path):
-            continue  # no index yet: nothing to be stale (regen-indexes creates it)
-        with open(path, encoding="utf-8", errors="replace") as f:
+    for rel, wanted in indexes.build(project, []).items():
+        if rel not in existing:
+            continue
+        with open(project.path(rel), encoding="utf-8", errors="replace") as f:
             current = f.read()
-        problem = _index_problem(directory + "/" + indexes.INDEX_NAME, current, build(root, cache, warnings))
+        problem = _index_problem(rel, current, wanted)
         if problem:
             problems.append(problem)
-    cache.save()
     return problems
 
 
@@ -120,12 +116,12 @@ def changelog_problems(root: str, rel: str) -> list:
 
 def store_files(root: str, changelog_rel: str) -> int:
     """How many of the store's generated files exist (what the summary line counts)."""
-    rels = (changelog_rel, sessionlogs.SESSIONS_DIR + "/" + indexes.INDEX_NAME)
-    rels += (ws_mod.WORKSTREAMS_DIR + "/" + indexes.INDEX_NAME,)
+    rels = (changelog_rel, log_ids.SESSIONS_DIR + "/" + indexes.INDEX_NAME)
+    rels += (ws_format.WORKSTREAMS_DIR + "/" + indexes.INDEX_NAME,)
     return sum(1 for rel in rels if os.path.isfile(os.path.join(root, rel)))
 
 
 def store_problems(project) -> tuple:
     """(files checked, [Problem]) for the store as a whole."""
     root, rel = project.root, project.changelog_relpath()
-    return store_files(root, rel), index_problems(root, project.state_dir) + changelog_problems(root, rel)
+    return store_files(root, rel), index_problems(project) + changelog_problems(root, rel)

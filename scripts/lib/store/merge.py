@@ -27,8 +27,7 @@ import subprocess
 from urllib.parse import unquote
 
 from ..core import changelog_path
-from ..logs import changelog
-from ..resume import sessionlogs
+from ..logs import changelog, log_ids
 
 SESSIONS_INDEX = "docs/sessions/INDEX.md"
 WORKSTREAMS_INDEX = "workstreams/INDEX.md"
@@ -59,13 +58,10 @@ def _row_target(line: str) -> str | None:
     return unquote(line[start + 2 : end], errors="surrogateescape")
 
 
-def _session_order(target: str, row: str):
-    key = sessionlogs.name_key(target)
-    if key is not None:
-        return key
+def _session_order(target: str, row: str) -> str:
+    """``regen-indexes``' order (log_ids.sort_key); a legacy log's day is its row's Date cell."""
     cells = [c.strip() for c in row.split(" | ")]
-    day = cells[1] if len(cells) > 1 and len(cells[1]) == 10 else None
-    return sessionlogs.legacy_key(target, day)
+    return log_ids.sort_key(target, cells[1] if len(cells) > 1 and len(cells[1]) == 10 else None)
 
 
 def canonical_index(text: str, sessions: bool) -> str:
