@@ -44,7 +44,13 @@ def m001_initial(conn) -> None:
     )
 
 
-MIGRATIONS = (("001_initial", m001_initial),)
+def m002_docs_walk(conn) -> None:
+    # /resume's peer-activity walk reads every log's workstreams newest first: from this index
+    # alone, not the rows (10,000 logs: 25 -> 3.5 ms).
+    conn.execute("CREATE INDEX docs_walk ON docs (root, kind, sort_key, workstreams, warning)")
+
+
+MIGRATIONS = (("001_initial", m001_initial), ("002_docs_walk", m002_docs_walk))
 NAMES = tuple(name for name, _ in MIGRATIONS)
 
 

@@ -33,7 +33,6 @@ STATUS_ORDER = {"active": 0, "paused": 1, "done": 2}
 COMPACT_MAX_LINES = 40
 PROMPT_MAX_LINES = 20
 REFLECTIONS_DIR = "docs/reflections"
-_LOG = "SELECT path, id, operator, title, day, date, ended_at, %s FROM docs WHERE root = ? AND kind = 'log'"
 
 
 def _epoch(value) -> float | None:
@@ -74,9 +73,9 @@ def workstreams(conn, root: str, warn: _Warnings) -> list:
     """[{slug, title, owner, status, updated, done, total, next}] sorted by slug; a workstream
     with a warning is left out, warned."""
     found = []
-    rows = conn.execute("SELECT path, id, facts, warning FROM docs WHERE root = ? AND kind = 'workstream'"
-                        " ORDER BY path", (root,))
-    for path, slug, facts, warning in rows:
+    # sorted here: ORDER BY path would lead SQLite to walk every row of the worktree by path
+    rows = conn.execute("SELECT path, id, facts, warning FROM docs WHERE root = ? AND kind = 'workstream'", (root,))
+    for path, slug, facts, warning in sorted(rows):
         if warning is not None or facts is None:
             warn.add(path, warning or "unusable")
             continue
@@ -95,9 +94,10 @@ def _public_ws(w: dict) -> dict:
 
 
 def _last_session(conn, root: str, operator: str, now: float, warn: _Warnings, trust) -> dict | None:
-    rows = conn.execute(_LOG % "resume_prompt, summary, tokens, cost_usd, warning"
-                        + " AND operator = ? ORDER BY sort_key DESC", (root, operator))
-    for path, log_id, _, title, day, date, ended_at, prompt, summary, tokens, cost, warning in rows:
+    rows = conn.execute("SELECT path, id, title, day, date, ended_at, resume_prompt, summary, tokens, cost_usd,"
+                        " warning FROM docs WHERE root = ? AND kind = 'log' AND operator = ? ORDER BY sort_key DESC",
+                        (root, operator))
+    for path, log_id, title, day, date, ended_at, prompt, summary, tokens, cost, warning in rows:
         why = warning if warning is not None else trust.problem(path.rsplit("/", 1)[1], ended_at)
         if why is not None:
             warn.add(path, why)
@@ -114,17 +114,21 @@ def _peer_activity(conn, root: str, peers: list, now: float, warn: _Warnings) ->
     activity = []
     if not missing:
         return activity
-    rows = conn.execute(_LOG % "workstreams, warning" + " AND (workstreams != ',,' OR warning IS NOT NULL)"
-                        " ORDER BY sort_key DESC", (root,))
-    for path, log_id, op, title, day, date, ended_at, slugs, warning in rows:
+    walk = conn.execute("SELECT docid, workstreams, warning FROM docs WHERE root = ? AND kind = 'log'"
+                        " AND (workstreams != ',,' OR warning IS NOT NULL) ORDER BY sort_key DESC", (root,))
+    for docid, slugs, warning in walk:  # from the docs_walk index alone: all the logs may be walked
+        found = [s for s in slugs.strip(",").split(",") if s in missing] if warning is None else None
+        if not found and warning is None:
+            continue
+        path, log_id, op, title, day, date, ended_at = conn.execute(
+            "SELECT path, id, operator, title, day, date, ended_at FROM docs WHERE docid = ?", (docid,)).fetchone()
         if warning is not None:
             warn.add(path, warning)
             continue
-        for slug in slugs.strip(",").split(","):
-            if slug in missing:
-                missing.discard(slug)
-                activity.append({"slug": slug, "operator": op, "id": log_id, "title": title,
-                                 "age_hours": age_hours(ended_at, date, day, now)})
+        for slug in found:
+            missing.discard(slug)
+            activity.append({"slug": slug, "operator": op, "id": log_id, "title": title,
+                             "age_hours": age_hours(ended_at, date, day, now)})
         if not missing:
             break
     return activity
