@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import resource
 import shutil
 import statistics
 import subprocess
@@ -140,12 +141,22 @@ def generate(root: str, n_logs: int, n_ws: int, seed: int = 7) -> dict:
     return {"operator": OPERATORS[0], "logs": len(names), "workstreams": len(streams), "untouched": sorted(untouched)}
 
 
-def _time(cmd: list, env: dict, cwd: str) -> float:
+CPU: dict = {}  # id(list of wall times) -> the same runs' CPU times (user + sys of the child)
+
+
+def _time(cmd: list, env: dict, cwd: str, into: list | None = None) -> float:
+    """Wall time of one run (appended to ``into`` with its CPU time in CPU[id(into)]): on a
+    loaded machine the CPU time is the steadier figure."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     elapsed = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode != 0:
         raise SystemExit("benchmark command failed: %s\n%s" % (" ".join(cmd), proc.stderr.decode()[-2000:]))
+    if into is not None:
+        into.append(elapsed)
+        CPU.setdefault(id(into), []).append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
     return elapsed
 
 
@@ -205,19 +216,19 @@ def main() -> int:
         cold, cold_floor, warm, warm_floor, after_new = [], [], [], [], []
         for _ in range(args.runs):
             drop_catalog()
-            cold.append(_time(cmd, env, root))
-            cold_floor.append(_time([sys.executable, "-c", COLD_FLOOR] + dirs, env, root))
+            _time(cmd, env, root, cold)
+            _time([sys.executable, "-c", COLD_FLOOR] + dirs, env, root, cold_floor)
         _time(cmd, env, root)
         for _ in range(args.runs):
-            warm.append(_time(cmd, env, root))
-            warm_floor.append(_time([sys.executable, "-c", WARM_FLOOR] + dirs, env, root))
+            _time(cmd, env, root, warm)
+            _time([sys.executable, "-c", WARM_FLOOR] + dirs, env, root, warm_floor)
         for i in range(args.runs):
             name = "%s-%s-%02d.md" % (facts["operator"], time.strftime("%y%m%d", time.gmtime(NOW)), 90 + i)
             with open(os.path.join(dirs[0], name), "w") as f:
                 f.write(frontmatter.dumps({"title": "new %d" % i, "operator": facts["operator"]}, "## Summary\n\nx\n"))
             past = time.time() - DAY  # as old as the rest: read once, then trusted
             os.utime(os.path.join(dirs[0], name), (past, past))
-            after_new.append(_time(cmd, env, root))
+            _time(cmd, env, root, after_new)
         base, compact = [], []
         for _ in range(args.runs):
             base.append(_time(["sh", launcher, "whoami"], env, root))
@@ -226,13 +237,16 @@ def main() -> int:
         def ms(values):
             return statistics.median(values) * 1000
 
-        print("resume cold  (%s logs, %d workstreams): median %.0f ms | floor (import sqlite3 + read every file"
-              " once) %.0f ms | ratio %.2f (target <= 6)" % (format(facts["logs"], ","), facts["workstreams"],
-                                                             ms(cold), ms(cold_floor), ms(cold) / ms(cold_floor)))
-        print("resume warm: median %.0f ms | floor (import sqlite3 + stat every file) %.0f ms | ratio %.2f"
-              " (target <= 1.5)" % (ms(warm), ms(warm_floor), ms(warm) / ms(warm_floor)))
-        print("resume right after a new log: median %.0f ms | ratio to warm %.2f (target <= 1.5)"
-              % (ms(after_new), ms(after_new) / ms(warm)))
+        def figure(label: str, runs: list, base: list, base_label: str, target: float) -> None:
+            cpu, base_cpu = CPU[id(runs)], CPU[id(base)]
+            print("%s: median %.0f ms | %s %.0f ms | ratio %.2f (target <= %g); CPU %.0f / %.0f ms, ratio %.2f"
+                  % (label, ms(runs), base_label, ms(base), ms(runs) / ms(base), target, ms(cpu), ms(base_cpu),
+                     ms(cpu) / ms(base_cpu)))
+
+        print("%s logs, %d workstreams" % (format(facts["logs"], ","), facts["workstreams"]))
+        figure("resume cold", cold, cold_floor, "floor (import sqlite3 + read every file once)", 6)
+        figure("resume warm", warm, warm_floor, "floor (import sqlite3 + stat every file)", 1.5)
+        figure("resume right after a new log", after_new, warm, "warm", 1.5)
         print("for scale: helper start-up alone (scripts/handoff whoami, same path) median %.0f ms;"
               " resume --compact (SessionStart) warm %.0f ms; catalog %d bytes"
               % (ms(base), ms(compact), os.path.getsize(catalog)))
