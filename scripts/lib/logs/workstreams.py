@@ -7,8 +7,9 @@ body holds the phases as a markdown checklist at the start of a line (``- [x] P1
 The slug is the file name: lowercase letters and digits in hyphen-separated words, the same rule
 session logs' ``workstreams:`` lists follow. ``README.md`` and ``INDEX.md`` are not workstreams.
 
-`parse` checks only what ``/resume`` relies on, without jsonschema (``resume`` must stay lean);
-``handoff validate`` checks the full schema, scripts/lib/logs/schemas/workstream.schema.json.
+`summarize` checks only what ``/resume`` relies on, without jsonschema (the catalog stores its
+result, lib/catalog/records.py); ``handoff validate`` checks the full schema,
+scripts/lib/logs/schemas/workstream.schema.json.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ NOT_WORKSTREAMS = frozenset(("README.md", "INDEX.md"))
 STATUSES = ("active", "paused", "done")
 SLUG_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 SLUG_MAX = 80
-MAX_FILE_BYTES = 1024 * 1024
 
 # Patterns, not compiled objects: `re` compiles (and caches) them on first use, so the warm
 # /resume path, which only needs `is_slug`, does not pay for them at import.
@@ -37,13 +37,6 @@ class WorkstreamError(ValueError):
 
 def is_slug(name: str) -> bool:
     return len(name) <= SLUG_MAX and bool(SLUG_RE.match(name))
-
-
-def slug_of(file_name: str) -> str | None:
-    """``auth-rewrite.md`` -> ``auth-rewrite``; None for README/INDEX and non-markdown files."""
-    if not file_name.endswith(".md") or file_name in NOT_WORKSTREAMS or file_name.startswith("."):
-        return None
-    return file_name[:-3]
 
 
 def _is_whats_next(heading: str) -> bool:
@@ -118,34 +111,3 @@ def summarize(meta: dict, body: str) -> dict:
 def _short(value) -> str:
     text = repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
-
-
-def read_text(path: str) -> str:
-    """The whole file as text; WorkstreamError for what makes it unusable."""
-    try:
-        with open(path, "rb") as f:
-            data = f.read(MAX_FILE_BYTES + 1)
-    except OSError as exc:
-        raise WorkstreamError(exc.strerror or str(exc)) from None
-    if len(data) > MAX_FILE_BYTES:
-        raise WorkstreamError("file is over %d bytes" % MAX_FILE_BYTES)
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise WorkstreamError("not UTF-8 text") from None
-
-
-def load(path: str) -> dict:
-    """Parse one workstream file -> `summarize` dict. Raises WorkstreamError (message without
-    the path) for anything unusable, including bad YAML."""
-    from ..logs import frontmatter
-
-    text = read_text(path)
-    yaml_text, body = frontmatter.split(text)
-    if yaml_text is None:
-        raise WorkstreamError("no frontmatter (the file must start with a '---' line)")
-    try:
-        meta = frontmatter.parse_yaml(yaml_text, "")
-    except frontmatter.FrontmatterError as exc:
-        raise WorkstreamError(str(exc).lstrip(": ")) from None
-    return summarize(meta, body)
