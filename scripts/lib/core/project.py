@@ -59,7 +59,7 @@ class Project:
         return os.path.basename(self.git_dir)
 
     def per_worktree_name(self, name: str) -> str:
-        """``resume-cache.json`` -> ``resume-cache.<worktree>.json`` in a linked worktree."""
+        """``collisions.json`` -> ``collisions.<worktree>.json`` in a linked worktree."""
         tag = self.worktree_tag
         if not tag:
             return name
