@@ -203,15 +203,17 @@ def latest_reflection(root: str) -> dict | None:
     """{"week", "title", "path"} of the newest reflection, or None. Team ones win a tie."""
     import re
 
-    from ..core import statefiles
-    from ..logs import frontmatter
-
     try:
         names = os.listdir(os.path.join(root, REFLECTIONS_DIR))
     except OSError:
         return None
     pattern = re.compile(r"([0-9]{4}-W[0-9]{2})(-[A-Z]{2,4})?\.md\Z")
     found = sorted(((m.group(1), m.group(2) is None, n) for n in names for m in [pattern.match(n)] if m), reverse=True)
+    if not found:
+        return None
+    from ..core import statefiles
+    from ..logs import frontmatter  # split only; it imports yaml, so not before a reflection is found
+
     for week, _, name in found:
         try:
             text = statefiles.read_regular(os.path.join(root, REFLECTIONS_DIR, name), 256 * 1024).decode("utf-8")
