@@ -229,3 +229,21 @@ def test_root_from_git_when_claude_project_dir_is_empty(repo: Path) -> None:
     proc = subprocess.run(argv, capture_output=True, text=True, cwd=sub, env=clean_env({"CLAUDE_PROJECT_DIR": ""}))
     assert proc.returncode == 0, proc.stderr
     assert "RT-261120-01" in proc.stdout
+
+
+def test_latest_reflection_by_week_team_first_title_from_the_body(repo: Path) -> None:
+    team(repo)
+    assert "Latest reflection" not in resume(repo, "--operator", "RT").stdout
+    reflections = repo / "docs" / "reflections"
+    reflections.mkdir(parents=True)
+    (reflections / "2026-W46.md").write_text("---\nweek: 2026-W46\n---\n# Older\n")
+    (reflections / "2026-W47-RT.md").write_text("---\r\nweek: 2026-W47\r\n---\r\n\r\n# Mine\r\n")
+    (reflections / "notes.md").write_text("# not a reflection\n")
+    line = [x for x in resume(repo, "--operator", "RT").stdout.splitlines() if "reflection" in x]
+    assert line == ['Latest reflection: 2026-W47 "Mine" (docs/reflections/2026-W47-RT.md)']
+    (reflections / "2026-W47.md").write_text("---\n# inside the frontmatter\ntitle: x\n---\n\n# Team's\n")
+    assert resume_json(repo, "RT")["reflection"] == {
+        "week": "2026-W47", "title": "Team's", "path": "docs/reflections/2026-W47.md"}
+    (reflections / "2026-W48.md").write_text("---\n# never closed\n")
+    assert resume_json(repo, "RT")["reflection"] == {
+        "week": "2026-W48", "title": "", "path": "docs/reflections/2026-W48.md"}
