@@ -117,15 +117,14 @@ def _peer_activity(conn, root: str, peers: list, now: float, warn: _Warnings) ->
     walk = conn.execute("SELECT docid, workstreams, warning FROM docs WHERE root = ? AND kind = 'log'"
                         " AND (workstreams != ',,' OR warning IS NOT NULL) ORDER BY sort_key DESC", (root,))
     for docid, slugs, warning in walk:  # from the docs_walk index alone: all the logs may be walked
-        found = [s for s in slugs.strip(",").split(",") if s in missing] if warning is None else None
-        if not found and warning is None:
+        if warning is None and missing.isdisjoint(slugs.split(",")):  # ",a,b," -> "", "a", "b", ""
             continue
         path, log_id, op, title, day, date, ended_at = conn.execute(
             "SELECT path, id, operator, title, day, date, ended_at FROM docs WHERE docid = ?", (docid,)).fetchone()
         if warning is not None:
             warn.add(path, warning)
             continue
-        for slug in found:
+        for slug in [s for s in slugs.split(",") if s in missing]:
             missing.discard(slug)
             activity.append({"slug": slug, "operator": op, "id": log_id, "title": title,
                              "age_hours": age_hours(ended_at, date, day, now)})
