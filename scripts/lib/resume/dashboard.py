@@ -162,20 +162,23 @@ def build(project, operator: str, now: float, compact: bool = False) -> dict:
     from ..logs.authorship import Trust
 
     root = project.root
-    warnings: list = []
-    conn = store.current(project, warnings)
-    warn = _Warnings(warnings)
-    try:
-        conn.execute("BEGIN")
+    trust = Trust(root, project.state_dir, operator, now)
+
+    def read(conn) -> tuple:
+        warn = _Warnings([])  # a fresh list per attempt: store.ask may ask again on a rebuilt catalog
+        conn.execute("BEGIN")  # one snapshot for every query
         found = workstreams(conn, root, warn)
-        own = sorted((w for w in found if w["owner"] == operator), key=_ws_sort_key)
+        last = _last_session(conn, root, operator, now, warn, trust)
         peers = sorted((w for w in found if w["owner"] != operator), key=lambda w: (w["owner"],) + _ws_sort_key(w))
-        last = _last_session(conn, root, operator, now, warn, Trust(root, project.state_dir, operator, now))
         activity = [] if compact else _peer_activity(conn, root, peers, now, warn)
         week = _week(conn, root, operator, now, warn)
         conn.execute("COMMIT")
-    finally:
-        conn.close()
+        return found, peers, last, activity, week, warn.list
+
+    warnings: list = []
+    found, peers, last, activity, week, problems = store.ask(project, warnings, read)
+    warnings += problems
+    own = sorted((w for w in found if w["owner"] == operator), key=_ws_sort_key)
     unfinished = []
     if not compact:
         from ..usage.unfinished import unfinished_sessions

@@ -104,13 +104,15 @@ def build(project, warnings: list) -> dict:
     wanted = [(d, job) for d, job in JOBS if os.path.isdir(os.path.join(project.root, d))]
     if not wanted:
         return {}
-    conn = store.current(project, warnings)
-    try:
-        conn.execute("BEGIN")
-        texts = {d + "/" + INDEX_NAME: job(conn, project.root, warnings) for d, job in wanted}
+    def read(conn) -> tuple:
+        problems: list = []  # per attempt: store.ask may ask again on a rebuilt catalog
+        conn.execute("BEGIN")  # one snapshot for both indexes
+        texts = {d + "/" + INDEX_NAME: job(conn, project.root, problems) for d, job in wanted}
         conn.execute("COMMIT")
-    finally:
-        conn.close()
+        return texts, problems
+
+    texts, problems = store.ask(project, warnings, read)
+    warnings += problems
     return texts
 
 
