@@ -39,6 +39,13 @@ def is_slug(name: str) -> bool:
     return len(name) <= SLUG_MAX and bool(SLUG_RE.match(name))
 
 
+def slug_of(file_name: str) -> str | None:
+    """``auth-rewrite.md`` -> ``auth-rewrite``; None for README/INDEX and non-markdown files."""
+    if not file_name.endswith(".md") or file_name in NOT_WORKSTREAMS or file_name.startswith("."):
+        return None
+    return file_name[:-3]
+
+
 def _is_whats_next(heading: str) -> bool:
     words = re.sub(r"[^a-z ]", "", heading.lower().replace("\u2019", "'").replace("'", ""))
     return words.split() == ["whats", "next"]
