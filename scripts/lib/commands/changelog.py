@@ -12,7 +12,7 @@ import json
 import os
 import sys
 
-from ..core import isotime
+from ..core import isotime, repofiles
 from ..core.errors import HelperError
 from ..logs import changelog, gitstats, log_alloc
 from ..logs import operator as operator_mod
@@ -43,13 +43,7 @@ def run(args, project) -> int:
     path = changelog.path_in(root)
     log_alloc.ensure_state_subdir(state_dir, log_alloc.LOCKS_DIR)
     with session_lock(os.path.join(state_dir, log_alloc.LOCKS_DIR, LOCK_NAME)):
-        try:
-            with open(path, encoding="utf-8") as f:
-                existing = f.read()
-        except FileNotFoundError:
-            existing = None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise HelperError(f"{path}: unreadable ({exc})") from None
+        existing = repofiles.read_repo_text(path, root=root, missing_ok=True)
         update = changelog.update(existing, commits)
         if update.changed:
             try:

@@ -17,6 +17,7 @@ import os
 import re
 import subprocess
 
+from ..core import repofiles
 from ..logs import changelog
 from ..logs.validation import Problem
 from ..resume import indexes, sessionlogs
@@ -57,8 +58,11 @@ def index_problems(root: str, state_dir: str) -> list:
         path = os.path.join(root, directory, indexes.INDEX_NAME)
         if not os.path.isdir(os.path.join(root, directory)) or not os.path.exists(path):
             continue  # no index yet: nothing to be stale (regen-indexes creates it)
-        with open(path, encoding="utf-8", errors="replace") as f:
-            current = f.read()
+        try:
+            current = repofiles.read_repo_file(path, root=root).decode("utf-8", "replace")
+        except repofiles.Unreadable as exc:
+            problems.append(Problem(directory + "/" + indexes.INDEX_NAME, "(file)", exc.reason))
+            continue
         problem = _index_problem(directory + "/" + indexes.INDEX_NAME, current, build(root, cache, warnings))
         if problem:
             problems.append(problem)
@@ -93,12 +97,11 @@ def history_hashes(root: str) -> dict:
 def changelog_problems(root: str) -> list:
     path = changelog.path_in(root)
     try:
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
-    except FileNotFoundError:
+        text = repofiles.read_repo_text(path, root=root, missing_ok=True)
+    except repofiles.Unreadable as exc:
+        return [Problem(changelog.NAME, "(file)", exc.reason)]
+    if text is None:
         return []
-    except (OSError, UnicodeDecodeError) as exc:
-        return [Problem(changelog.NAME, "(file)", "unreadable (%s)" % exc)]
     parsed = changelog.parse(text)
     problems = []
     for entry, count in sorted(changelog.duplicates(parsed.entries), key=lambda d: d[0].sort_key()):
