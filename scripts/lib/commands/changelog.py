@@ -33,7 +33,11 @@ def run(args, project) -> int:
     gitstats.ensure_repo(root)
     state_dir = project.state_dir
     session_id = args.session_id or os.environ.get("CLAUDE_CODE_SESSION_ID") or None
-    telemetry = archive.session_telemetry(state_dir, session_id) if session_id and not args.since else None
+    telemetry, warnings = None, []
+    if session_id and not args.since:
+        telemetry = archive.session_telemetry(state_dir, session_id, warnings=warnings)
+    for warning in warnings:
+        print("handoff: warning: %s" % warning, file=sys.stderr)
     try:
         operator = operator_mod.resolve(root, state_dir).initials
     except HelperError:
