@@ -10,7 +10,10 @@ the remote's log), the session -> log map in the state dir, and the archived tra
 
 Refused in one line, with nothing changed: a path that is not a session log; a target that
 exists (in the work tree or on any ref); a log already pushed (the same session's log is at
-that path on a remote-tracking ref: renumbering it would fork a published id).
+that path on a remote-tracking ref: renumbering it would fork a published id); a log that is a
+symbolic link, a FIFO, a device or not UTF-8 text (core/repofiles.py). A step that fails once
+things changed (git refusing the commit, e.g. the user's pre-commit hook) is undone: the files
+and the index are put back as they were (`_Undo`), and the one line says so.
 
 During a merge/rebase/cherry-pick stopped on an add/add conflict of the log, the side that is
 on a remote-tracking ref keeps the path; the other side is the local log and gets ``NEW``; both
