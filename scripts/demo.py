@@ -289,7 +289,7 @@ def main() -> int:
     print("    repo:         %s" % repo)
     print("    session log:  %s" % (repo / "docs" / "sessions" / logs[-1] if logs else "(none)"))
     print("    changelog:    %s" % (repo / "CHANGELOG.md"))
-    print("    state:        %s" % (repo / ".git" / "handoff" / "state"))  # statefiles.state_dir_for
+    print("    state:        %s" % (repo / ".git" / "handoff" / "state"))  # project.state_dir_for
     print("    transcripts:  %s" % (tmp / "transcripts"))
     print("    git log:\n%s" % indent(run(["git", "log", "--oneline"], repo), 10))
     if claude_bin:

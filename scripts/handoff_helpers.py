@@ -61,17 +61,6 @@ ROOT_HELP = "project root (default: $CLAUDE_PROJECT_DIR, else the git top level)
 
 
 def _parse(module, name: str, help_: str, argv: list):
-    """The command's arguments. A command that declares ``OPTIONS`` (lib/core/fastargs.py) has
-    its plain command lines parsed without argparse (~5 ms: /recall's warm path); anything
-    else, and every other command, goes through argparse."""
-    options = getattr(module, "OPTIONS", None)
-    if options is not None:
-        from lib.core import fastargs
-
-        root = fastargs.Option("--root", help=ROOT_HELP)
-        args = fastargs.parse(argv, [root, *options], getattr(module, "POSITIONAL", None))
-        if args is not None:
-            return args
     import argparse
 
     parser = argparse.ArgumentParser(prog="handoff_helpers.py " + name, description=help_)
@@ -97,9 +86,10 @@ def _project(args):
 def _migrate_legacy_state(project) -> None:
     """Move a worktree's old ``.claude/state/`` into the shared state dir (lib/core/state_migration.py)
     before any command reads state: every helper run picks up a count an old-code hook left there."""
+    from lib.core import project as project_mod
     from lib.core import statefiles
 
-    old = statefiles.legacy_state_to_migrate(project)
+    old = project_mod.legacy_state_to_migrate(project)
     if old is None or not os.path.isdir(old):  # one stat in the usual case: nothing to move
         return
     from lib.core import state_migration
@@ -114,13 +104,11 @@ def _migrate_legacy_state(project) -> None:
         state_migration.migrate(project, log)
     except OSError as exc:  # the state stays where it is; the commands still run
         print("handoff: warning: %s: not moved to %s (%s)" % (
-            statefiles.legacy_state_dir(project.root), project.state_dir, exc.strerror or exc), file=sys.stderr)
+            project_mod.legacy_state_dir(project.root), project.state_dir, exc.strerror or exc), file=sys.stderr)
 
 
-def main(argv: list[str] | None = None, exiting: bool = False) -> int:
-    """Run one command. ``exiting``: the caller ends the process as soon as this returns (the
-    launcher and this file's __main__ block: `_exit`); a FAST_EXIT command may then leave open
-    what a crash would leave (``args.process_exits``; lib/recall/cli.finish)."""
+def main(argv: list[str] | None = None) -> int:
+    """Run one command; its exit status."""
     argv = sys.argv[1:] if argv is None else argv
     if not argv or argv[0] in ("-h", "--help"):
         print(_usage())
@@ -132,9 +120,7 @@ def main(argv: list[str] | None = None, exiting: bool = False) -> int:
     module_name, help_ = COMMANDS[name]
     try:
         module = importlib.import_module(module_name)
-        EXIT["fast"] = getattr(module, "FAST_EXIT", False)
         args = _parse(module, name, help_, argv[1:])
-        args.process_exits = exiting and EXIT["fast"]
         return int(module.run(args, _project(args)) or 0)
     except HelperError as exc:
         print("handoff: %s" % one_line(str(exc)), file=sys.stderr)
@@ -152,24 +138,5 @@ def main(argv: list[str] | None = None, exiting: bool = False) -> int:
         return 0
 
 
-# A command whose module sets FAST_EXIT = True leaves by os._exit once its output is flushed:
-# Python's teardown of every module and object costs ~3 ms of a warm search whose budget is
-# ~14 (tests/bench/bench_recall.py). Such a command registers no atexit handler and leaves
-# nothing open that a crash could not leave (lib/recall/cli.finish: an SQLite connection);
-# every other command exits as usual.
-EXIT = {"fast": False}
-
-
-def _exit(code: int) -> None:
-    if not EXIT["fast"]:
-        sys.exit(code)
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except (OSError, ValueError):  # a closed pipe (`| head`): not an error of ours
-            pass
-    os._exit(code)
-
-
 if __name__ == "__main__":
-    _exit(main(exiting=True))
+    sys.exit(main())

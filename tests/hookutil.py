@@ -86,7 +86,7 @@ def run_hook(
 def state_dir(project: Path) -> Path:
     """Where the hook and the helpers keep ``project``'s state: ``<git common dir>/handoff/state``
     in a git repository (shared by its worktrees), else ``<project>/.claude/state``
-    (lib/core/statefiles.state_dir_for, without the ``$HANDOFF_STATE_DIR`` override: the tests'
+    (lib/core/project.state_dir_for, without the ``$HANDOFF_STATE_DIR`` override: the tests'
     environments drop it)."""
     import sys
 

@@ -132,7 +132,7 @@ def main() -> int:
                        stdout=subprocess.DEVNULL)
         digest = ["sh", launcher, "digest", "--week", WEEK]
         resume = ["sh", launcher, "resume", "--operator-arg="]
-        # the state dir: under the git common dir in a repository (core/statefiles.state_dir_for)
+        # the state dir: under the git common dir in a repository (core/project.state_dir_for)
         state = os.path.join(root, ".git", "handoff", "state") if os.path.isdir(os.path.join(root, ".git")) \
             else os.path.join(root, ".claude", "state")
         cache = os.path.join(state, "digest-cache.json")

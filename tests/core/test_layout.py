@@ -29,12 +29,13 @@ ALLOWED = {
     "core": set(),
     "state": {"core"},
     "logs": {"core", "state", "usage"},
-    "resume": {"core", "logs", "usage"},
+    "catalog": {"core", "state", "logs"},
+    "resume": {"core", "state", "logs", "usage", "catalog"},
     "install": {"core", "store"},  # store's standard-library modules only: tests/store/test_store_layout.py
-    "store": {"core", "state", "logs", "resume"},  # state: renumber takes write-session's id lock
-    "recall": {"core", "logs", "resume"},
-    "commands": {"core", "state", "logs", "resume", "usage", "store", "recall", "digest", "install"},
-    "digest": {"core", "state", "logs", "resume"},
+    "store": {"core", "state", "logs", "resume", "catalog"},  # state: renumber takes write-session's id lock
+    "recall": {"core", "state", "logs", "catalog"},
+    "commands": {"core", "state", "logs", "resume", "usage", "store", "recall", "digest", "install", "catalog"},
+    "digest": {"core", "state", "logs", "resume", "catalog"},
     "usage": {"core"},
 }
 

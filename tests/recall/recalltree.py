@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from hookutil import state_dir
 from logtree import run_helper, write_log
 
 FILLER = ["queue", "cache", "deploy", "export", "sync", "report", "audit", "profile", "metrics", "alerts"]
@@ -41,29 +40,8 @@ def noise(root: Path, n: int, start_day: int = 1, word: str | None = None) -> li
     return names
 
 
-def settle(root: Path, env: dict | None = None) -> None:
-    """Wait until the full check a search deferred (lib/recall/verify.py) is done. Tests that
-    count what a search read, or change files right after one, call this first so that the
-    check is not racing them."""
-    from lib.recall import verify
-
-    state = Path((env or {}).get("HANDOFF_STATE_DIR") or state_dir(root))
-    verify.wait(str(state), str(root))
-
-
-def stats(root: Path, *words: str, env: dict | None = None) -> dict:
-    """What one search's index update did (``--stats``: check, read, parsed, removed, built),
-    once its deferred check has run."""
-    proc = run_helper(root, "search", "--stats", "--json", *(words or ("anything",)), env=env)
-    settle(root, env)
-    assert proc.returncode == 0, proc.stderr
-    line = [x for x in proc.stderr.splitlines() if x.startswith("search: ")][-1]
-    return json.loads(line[len("search: "):])
-
-
 def search(root: Path, *args: str, env: dict | None = None) -> dict:
     proc = run_helper(root, "search", "--json", *args, env=env)
-    settle(root, env)
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr
     return json.loads(proc.stdout)

@@ -99,4 +99,4 @@ def test_searches_while_logs_are_written_never_error_or_see_a_torn_index(tmp_pat
                             "sharedword"], capture_output=True, text=True, env=repo.env)
     final_ids = {h["id"] for h in json.loads(final.stdout)["hits"]}
     assert set(written) <= final_ids and len(final_ids) == len(written) + 150
-    assert os.path.getsize(state_dir(repo.path) / "recall.sqlite3") > 0
+    assert os.path.getsize(state_dir(repo.path) / "catalog.sqlite3") > 0

@@ -8,11 +8,6 @@ from ..recall import cli
 COLUMN, HEADING = "learnings", "Learnings"
 
 
-# Leaves by os._exit once its output is flushed (scripts/handoff_helpers.py): the index is closed
-# by then (lib/recall/cli.finish) and nothing is registered with atexit.
-FAST_EXIT = True
-
-
 def add_arguments(parser) -> None:
     parser.add_argument("--since", metavar="YYYY-MM-DD", help="only logs of this day or later")
     parser.add_argument("--json", action="store_true", help='print {"items": [...], "warnings": [...]}')

@@ -14,39 +14,29 @@ from __future__ import annotations
 import sys
 
 from ..core.errors import HelperError
-from ..core.fastargs import Option, add_to
 
 MAX_STDIN_BYTES = 1 << 20
 SECTIONS = ("title", "summary", "did", "decisions", "future", "learnings", "questions", "resume")
 
 
-# Leaves by os._exit once its output is flushed (scripts/handoff_helpers.py): the index is closed
-# by then (lib/recall/cli.finish) and nothing is registered with atexit.
-FAST_EXIT = True
-POSITIONAL = "query"
-QUERY_HELP = "words to find (quoted text is a phrase)"
-# Declared once for both parsers (lib/core/fastargs.py): the warm path skips argparse.
-OPTIONS = (
-    Option("--query-arg", metavar="TEXT", help="the query as one string"),
-    Option(
-        "--query-stdin", "flag",
-        help="read the query from stdin (/recall passes $ARGUMENTS in a quoted heredoc: no shell quoting to break)",
-    ),
-    Option("--operator", help="only logs by these initials (e.g. RT)"),
-    Option("--workstream", metavar="SLUG", help="only logs touching this workstream"),
-    Option("--since", metavar="YYYY-MM-DD", help="only logs of this day or later"),
-    Option("--until", metavar="YYYY-MM-DD", help="only logs of this day or earlier"),
-    Option("--section", choices=SECTIONS, help="search only this section"),
-    Option("--limit", "int", default=10, help="at most N hits (default 10)"),
-    Option("--json", "flag", help="print one JSON object"),
-    Option("--fts", "flag", help='the query is FTS5 syntax (AND, OR, NOT, NEAR, "phrase", prefix*)'),
-    Option("--no-fail", "flag", help="exit 0 and print problems in the output (for ! pre-execution)"),
-    Option("--stats", "flag", help="print what the index update did to stderr"),
-)
-
-
 def add_arguments(parser) -> None:
-    add_to(parser, OPTIONS, POSITIONAL, QUERY_HELP)
+    parser.add_argument("query", nargs="*", help="words to find (quoted text is a phrase)")
+    parser.add_argument("--query-arg", metavar="TEXT", help="the query as one string")
+    parser.add_argument(
+        "--query-stdin", action="store_true",
+        help="read the query from stdin (/recall passes $ARGUMENTS in a quoted heredoc: no shell quoting to break)",
+    )
+    parser.add_argument("--operator", help="only logs by these initials (e.g. RT)")
+    parser.add_argument("--workstream", metavar="SLUG", help="only logs touching this workstream")
+    parser.add_argument("--since", metavar="YYYY-MM-DD", help="only logs of this day or later")
+    parser.add_argument("--until", metavar="YYYY-MM-DD", help="only logs of this day or earlier")
+    parser.add_argument("--section", choices=SECTIONS, help="search only this section")
+    parser.add_argument("--limit", type=int, default=10, help="at most N hits (default 10)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--fts", action="store_true",
+                        help='the query is FTS5 syntax (AND, OR, NOT, NEAR, "phrase", prefix*)')
+    parser.add_argument("--no-fail", action="store_true",
+                        help="exit 0 and print problems in the output (for ! pre-execution)")
 
 
 def run(args, project) -> int:
@@ -66,13 +56,8 @@ def run(args, project) -> int:
         return 0
 
 
-def _is_operator(value: str) -> bool:
-    from ..resume.sessionlogs import is_operator  # only with --operator: the warm path skips it
-
-    return is_operator(value)
-
-
 def _run(args, project) -> int:
+    from ..logs.log_ids import is_operator
     from ..recall import cli
     from ..recall.search import Filters, search
 
@@ -80,7 +65,7 @@ def _run(args, project) -> int:
         text = sys.stdin.buffer.read(MAX_STDIN_BYTES).decode("utf-8", "replace")
     else:
         text = args.query_arg if args.query_arg is not None else " ".join(args.query)
-    if args.operator is not None and not _is_operator(args.operator):
+    if args.operator is not None and not is_operator(args.operator):
         raise HelperError("--operator %r: expected 2-4 capital letters (e.g. RT)" % args.operator[:60])
     if not 1 <= args.limit <= 1000:
         raise HelperError("--limit %d: expected 1 to 1000" % args.limit)
@@ -92,24 +77,8 @@ def _run(args, project) -> int:
     if not text.strip():
         raise HelperError("search: empty query; give words to search for")
     warnings: list = []
-    stats: dict = {}
-    conn, hits = cli.answer(
-        project, warnings, lambda conn: search(conn, project.root, text, filters, args.limit, args.fts, warnings), stats
-    )
-    try:
-        _write(args, text, hits, warnings, stats)
-    finally:  # a closed pipe too: the index is closed and the deferred check started
-        cli.finish(project, conn, stats, args)
-    return 0
-
-
-def _write(args, text: str, hits: list, warnings: list, stats: dict) -> None:
-    from ..recall import cli
-
-    if args.stats:
-        import json
-
-        print("search: " + json.dumps(stats, sort_keys=True), file=sys.stderr)
+    hits = cli.answer(project, warnings, lambda conn: search(conn, project.root, text, filters, args.limit, args.fts,
+                                                             warnings))
     if args.json:
         import json
 
@@ -118,6 +87,7 @@ def _write(args, text: str, hits: list, warnings: list, stats: dict) -> None:
         cli.write(render(text, hits, warnings if args.no_fail else []))
         if not args.no_fail:
             cli.print_warnings(warnings)
+    return 0
 
 
 def render(text: str, hits: list, warnings: list) -> str:

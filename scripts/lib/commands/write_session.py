@@ -42,9 +42,6 @@ def run(args, project) -> int:
 
     ids = RepoIds(project, Fetcher(project))  # every worktree, branch and (fetched) remote ref counts
     result = write_session(project, request, env_session_id=os.environ.get("CLAUDE_CODE_SESSION_ID"), ids=ids)
-    from ..recall.index import update_after_write
-
-    update_after_write(project)  # best effort, never fails the write: the search index is a cache
     if args.input:
         try:
             os.unlink(args.input)

@@ -41,11 +41,9 @@ class Project:
     @classmethod
     def at(cls, root: str) -> "Project":
         """The project whose work tree is ``root`` (already resolved)."""
-        from . import statefiles
-
         root = os.path.abspath(root)
         git_dir, common_dir = git_dirs(root)
-        return cls(root, git_dir, common_dir, statefiles.state_dir_for(root, common_dir or ""))
+        return cls(root, git_dir, common_dir, state_dir_for(root, common_dir or ""))
 
     @property
     def config_path(self) -> str:
@@ -156,3 +154,59 @@ def git_dirs(root: str) -> tuple:
     if not common or "\0" in common:
         return git_dir, git_dir
     return git_dir, os.path.normpath(os.path.join(git_dir, common))
+
+
+# ---------------------------------------------------------------------------- the state dir
+
+STATE_DIR_ENV = "HANDOFF_STATE_DIR"
+LEGACY_STATE_RELPATH = os.path.join(".claude", "state")
+COMMON_STATE_RELPATH = os.path.join("handoff", "state")
+
+
+def state_dir_for(project_dir: str, git_common_dir=None) -> str:
+    """``$HANDOFF_STATE_DIR`` if set and non-empty; else ``<git common dir>/handoff/state`` in a
+    git repository (shared by every worktree, never committed, survives ``git clean -fdx``);
+    else ``<project>/.claude/state``. ``git_common_dir`` as `project.git_dirs` reads it (the
+    hook passes the one it already has; without it, it is read here, still without git)."""
+    override = os.environ.get(STATE_DIR_ENV)
+    if override:
+        return os.path.abspath(override)
+    if git_common_dir is None:
+        git_common_dir = git_dirs(os.path.abspath(project_dir))[1]
+    if git_common_dir:
+        return os.path.join(git_common_dir, COMMON_STATE_RELPATH)
+    return legacy_state_dir(project_dir)
+
+
+MIGRATED_MARKER = "MOVED-TO"
+
+
+def legacy_state_to_migrate(project):
+    """``<root>/.claude/state`` when it is not this project's state dir and may hold state to
+    move into it (lib/core/state_migration.py); None otherwise. No system call."""
+    if not project.git_common_dir or os.environ.get(STATE_DIR_ENV):
+        return None
+    old = legacy_state_dir(project.root)
+    return None if old == project.state_dir else old
+
+
+def legacy_state_pending(project) -> bool:
+    """The hook's per-event check: O exists (as a real dir) and is not marked moved. One
+    ``lstat`` when there is no O (fresh installs), two once it is moved."""
+    old = legacy_state_to_migrate(project)
+    if old is None:
+        return False
+    try:
+        if os.lstat(old).st_mode & 0o170000 != 0o040000:  # S_IFMT, S_IFDIR (no stat import: the hook)
+            return False
+        os.lstat(os.path.join(old, MIGRATED_MARKER))
+        return False
+    except FileNotFoundError as exc:
+        return exc.filename != old
+    except OSError:
+        return False
+
+
+def legacy_state_dir(project_dir: str) -> str:
+    """Where state lived before it moved under the git common dir (still used outside git)."""
+    return os.path.join(os.path.abspath(project_dir), LEGACY_STATE_RELPATH)

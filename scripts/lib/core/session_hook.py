@@ -10,6 +10,7 @@ import sys
 import time
 
 from . import fastjson, statefiles
+from . import project as project_mod
 from . import telemetry_record as tr
 from . import telemetry_store as store
 from .project import MAX_CONFIG_BYTES, Project
@@ -226,7 +227,7 @@ def main() -> int:
         if is_shadowed_plugin_copy(project, context["event"]):
             return 0
         statefiles.ensure_dir(state_dir)
-        if statefiles.legacy_state_pending(project):
+        if project_mod.legacy_state_pending(project):
             from . import state_migration  # once per worktree: the old .claude/state/ moves here
 
             state_migration.migrate(project, log)

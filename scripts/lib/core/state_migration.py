@@ -1,7 +1,7 @@
 """Moving a work tree's old ``.claude/state/`` (O) into the shared state dir (N), losing no count.
 
 Until issue 9 every work tree kept its state in ``<root>/.claude/state/``; in a git repository it
-now lives in ``<git common dir>/handoff/state/`` (statefiles.state_dir_for), shared by the
+now lives in ``<git common dir>/handoff/state/`` (project.state_dir_for), shared by the
 worktrees. The first hook or helper of the new layout moves O's contents over (`migrate`).
 Standard library only: the hook calls `needs_pass` on every event (two ``lstat`` at most).
 
@@ -34,9 +34,10 @@ import errno
 import os
 import time
 
+from . import project as project_mod
 from . import statefiles
 
-MARKER = statefiles.MIGRATED_MARKER
+MARKER = project_mod.MIGRATED_MARKER
 LOCK_NAME = "migrate.lock"
 # Derived caches, rebuilt from the logs on the next run: dropped rather than moved (a copy of a
 # worktree-keyed cache would be discarded anyway, and a search index is rebuilt).
@@ -47,7 +48,7 @@ _DERIVED_PREFIXES = ("resume-cache", "index-cache", "id-registry", "collisions",
 def has_records(project) -> bool:
     """True when O is not marked done or still holds a session record or spill (the helpers'
     check, one listing: a straggler's record is picked up by the next helper run)."""
-    old = statefiles.legacy_state_to_migrate(project)
+    old = project_mod.legacy_state_to_migrate(project)
     if old is None:
         return False
     try:
@@ -176,7 +177,7 @@ def _append_errors(src: str, dst_dir: str) -> None:
 def migrate(project, log) -> bool:
     """One pass: move O into N. True when O is now marked done. Never raises for a file it
     cannot move: the reason goes to ``log`` and the file stays for the next pass."""
-    old = statefiles.legacy_state_to_migrate(project)
+    old = project_mod.legacy_state_to_migrate(project)
     if old is None or not os.path.isdir(old) or os.path.islink(old):
         return False
     new = project.state_dir

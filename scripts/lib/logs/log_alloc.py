@@ -76,11 +76,6 @@ def seq_after(logs: list) -> int:
     return logs[-1][0].seq + 1 if logs else 1
 
 
-def next_seq(root: str, operator: str, day: str) -> int:
-    """The number the operator's next log of ``day`` gets: the day's highest present + 1."""
-    return seq_after(day_logs(root, operator, day))
-
-
 def latest_log(root: str, operator: str):
     """(LogId, path) of the operator's newest log by (day, number), or None. Reads names only."""
     prefix = operator + "-"

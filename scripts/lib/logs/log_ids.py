@@ -12,8 +12,12 @@ import re
 from functools import total_ordering
 
 OPERATOR_RE = re.compile(r"^[A-Z]{2,4}$")
-LOG_ID_RE = re.compile(r"^(?P<op>[A-Z]{2,4})-(?P<day>[0-9]{6})-(?P<seq>[0-9]{2,})\Z")
+# 01..99 are two digits; past that, no padding. The one rule for ids and file names.
+_ID = r"(?P<op>[A-Z]{2,4})-(?P<day>[0-9]{6})-(?P<seq>[0-9]{2}|[1-9][0-9]{2,})"
+LOG_ID_RE = re.compile(_ID + r"\Z")
+_FILE_NAME_RE = re.compile(_ID + r"\.md\Z")
 LEGACY_PREFIX = "CONV-"
+SESSIONS_DIR = "docs/sessions"
 
 
 @total_ordering
@@ -73,12 +77,7 @@ def format_log_id(operator: str, day: str, seq: int) -> str:
 def parse_log_id(stem: str) -> LogId | None:
     """``RT-261121-07`` -> LogId; None for anything else (legacy names, INDEX, README)."""
     m = LOG_ID_RE.match(stem)
-    if not m:
-        return None
-    seq = m.group("seq")
-    if len(seq) > 2 and seq.startswith("0"):  # 01..99 are two digits; past that, no padding
-        return None
-    return LogId(day=m.group("day"), seq=int(seq), operator=m.group("op"))
+    return None if m is None else LogId(day=m.group("day"), seq=int(m.group("seq")), operator=m.group("op"))
 
 
 def day_of(iso_date: str) -> str:
@@ -88,3 +87,24 @@ def day_of(iso_date: str) -> str:
 
 def is_legacy_name(file_name: str) -> bool:
     return file_name.startswith(LEGACY_PREFIX) and file_name.endswith(".md")
+
+
+def name_key(file_name: str) -> tuple | None:
+    """``RT-261121-07.md`` -> ``("20261121", 7, "RT")``, the order of logs (day, seq, operator);
+    None for anything that is not a named log (legacy ``CONV-*.md``, INDEX.md, README.md)."""
+    m = _FILE_NAME_RE.match(file_name)
+    return None if m is None else ("20" + m.group("day"), int(m.group("seq")), m.group("op"))
+
+
+def is_log_name(file_name: str) -> bool:
+    """A session log's file name: a named log's or a legacy ``CONV-*.md``."""
+    return _FILE_NAME_RE.match(file_name) is not None or is_legacy_name(file_name)
+
+
+def sort_key(file_name: str, legacy_day: str | None = None) -> str:
+    """The text that orders logs, newest last: ``20261121-000007-RT``; a legacy log sorts by its
+    frontmatter day (``legacy_day``, YYYY-MM-DD) before that day's named logs, undated: oldest."""
+    key = name_key(file_name)
+    if key is None:
+        key = ((legacy_day or "").replace("-", ""), 0, file_name[:-3])
+    return "%s-%06d-%s" % key

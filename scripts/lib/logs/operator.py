@@ -136,10 +136,6 @@ def git_user(root: str) -> tuple:
     return found.get("user.name"), found.get("user.email")
 
 
-def git_user_name(root: str) -> str | None:
-    return git_user(root)[0]
-
-
 OWNERS_CACHE = "operator-owners.json"
 
 

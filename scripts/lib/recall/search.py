@@ -1,10 +1,11 @@
-"""Ranked search and section items over the index (lib/recall/index.py keeps it current).
+"""Ranked search and section items over the catalog (lib/catalog/ keeps it current).
 
-Ranking: FTS5 ``bm25`` with per-column weights (`WEIGHTS`): a word in a title counts ten times
-a word in a body section, in the summary five times, in Decisions Made or Learnings twice (what
-/recall is asked about: "what did we decide", "what did we learn"). Each hit reports the section its match is
-in (the most heavily weighted column with a match; among body sections, the one with most
-matches) and a snippet of that section with every match between ``**``.
+Ranking: FTS5 ``bm25`` over every match with per-column weights (`WEIGHTS`): a word in a title
+counts ten times a word in a body section, in the summary five times, in Decisions Made or
+Learnings twice (what /recall is asked about: "what did we decide", "what did we learn"). Each
+hit reports the section its match is in (the most heavily weighted column with a match; among
+body sections, the one with most matches) and a snippet of that section with every match
+between ``**``.
 
 Every read of one answer (hits, then their sections and snippets) happens in one read
 transaction: a writer committing in between cannot make the second query disagree with the
@@ -16,11 +17,11 @@ from __future__ import annotations
 import sqlite3
 
 from ..core.errors import HelperError
+from ..logs.sections import COLUMNS
 from . import query as fts_query
-from .columns import COLUMNS
 
 WEIGHTS = {"title": 10.0, "summary": 5.0, "decisions": 2.0, "learnings": 2.0}
-MARK_OPEN, MARK_CLOSE = "\x01", "\x02"  # control characters never indexed (documents._clean)
+MARK_OPEN, MARK_CLOSE = "\x01", "\x02"  # control characters never indexed (catalog.records.clean)
 SNIPPET_TOKENS = 24
 
 
@@ -55,28 +56,17 @@ class Filters:
         return "".join(" AND " + s for s in sql), args
 
 
-def _weights() -> str:
-    return ", ".join(str(WEIGHTS.get(c, 1.0)) for c in COLUMNS)
+_WEIGHTS_SQL = ", ".join(str(WEIGHTS.get(c, 1.0)) for c in COLUMNS)
 
 
-_OF_ROOT = " AND EXISTS (SELECT 1 FROM files f WHERE f.root = ? AND f.key = d.key)"
-
-
-def _only_root(conn, root: str) -> bool:
-    """Whether ``root`` is the only worktree in the index: then every document is one of its
-    own, and the per-match check that it is (a third of ranking 8,000 matches) is not needed."""
-    return conn.execute("SELECT count(*), max(root = ?) FROM roots", (root,)).fetchone() == (1, 1)
-
-
-def _ranked(conn, root: str, match: str, filters: Filters, limit: int, only_root: bool) -> list:
+def _ranked(conn, root: str, match: str, filters: Filters, limit: int) -> list:
     where, args = filters.where()
     sql = (
         "SELECT d.docid, d.id, d.path, d.day, d.operator, d.title, d.kind, bm25(docs_fts, %s) AS score"
         " FROM docs_fts JOIN docs d ON d.docid = docs_fts.rowid"
-        " WHERE docs_fts MATCH ?%s%s"
-        " ORDER BY score, d.sort_key DESC LIMIT ?" % (_weights(), "" if only_root else _OF_ROOT, where)
+        " WHERE docs_fts MATCH ? AND d.root = ?%s ORDER BY score, d.sort_key DESC LIMIT ?" % (_WEIGHTS_SQL, where)
     )
-    return conn.execute(sql, [match, *(() if only_root else (root,)), *args, limit]).fetchall()
+    return conn.execute(sql, [match, root, *args, limit]).fetchall()
 
 
 def _sections(conn, match: str, docids: list) -> dict:
@@ -122,12 +112,11 @@ def search(conn, root: str, text: str, filters: Filters, limit: int, fts: bool, 
             expressions.append(fts_query.any_of(strings))
     conn.execute("BEGIN")  # one snapshot for the whole answer
     try:
-        only_root = _only_root(conn, root)
         rows, match = [], None
         for n, expression in enumerate(expressions):
             match = fts_query.in_column(filters.section, expression) if filters.section else expression
             try:
-                rows = _ranked(conn, root, match, filters, limit, only_root)
+                rows = _ranked(conn, root, match, filters, limit)
             except sqlite3.OperationalError as exc:
                 if fts:
                     raise HelperError("search --fts: %s: %s" % (" ".join(text.split())[:80], exc)) from None
@@ -152,23 +141,17 @@ def search(conn, root: str, text: str, filters: Filters, limit: int, fts: bool, 
 def section_texts(conn, root: str, column: str, since: str | None) -> list:
     """(id, path, day, operator, title, text of ``column``) of every log, newest first."""
     where = " AND d.day >= ?" if since else ""
-    args = [root] + ([since] if since else [])
     sql = (
         "SELECT d.id, d.path, d.day, d.operator, d.title, f.%s FROM docs d JOIN docs_fts f ON f.rowid = d.docid"
-        " WHERE d.kind = 'log' AND EXISTS (SELECT 1 FROM files x WHERE x.root = ? AND x.key = d.key)%s"
-        " ORDER BY d.sort_key DESC" % (column, where)
+        " WHERE d.root = ? AND d.kind = 'log'%s ORDER BY d.sort_key DESC" % (column, where)
     )
-    conn.execute("BEGIN")
-    try:
-        return conn.execute(sql, args).fetchall()
-    finally:
-        conn.execute("COMMIT")
+    return conn.execute(sql, [root] + ([since] if since else [])).fetchall()
 
 
 def warnings_of(conn, root: str) -> list:
-    """The documents' own warnings (broken frontmatter, invalid UTF-8...), one line each."""
-    sql = (
-        "SELECT d.path, d.warning FROM docs d WHERE d.warning IS NOT NULL"
-        " AND EXISTS (SELECT 1 FROM files f WHERE f.root = ? AND f.key = d.key) ORDER BY d.path"
-    )
-    return ["%s: %s" % row for row in conn.execute(sql, (root,))]
+    """The files' own warnings (broken frontmatter, invalid UTF-8...), one line each: a log whose
+    frontmatter could not be read is still searched by its body."""
+    sql = ("SELECT path, warning, kind = 'log' AND frontmatter IS NULL AND unread IS NULL FROM docs"
+           " WHERE root = ? AND warning IS NOT NULL ORDER BY path")
+    return ["%s: %s%s" % (path, warning, "; indexed by its body" if by_body else "")
+            for path, warning, by_body in conn.execute(sql, (root,))]
