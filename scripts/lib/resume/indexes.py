@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 from urllib.parse import quote
 
-from ..core import statefiles
+from ..core import repofiles, statefiles
 from . import sessionlogs
 from . import workstreams as ws_mod
 from .cache import ResumeCache
@@ -117,10 +117,9 @@ def regenerate(project, check: bool = False) -> tuple:
         text = build(root, cache, warnings)
         path = os.path.join(root, directory, INDEX_NAME)
         try:
-            with open(path, "rb") as f:
-                current = f.read()
-        except FileNotFoundError:
-            current = None
+            current = repofiles.read_repo_file(path, root=root, missing_ok=True)
+        except repofiles.Unreadable:
+            current = None  # a link, a FIFO, ...: replaced by the regular file we write
         data = text.encode("utf-8")
         if current == data:
             results.append((rel, "unchanged"))
