@@ -18,7 +18,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from lib.core.errors import HelperError  # noqa: E402
+from lib.core.errors import HelperError, one_line  # noqa: E402
 
 # name -> (module, one-line help)
 COMMANDS = {
@@ -123,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
         args = _parse(module, name, help_, argv[1:])
         return int(module.run(args, _project(args)) or 0)
     except HelperError as exc:
-        print("handoff: %s" % exc, file=sys.stderr)
+        print("handoff: %s" % one_line(str(exc)), file=sys.stderr)
         return exc.exit_code
     except ModuleNotFoundError as exc:
         if exc.name == module_name:  # a partial install (e.g. an old copy of scripts/lib/)

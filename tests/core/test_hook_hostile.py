@@ -316,6 +316,14 @@ def test_a_fifo_planted_in_place_of_a_file_never_hangs_the_hook(project, where):
         {"mcp": {"srv": 3}},
         {"subagent_launches": [["a"]]},
         {"tool_calls": {"Bash": "1"}},
+        # values of the right type that no log could hold (issue 20 item 5)
+        {"tool_calls": {"Bash": -1}},
+        {"tool_calls_total": -3},
+        {"failures": True},
+        {"started_at": "garbage"},
+        {"last_seen_at": "2026-02-30T10:00:00.000Z"},
+        {"active_seconds": -1.0},
+        {"parallel_sessions": ["x", "x"]},
     ],
 )
 def test_records_of_the_wrong_shape_are_quarantined_up_front(project, record):

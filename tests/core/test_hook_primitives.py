@@ -85,3 +85,24 @@ def test_fastjson_refuses_non_serializable_values():
 def test_mcp_names(name, parts, key):
     assert split_mcp(name) == parts
     assert canonical_tool(name) == key
+
+
+@pytest.mark.parametrize("value,ok", [
+    ("2026-11-21T04:27:22.123Z", True), ("2026-11-21T04:27:22Z", True), ("2024-02-29T00:00:00Z", True),
+    ("1970-01-01T00:00:00.0Z", True), ("2026-02-29T00:00:00Z", False), ("2100-02-29T00:00:00Z", False),
+    ("2026-02-30T10:00:00.000Z", False), ("2026-13-01T00:00:00Z", False), ("2026-11-21T24:00:00Z", False),
+    ("2026-11-21T04:60:00Z", False), ("1969-12-31T23:59:59Z", False), ("2026-11-21T04:27:22.Z", False),
+    ("2026-11-21T04:27:22+00:00", False), ("2026-11-21 04:27:22Z", False), ("garbage", False), ("", False),
+    ("２０２６-11-21T04:27:22Z", False),
+])
+def test_is_timestamp_accepts_what_now_iso_writes_and_real_dates_only(value, ok):
+    """The hook's check by hand agrees with datetime's on every case (core/telemetry_record.is_timestamp)."""
+    import datetime
+
+    from lib.core import statefiles
+    from lib.core.telemetry_record import is_timestamp
+
+    assert is_timestamp(value) is ok
+    if ok:
+        datetime.datetime.fromisoformat(value[:-1])  # a real date and time
+    assert is_timestamp(statefiles.now_iso())

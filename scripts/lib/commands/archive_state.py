@@ -40,7 +40,7 @@ def run(args, project) -> int:
         raise HelperError(f"unknown session {session_id!r}: no telemetry in {state_dir} and no --transcript")
 
     warnings = []
-    source = args.transcript or archive.latest_transcript_path(state_dir, session_id)
+    source = args.transcript or archive.latest_transcript_path(state_dir, session_id, warnings=warnings)
     copied = None
     if source:
         dest = transcripts.check_destination(root, transcripts.transcripts_dir(), args.log_id)
@@ -52,6 +52,7 @@ def run(args, project) -> int:
         warnings.append("no transcript path recorded for this session; pass --transcript")
 
     result = archive.archive_state(state_dir, session_id, args.log_id)
+    warnings += result.warnings
     out = {
         "session_id": session_id,
         "log_id": args.log_id,

@@ -18,7 +18,7 @@ import json
 import os
 import sys
 
-from ..core import changelog_path
+from ..core import changelog_path, repofiles
 from ..core.errors import HelperError
 from ..logs import changelog, gitstats, log_alloc
 from ..logs import operator as operator_mod
@@ -39,7 +39,11 @@ def run(args, project) -> int:
     gitstats.ensure_repo(root)
     state_dir = project.state_dir
     session_id = args.session_id or os.environ.get("CLAUDE_CODE_SESSION_ID") or None
-    telemetry = archive.session_telemetry(state_dir, session_id) if session_id and not args.since else None
+    telemetry, warnings = None, []
+    if session_id and not args.since:
+        telemetry = archive.session_telemetry(state_dir, session_id, warnings=warnings)
+    for warning in warnings:
+        print("handoff: warning: %s" % warning, file=sys.stderr)
     try:
         operator = operator_mod.resolve(root, state_dir).initials
     except HelperError:
@@ -51,13 +55,7 @@ def run(args, project) -> int:
     path = project.path(rel)
     log_alloc.ensure_state_subdir(state_dir, log_alloc.LOCKS_DIR)
     with session_lock(os.path.join(state_dir, log_alloc.LOCKS_DIR, LOCK_NAME)):
-        try:
-            with open(path, encoding="utf-8") as f:
-                existing = f.read()
-        except FileNotFoundError:
-            existing = None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise HelperError(f"{rel}: unreadable ({exc})") from None
+        existing = repofiles.read_repo_text(path, root=root, missing_ok=True)
         if existing is not None and not changelog_path.is_ours(existing):
             raise HelperError(
                 f"{rel}: not handoff's commit log (no handoff changelog marker); left as it is. Set "

@@ -31,9 +31,11 @@ def stats_for(args, project) -> dict:
     gitstats.ensure_repo(root)
     state_dir = project.state_dir
     session_id = args.session_id or os.environ.get("CLAUDE_CODE_SESSION_ID") or None
-    telemetry = None
+    telemetry, warnings = None, []
     if session_id and not args.since:
-        telemetry = archive.session_telemetry(state_dir, session_id)
+        telemetry = archive.session_telemetry(state_dir, session_id, warnings=warnings)
+    for warning in warnings:
+        print("handoff: warning: %s" % warning, file=sys.stderr)
     try:
         operator = operator_mod.resolve(root, state_dir).initials
     except HelperError:

@@ -37,7 +37,10 @@ def _read(args, project) -> dict:
     session_id = args.session_id or os.environ.get("CLAUDE_CODE_SESSION_ID") or latest_session_id(state_dir, root)
     if not session_id:
         raise HelperError("no telemetry recorded yet in %s" % state_dir)
-    record = read_record(state_dir, session_id, root)
+    warnings: list = []
+    record = read_record(state_dir, session_id, root, warnings=warnings)
+    for warning in warnings:
+        print("handoff: warning: %s" % warning, file=sys.stderr)
     if record is None:
         raise HelperError("unknown session %r: no record in %s" % (session_id, state_dir))
     out = derive(record)

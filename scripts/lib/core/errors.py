@@ -42,3 +42,21 @@ def text_or_error(produce, no_fail: bool, hint: str) -> int:
         text = "handoff: %s\n(%s)\n" % (exc, hint)
         sys.stdout.buffer.write(text.encode("utf-8", "backslashreplace"))
         return 0
+
+
+def one_line(text: str) -> str:
+    """``text`` with every control character escaped as Python writes it (``\\n``, ``\\x1b``,
+    ``\\u2028``) and every undecodable byte of a file name (a lone surrogate, from
+    ``os.listdir``) as ``\\xNN``: a message names files, and a name must neither break the one
+    line a problem takes nor send escape sequences to the user's terminal."""
+    if text.isprintable():
+        return text
+    out = []
+    for ch in text:
+        if ch.isprintable() or ch == " ":
+            out.append(ch)
+        elif "\udc80" <= ch <= "\udcff":  # os.fsdecode's surrogateescape of a byte >= 0x80
+            out.append("\\x%02x" % (ord(ch) - 0xDC00))
+        else:
+            out.append(repr(ch)[1:-1] if ch != "'" else ch)
+    return "".join(out)

@@ -375,15 +375,45 @@ _FIELD_TYPES = {
 }
 
 
+def _count(value) -> bool:
+    return type(value) is int and value >= 0  # type(): a bool is no count
+
+
 def _counts(table) -> bool:
-    return all(isinstance(k, str) and type(v) is int for k, v in table.items())
+    return all(isinstance(k, str) and _count(v) for k, v in table.items())
+
+
+_COUNTERS = ("starts", "resumes", "ends", "tool_calls_total", "failures", "interruptions_count")
+_TIMESTAMPS = ("started_at", "last_seen_at", "ended_at", "last_activity_at")
+_DIGITS = frozenset("0123456789")
+_MONTH_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def is_timestamp(value: str) -> bool:
+    """``YYYY-MM-DDTHH:MM:SS[.fff]Z`` as `now_iso` writes it, a real date from 1970 on; a
+    check by hand, without ``datetime`` (2 ms to import, on every hook call)."""
+    if len(value) < 20 or value[-1] != "Z" or value[4] != "-" or value[7] != "-" or value[10] != "T":
+        return False
+    if value[13] != ":" or value[16] != ":" or not _DIGITS.issuperset(value[:4] + value[5:7] + value[8:10]
+                                                                        + value[11:13] + value[14:16] + value[17:19]):
+        return False
+    fraction = value[19:-1]
+    if fraction and (fraction[0] != "." or len(fraction) < 2 or not _DIGITS.issuperset(fraction[1:])):
+        return False
+    year, month, day = int(value[:4]), int(value[5:7]), int(value[8:10])
+    if year < 1970 or not 1 <= month <= 12 or not 1 <= day <= _MONTH_DAYS[month - 1]:
+        return False
+    if month == 2 and day == 29 and (year % 4 or (year % 100 == 0 and year % 400)):
+        return False
+    return int(value[11:13]) <= 23 and int(value[14:16]) <= 59 and int(value[17:19]) <= 59
 
 
 def shape_problem(record: dict):
     """None when ``record`` has the shape `apply_event` relies on, else what is wrong.
 
     A stored record is checked whole before use, so a wrong shape is quarantined up front
-    instead of failing half-way through an update.
+    instead of failing half-way through an update; the helpers check it with the same rule
+    (lib/state/telemetry.py), so a record that passes gives a log that passes the schema.
     """
     for key, types in _FIELD_TYPES.items():
         if key in record and not isinstance(record[key], types):
@@ -394,15 +424,25 @@ def shape_problem(record: dict):
     mcp = record.get("mcp", {})
     if not all(isinstance(v, dict) and _counts(v) for v in mcp.values()):
         return "field 'mcp' is not {server: {tool: count}}"
+    for key in _COUNTERS:
+        if key in record and not _count(record[key]):
+            return "field %r is not a count (%r)" % (key, record[key])
+    for key in _TIMESTAMPS:
+        if isinstance(record.get(key), str) and not is_timestamp(record[key]):
+            return "field %r is not a UTC timestamp (%r)" % (key, record[key][:40])
+    active = record.get("active_seconds", 0)
+    if not 0 <= active < float("inf"):  # NaN fails both comparisons
+        return "field 'active_seconds' is not a duration (%r)" % (active,)
     sub = record.get("subagents", {"total": 0, "by_type": {}, "confirmed": 0})
-    if not (type(sub.get("total")) is int and type(sub.get("confirmed")) is int and isinstance(sub.get("by_type"), dict)
+    if not (_count(sub.get("total")) and _count(sub.get("confirmed")) and isinstance(sub.get("by_type"), dict)
             and _counts(sub["by_type"])):
         return "field 'subagents' is not {total, by_type, confirmed}"
     for row in record.get("subagent_launches", []):
         if not (isinstance(row, list) and len(row) == 4 and isinstance(row[2], str) and isinstance(row[3], bool)):
             return "field 'subagent_launches' has a malformed row"
-    if not all(isinstance(x, str) for x in record.get("parallel_sessions", [])):
-        return "field 'parallel_sessions' is not a list of ids"
+    parallel = record.get("parallel_sessions", [])
+    if not all(isinstance(x, str) and x for x in parallel) or len(set(parallel)) != len(parallel):
+        return "field 'parallel_sessions' is not a list of distinct ids"
     if not all(isinstance(x, str) for x in record.get("folded_spills", [])):
         return "field 'folded_spills' is not a list of names"
     return None

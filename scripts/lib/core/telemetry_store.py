@@ -155,15 +155,18 @@ def fold_spills(record: dict, spill_paths: list, log):
     return record, applied
 
 
-def quarantine(path: str, log, reason: str) -> None:
+def quarantine(path: str, log, reason: str):
+    """Rename a record that is not one to ``<path>.corrupt-<time>``; the new path, or None when
+    another process moved it first."""
     target = "%s.corrupt-%s" % (path, time.strftime("%Y%m%dT%H%M%S", time.gmtime()))
     if os.path.lexists(target):
         target += "-%d-%d" % (os.getpid(), time.monotonic_ns())
     try:
         os.replace(path, target)
     except FileNotFoundError:  # another writer quarantined it first
-        return
+        return None
     log("corrupt record quarantined as %s (%s)" % (os.path.basename(target), reason))
+    return target
 
 
 def load_record(path: str, session_id: str, project_dir: str, now_iso: str, log, quarantine_bad: bool = True):

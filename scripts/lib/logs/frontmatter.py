@@ -18,7 +18,7 @@ Invariants (tests/logs/test_frontmatter.py):
   report it as one line and go on with the next file.
 - `load` reads bytes as they are (no newline translation: a lone ``\r`` in a body stays a
   ``\r``), only from a regular file (never a FIFO, a device or through a symbolic link; see
-  statefiles.read_regular) of at most `MAX_FILE_BYTES`.
+  core/repofiles.py) of at most `MAX_FILE_BYTES`.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ import json
 import os
 from dataclasses import dataclass, field
 
-from ..core import statefiles
+from ..core import repofiles
 from ..core.errors import HelperError
 
 _PYYAML: tuple = ()  # (yaml, its safe loader, _QuotingDumper), by `_pyyaml` on first use
@@ -36,7 +36,7 @@ _PYYAML: tuple = ()  # (yaml, its safe loader, _QuotingDumper), by `_pyyaml` on 
 DELIMITER = "---"
 MAX_FRONTMATTER_BYTES = 64 * 1024
 MAX_NODES = 100_000
-MAX_FILE_BYTES = 16 * 1024 * 1024
+MAX_FILE_BYTES = repofiles.MAX_FILE_BYTES
 
 
 class FrontmatterError(HelperError):
@@ -130,19 +130,9 @@ def load(path: str) -> Document:
     """The document at ``path``; FrontmatterError (one line) for anything that is not one."""
     path = os.fspath(path)
     try:
-        data = statefiles.read_regular(path, MAX_FILE_BYTES)
-    except FileNotFoundError:
-        raise FrontmatterError("%s: no such file" % path) from None
-    except statefiles.NotRegularFile as exc:
-        raise FrontmatterError("%s: %s; not read" % (path, exc.strerror or "not a regular file")) from None
-    except ValueError:
-        raise FrontmatterError("%s: over %d bytes; not read" % (path, MAX_FILE_BYTES)) from None
-    except OSError as exc:
-        raise FrontmatterError("%s: %s" % (path, exc.strerror or exc)) from None
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise FrontmatterError("%s: not UTF-8 text" % path) from None
+        text = repofiles.read_repo_text(path, max_bytes=MAX_FILE_BYTES)
+    except repofiles.Unreadable as exc:
+        raise FrontmatterError(str(exc)) from None
     return parse(text, path)
 
 

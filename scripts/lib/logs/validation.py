@@ -24,7 +24,7 @@ import os
 from dataclasses import dataclass
 from functools import cache
 
-from ..core.errors import HelperError
+from ..core.errors import HelperError, one_line
 from . import frontmatter
 from .log_ids import is_legacy_name, is_log_name, is_operator, parse_log_id
 
@@ -53,7 +53,7 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.path}: {self.field}: {self.message}"
+        return one_line(f"{self.path}: {self.field}: {self.message}")
 
 
 def schema_path(name: str) -> str:
@@ -307,7 +307,7 @@ def discover(root: str) -> list:
             if document_table(os.path.dirname(table.glob) + "/" + name) is not table:
                 continue
             path = os.path.join(directory, name)
-            if os.path.isfile(path):
+            if not os.path.isdir(path):  # a link, a FIFO or a device named like one is reported
                 found.append((path, table.kind))
     return found
 
@@ -320,7 +320,7 @@ def resolve_targets(root: str, paths: list, kind: str | None = None) -> tuple:
         if os.path.isdir(path):
             names = sorted(n for n in os.listdir(path) if n.endswith(".md") and n not in NOT_DOCUMENTS)
             candidates = [os.path.join(path, n) for n in names if not n.startswith(".")]
-        elif os.path.exists(path):
+        elif os.path.lexists(path):
             candidates = [path]
         else:
             problems.append(Problem(given, "(file)", "no such file or directory"))

@@ -245,7 +245,10 @@ def write_session(project, request: WriteRequest, env_session_id=None, ids=None)
     op = operator_mod.resolve(root, state_dir).initials
     gitstats.ensure_repo(root)
     session_id = request.session_id or env_session_id or None
-    telemetry = archive.session_telemetry(state_dir, session_id) if session_id else None
+    telemetry_warnings: list = []  # a record the user cannot fix is moved aside, never a refusal
+    telemetry = archive.session_telemetry(state_dir, session_id, warnings=telemetry_warnings) if session_id else None
+    if telemetry_warnings:
+        telemetry_warnings.append("the log is written without %s telemetry" % ("that part's" if telemetry else "its"))
     usage, usage_warnings = session_usage_of(project, session_id, telemetry)
     today = isotime.utc_date(now)
     days = [day_of(today), day_of(isotime.utc_date(now - 86400))]
@@ -312,7 +315,7 @@ def write_session(project, request: WriteRequest, env_session_id=None, ids=None)
         action=action,
         window=window,
         commit_shas=stats.commit_shas,
-        warnings=([window.warning] if window.warning else []) + invariant_warnings(meta)
+        warnings=([window.warning] if window.warning else []) + telemetry_warnings + invariant_warnings(meta)
         + (list(ids.warnings) if ids is not None else []),
         usage_warnings=usage_warnings,
     )

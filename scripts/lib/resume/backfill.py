@@ -13,11 +13,9 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from ..core import statefiles
+from ..core import repofiles, statefiles
 from ..logs import frontmatter
 from ..logs.log_ids import SESSIONS_DIR, is_legacy_name, name_key
-
-MAX_FILE_BYTES = 16 * 1024 * 1024
 
 
 @dataclass
@@ -84,26 +82,18 @@ def backfill(root: str, operator: str, write: bool) -> list:
         rel = SESSIONS_DIR + "/" + name
         path = os.path.join(root, SESSIONS_DIR, name)
         try:
-            if not os.path.isfile(path) or os.path.islink(path):
-                outcomes.append(Outcome(rel, "skip", "not a regular file"))
-                continue
-            with open(path, "rb") as f:
-                data = f.read(MAX_FILE_BYTES + 1)
-            if len(data) > MAX_FILE_BYTES:
-                outcomes.append(Outcome(rel, "skip", "file is over %d bytes" % MAX_FILE_BYTES))
-                continue
-            new = plan_insert(data, operator, rel)
+            new = plan_insert(repofiles.read_repo_file(path, root=root, shown=rel), operator, rel)
         except _HasOperator as has:
             outcomes.append(Outcome(rel, "has", "operator: %s" % (has.value,)))
+            continue
+        except repofiles.Unreadable as exc:
+            outcomes.append(Outcome(rel, "skip", exc.reason))
             continue
         except frontmatter.FrontmatterError as exc:
             message = str(exc)
             if message.startswith(rel + ": "):
                 message = message[len(rel) + 2 :]
             outcomes.append(Outcome(rel, "skip", message))
-            continue
-        except OSError as exc:
-            outcomes.append(Outcome(rel, "skip", exc.strerror or str(exc)))
             continue
         if write:
             try:

@@ -17,7 +17,7 @@ import json
 import os
 from urllib.parse import quote
 
-from ..core import statefiles
+from ..core import repofiles, statefiles
 from ..logs import log_ids
 from ..logs import workstreams as ws_format
 
@@ -104,6 +104,7 @@ def build(project, warnings: list) -> dict:
     wanted = [(d, job) for d, job in JOBS if os.path.isdir(os.path.join(project.root, d))]
     if not wanted:
         return {}
+
     def read(conn) -> tuple:
         problems: list = []  # per attempt: store.ask may ask again on a rebuilt catalog
         conn.execute("BEGIN")  # one snapshot for both indexes
@@ -128,10 +129,9 @@ def regenerate(project, check: bool = False) -> tuple:
             continue
         path = os.path.join(project.root, rel)
         try:
-            with open(path, "rb") as f:
-                current = f.read()
-        except FileNotFoundError:
-            current = None
+            current = repofiles.read_repo_file(path, root=project.root, missing_ok=True)
+        except repofiles.Unreadable:
+            current = None  # a link, a FIFO, ...: replaced by the regular file we write
         data = texts[rel].encode("utf-8")
         if current == data:
             results.append((rel, "unchanged"))

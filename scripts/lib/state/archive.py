@@ -24,7 +24,7 @@ from ..core import statefiles
 from ..core import telemetry_store as store
 from ..core.errors import HelperError
 from .locking import session_lock
-from .telemetry import derive, merge_records, parse_record, read_live_locked
+from .telemetry import BadRecord, derive, merge_records, read_live_locked, read_part, set_aside
 
 ARCHIVE_DIR = "archive"
 
@@ -53,32 +53,37 @@ def archived_parts(state_dir: str, session_id: str) -> list:
     return [path for _, _, path in sorted(parts)]
 
 
-def _read_json_record(path: str) -> dict:
-    try:
-        with open(path, "rb") as f:
-            raw = f.read()
-    except OSError as exc:
-        raise HelperError("%s: unreadable (%s)" % (path, exc.strerror or exc)) from None
-    return parse_record(path, raw)
+def _archived_records(state_dir: str, session_id: str, warnings: list) -> list:
+    records = []
+    for path in archived_parts(state_dir, session_id):
+        try:
+            records.append(read_part(path))
+        except FileNotFoundError:
+            continue
+        except BadRecord as exc:
+            set_aside(exc, path, warnings)
+    return records
 
 
-def session_parts(state_dir: str, session_id: str) -> list:
-    """[record] of every part of the session: archived ones, then the live one (if any)."""
+def session_parts(state_dir: str, session_id: str, *, warnings: list) -> list:
+    """[record] of every part of the session: archived ones, then the live one (if any). A part
+    that cannot be used is moved aside and left out, with a line in ``warnings``."""
     live_path = statefiles.record_path(state_dir, session_id)
     if not os.path.exists(live_path) and not store.pending_spills(state_dir, session_id):
         # Nothing live to race with: an archive only ever moves a live part.
-        return [_read_json_record(p) for p in archived_parts(state_dir, session_id)]
+        return _archived_records(state_dir, session_id, warnings)
     with session_lock(statefiles.lock_path(state_dir, session_id)):
-        records = [_read_json_record(p) for p in archived_parts(state_dir, session_id)]
-        live, _ = read_live_locked(state_dir, session_id)  # pending spills included
+        records = _archived_records(state_dir, session_id, warnings)
+        live, _ = read_live_locked(state_dir, session_id, warnings=warnings)  # pending spills included
     if live is not None:
         records.append(live)
     return records
 
 
-def session_telemetry(state_dir: str, session_id: str):
-    """The session's merged, derived telemetry (lib/telemetry.derive), or None if it has none."""
-    merged = merge_records(session_parts(state_dir, session_id))
+def session_telemetry(state_dir: str, session_id: str, *, warnings: list):
+    """The session's merged, derived telemetry (lib/telemetry.derive), or None if it has none;
+    parts that cannot be used are left out (`session_parts`)."""
+    merged = merge_records(session_parts(state_dir, session_id, warnings=warnings))
     return derive(merged) if merged else None
 
 
@@ -87,6 +92,7 @@ class ArchiveResult:
     moved: list = field(default_factory=list)  # [(from, to)]
     record: dict | None = None  # the part that was moved, if any
     part: int | None = None
+    warnings: list = field(default_factory=list)  # a record moved aside instead (state/telemetry.set_aside)
 
 
 def _free_part_number(directory: str, stem: str, log_id: str) -> int:
@@ -126,7 +132,7 @@ def archive_state(state_dir: str, session_id: str, log_id: str) -> ArchiveResult
         raise HelperError("%s: cannot create (%s)" % (directory, exc.strerror or exc)) from None
     stem = statefiles.session_stem(session_id)
     with session_lock(lock):
-        record, spills = read_live_locked(state_dir, session_id)
+        record, spills = read_live_locked(state_dir, session_id, warnings=result.warnings)
         if record is None:  # archived by someone else while we waited
             return result
         if spills:
@@ -156,9 +162,9 @@ def archive_state(state_dir: str, session_id: str, log_id: str) -> ArchiveResult
     return result
 
 
-def latest_transcript_path(state_dir: str, session_id: str):
+def latest_transcript_path(state_dir: str, session_id: str, *, warnings: list):
     """The transcript path the hook recorded last, from the live part or the newest archived one."""
-    for record in reversed(session_parts(state_dir, session_id)):
+    for record in reversed(session_parts(state_dir, session_id, warnings=warnings)):
         path = record.get("transcript_path")
         if isinstance(path, str) and path:
             return path

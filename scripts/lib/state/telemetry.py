@@ -17,7 +17,7 @@ import os
 from ..core import statefiles
 from ..core import telemetry_store as store
 from ..core.errors import HelperError
-from ..core.telemetry_record import SCHEMA_VERSION, new_record
+from ..core.telemetry_record import SCHEMA_VERSION, new_record, shape_problem
 from .locking import session_lock
 
 COUNTER_FIELDS = (
@@ -31,20 +31,54 @@ COUNTER_FIELDS = (
 TABLE_FIELDS = ("tool_calls", "failures_by_tool", "invariants", "events")
 
 
+class BadRecord(HelperError):
+    """A stored record that cannot be used: unreadable, not JSON, or not of the record's shape."""
+
+
 def parse_record(path: str, raw: bytes) -> dict:
-    """A stored telemetry record (live or archived), or a one-line HelperError naming the file."""
+    """A stored telemetry record (live or archived), or a one-line BadRecord naming the file.
+    The shape is the hook's own rule (`shape_problem`: types, counts >= 0, timestamps), so a
+    record that passes never makes a log fail its schema."""
     try:
-        record = json.loads(raw)
-    except ValueError as exc:
-        raise HelperError("%s: not valid JSON (%s)" % (path, exc)) from None
+        record = json.loads(raw, parse_constant=_no_constant)
+    except (ValueError, RecursionError) as exc:
+        raise BadRecord("%s: not valid JSON (%s)" % (path, exc)) from None
     if not isinstance(record, dict) or record.get("schema_version") != SCHEMA_VERSION:
-        raise HelperError("%s: not a schema_version %d telemetry record" % (path, SCHEMA_VERSION))
+        raise BadRecord("%s: not a schema_version %d telemetry record" % (path, SCHEMA_VERSION))
+    problem = shape_problem(record)
+    if problem:
+        raise BadRecord("%s: %s" % (path, problem))
     return record
 
 
-def read_live_locked(state_dir: str, session_id: str, project_dir: str = "") -> tuple:
+def _no_constant(name: str):
+    raise ValueError("non-standard JSON constant %s" % name)
+
+
+def read_part(path: str) -> dict:
+    """The record stored at ``path`` (never through a link, a FIFO or past the size cap)."""
+    try:
+        raw = statefiles.read_regular(path, store.MAX_RECORD_BYTES)
+    except FileNotFoundError:
+        raise
+    except (OSError, ValueError) as exc:
+        raise BadRecord("%s: unreadable (%s)" % (path, exc)) from None
+    return parse_record(path, raw)
+
+
+def set_aside(exc: BadRecord, path: str, warnings: list) -> None:
+    """Move a record that cannot be used aside (``*.corrupt-<time>``, as the hook does) with one
+    warning: the user cannot fix a counter, so it must not block ``/handoff``; its counts are
+    left out of what is read (a live part starts afresh with the next hook event)."""
+    target = store.quarantine(path, lambda _message: None, str(exc))
+    where = "moved aside to %s" % os.path.basename(target) if target else "already moved aside"
+    warnings.append("%s; %s, its telemetry is left out" % (exc, where))
+
+
+def read_live_locked(state_dir: str, session_id: str, project_dir: str = "", *, warnings: list) -> tuple:
     """(live record with pending spills applied, spill paths now counted in it); the caller
     holds the session lock. The record is None when the session has neither a record nor spills.
+    A record that cannot be used is moved aside (`set_aside`, a line in ``warnings``).
 
     Spills are events a hook could not apply because the lock was busy (lib/core/telemetry_store.py);
     readers apply them to the copy they return, so they see every count before the next hook
@@ -53,21 +87,22 @@ def read_live_locked(state_dir: str, session_id: str, project_dir: str = "") -> 
     path = statefiles.record_path(state_dir, session_id)
     spills = store.pending_spills(state_dir, session_id)
     try:
-        raw = statefiles.read_regular(path, store.MAX_RECORD_BYTES)
+        record = read_part(path)
     except FileNotFoundError:
+        record = None
+    except BadRecord as exc:
+        set_aside(exc, path, warnings)
+        record = None
+    if record is None:
         if not spills:
             return None, []
         record = new_record(session_id, project_dir, statefiles.now_iso())
-    except (OSError, ValueError) as exc:
-        raise HelperError("%s: unreadable (%s)" % (path, exc)) from None
-    else:
-        record = parse_record(path, raw)
     problems: list[str] = []
     record, counted = store.fold_spills(record, spills, problems.append)
     return record, counted
 
 
-def read_record(state_dir: str, session_id: str, project_dir: str = "") -> dict | None:
+def read_record(state_dir: str, session_id: str, project_dir: str = "", *, warnings: list) -> dict | None:
     """The live record of ``session_id`` with pending spills applied, or None when there is none.
 
     Read under the session lock so no hook is half-way through an update.
@@ -76,7 +111,7 @@ def read_record(state_dir: str, session_id: str, project_dir: str = "") -> dict 
     if not os.path.exists(path) and not store.pending_spills(state_dir, session_id):
         return None
     with session_lock(statefiles.lock_path(state_dir, session_id)):
-        record, _ = read_live_locked(state_dir, session_id, project_dir)
+        record, _ = read_live_locked(state_dir, session_id, project_dir, warnings=warnings)
     if record is not None:
         record.pop("folded_spills", None)
     return record
@@ -97,9 +132,8 @@ def latest_session_id(state_dir: str, project_dir: str | None = None) -> str | N
                 continue
     for _, path in sorted(candidates, reverse=True):
         try:
-            with open(path, "rb") as f:
-                record = json.loads(f.read())
-        except (OSError, ValueError):
+            record = json.loads(statefiles.read_regular(path, store.MAX_RECORD_BYTES))
+        except (OSError, ValueError, RecursionError):
             continue
         if not isinstance(record, dict) or not isinstance(record.get("session_id"), str):
             continue

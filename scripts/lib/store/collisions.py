@@ -23,7 +23,7 @@ import json
 import os
 from collections import namedtuple
 
-from ..core import statefiles
+from ..core import repofiles, statefiles
 from ..core.discovery import head_commit_sha
 from ..logs.log_ids import is_legacy_name, parse_log_id
 
@@ -177,10 +177,9 @@ def _remote_collisions(project, skip: set) -> list:
     found, seen = [], set()
     for name, ref, blob in candidates:
         try:
-            with open(os.path.join(root, SESSIONS, name), "rb") as f:
-                local = f.read()
-        except OSError:
-            continue
+            local = repofiles.read_repo_file(os.path.join(root, SESSIONS, name), root=root)
+        except repofiles.Unreadable:
+            continue  # validate names it (the file's own problem)
         if name in seen or blob not in contents or identity(local) == identity(contents[blob]):
             continue
         seen.add(name)

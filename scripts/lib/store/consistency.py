@@ -18,7 +18,7 @@ import os
 import re
 import subprocess
 
-from ..core import changelog_path
+from ..core import changelog_path, repofiles
 from ..logs import changelog, log_ids
 from ..logs import workstreams as ws_format
 from ..logs.validation import Problem
@@ -56,8 +56,11 @@ def index_problems(project) -> list:
     for rel, wanted in indexes.build(project, []).items():
         if rel not in existing:
             continue
-        with open(project.path(rel), encoding="utf-8", errors="replace") as f:
-            current = f.read()
+        try:
+            current = repofiles.read_repo_file(project.path(rel), root=project.root).decode("utf-8", "replace")
+        except repofiles.Unreadable as exc:
+            problems.append(Problem(rel, "(file)", exc.reason))
+            continue
         problem = _index_problem(rel, current, wanted)
         if problem:
             problems.append(problem)
@@ -91,12 +94,11 @@ def history_hashes(root: str, rel: str) -> dict:
 def changelog_problems(root: str, rel: str) -> list:
     path = os.path.join(root, rel)
     try:
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
-    except FileNotFoundError:
+        text = repofiles.read_repo_text(path, root=root, missing_ok=True)
+    except repofiles.Unreadable as exc:
+        return [Problem(rel, "(file)", exc.reason)]
+    if text is None:
         return []
-    except (OSError, UnicodeDecodeError) as exc:
-        return [Problem(rel, "(file)", "unreadable (%s)" % exc)]
     if not changelog_path.is_ours(text):
         return [Problem(rel, "(file)", "not handoff's commit log (no handoff changelog marker); "
                         "set \"%s\" in .claude/handoff.json to a path of its own" % changelog_path.CONFIG_KEY)]

@@ -10,7 +10,10 @@ in the state dir, and the archived transcript ``OLD.jsonl`` when it is this sess
 
 Refused in one line, with nothing changed: a path that is not a session log; a target that
 exists (in the work tree or on any ref); a log already pushed (the same session's log is at
-that path on a remote-tracking ref: renumbering it would fork a published id).
+that path on a remote-tracking ref: renumbering it would fork a published id); a log that is a
+symbolic link, a FIFO, a device or not UTF-8 text (core/repofiles.py). A step that fails once
+things changed (git refusing the commit, e.g. the user's pre-commit hook) is undone: the files
+and the index are put back as they were (`_Undo`), and the one line says so.
 
 During a merge/rebase/cherry-pick stopped on an add/add conflict of the log, the side that is
 on a remote-tracking ref keeps the path; the other side is the local log and gets ``NEW``; both
@@ -25,8 +28,9 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 
-from ..core import changelog_path, statefiles
+from ..core import changelog_path, repofiles, statefiles
 from ..core.errors import HelperError
 from ..logs import frontmatter, log_alloc
 from ..logs.log_ids import LogId, parse_log_id
@@ -83,10 +87,10 @@ def plan(project, rel: str, old) -> Plan:
         ref = next(r for r, b in on_remote.items() if b == stages[pushed[0]])
         return Plan(rel, old, content, stages[pushed[0]], conflict=True, ref=ref)
     try:
-        with open(project.path(rel), "rb") as f:
-            local = f.read()
-    except FileNotFoundError:
-        raise HelperError("%s: no such file; nothing changed" % rel) from None
+        local = repofiles.read_repo_file(project.path(rel), root=root, shown=rel)
+        repofiles.decode(local, rel)
+    except repofiles.Unreadable as exc:
+        raise HelperError("%s; nothing changed" % exc) from None
     mine = collisions.identity(local)
     blobs = collisions.blobs(root, sorted(set(on_remote.values())))
     for ref, blob in sorted(on_remote.items()):
@@ -104,7 +108,10 @@ _ID_LINE = re.compile(r"^id:[ \t]*['\"]?(?P<id>[A-Z]{2,4}-[0-9]{6}-[0-9]{2,})['\
 def with_new_id(data: bytes, old: str, new: str) -> bytes:
     """The log's bytes with its frontmatter's ``id:`` line (only) changed; HelperError when the
     result would not read back with ``id: NEW``."""
-    text = data.decode("utf-8")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise HelperError("%s: not UTF-8 text; nothing changed" % old) from None
     end = text.find("\n---", 4)
     head = text[: end if end > 0 else len(text)]
     m = _ID_LINE.search(head)
@@ -121,10 +128,8 @@ def with_new_id(data: bytes, old: str, new: str) -> bytes:
 
 def _changelog_refs(project, p: Plan, new: str, rel: str) -> bool:
     path = project.path(rel)
-    try:
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
-    except FileNotFoundError:
+    text = repofiles.read_repo_text(path, root=project.root, missing_ok=True, shown=rel)
+    if text is None:
         return False
     if not changelog_path.is_ours(text):
         return False
@@ -155,7 +160,11 @@ def _move_transcript(local: bytes, old: str, new: str) -> bool:
     directory = transcripts_dir()
     src, dst = os.path.join(directory, old + ".jsonl"), os.path.join(directory, new + ".jsonl")
     kind, sid = collisions.identity(local)
-    if kind != "session" or not os.path.isfile(src) or os.path.lexists(dst):
+    try:
+        regular = stat.S_ISREG(os.lstat(src).st_mode)  # never a link, a FIFO or a device
+    except OSError:
+        regular = False
+    if kind != "session" or not regular or os.path.lexists(dst):
         return False
     with open(src, "rb") as f:
         head = f.read(256 * 1024)
@@ -208,7 +217,87 @@ def _taken(project, log_id: str) -> bool:
     return any(name in files for files in collisions.remote_logs(project).values())
 
 
+class _Undo:
+    """The work-tree files renumber may change and git's index, as they were before, put back
+    when a step fails (a pre-commit hook refusing the commit, git failing, a file we cannot
+    write): a failed renumber leaves the files, the index and ``git status`` as they were.
+
+    Taken before anything changes, so a file we could not put back (a FIFO where an index
+    should be) is refused with nothing changed. The index is restored as bytes, through
+    git's own ``index.lock`` protocol: exact, whatever was staged (unmerged stages too)."""
+
+    def __init__(self, project, rels: list):
+        self.index = os.path.join(project.git_dir, "index")
+        self.index_bytes = self._read(self.index, "index", project.git_dir)
+        self.files = {}
+        for rel in rels:
+            path = project.path(rel)
+            try:
+                st = os.lstat(path)
+            except FileNotFoundError:
+                self.files[path] = None
+                continue
+            if stat.S_ISLNK(st.st_mode):
+                self.files[path] = ("link", os.readlink(path))
+            elif stat.S_ISREG(st.st_mode):
+                self.files[path] = ("file", self._read(path, rel, project.root), st.st_mode & 0o7777)
+            else:
+                raise HelperError("%s: not a regular file; nothing changed" % rel)
+
+    @staticmethod
+    def _read(path: str, shown: str, root: str):
+        try:
+            return repofiles.read_repo_file(path, root=root, missing_ok=True, max_bytes=1 << 30, shown=shown)
+        except repofiles.Unreadable as exc:
+            raise HelperError("%s; nothing changed" % exc) from None
+
+    def restore(self) -> None:
+        for path, saved in self.files.items():
+            if saved is not None and saved[0] == "file":
+                statefiles.write_atomic(path, saved[1], mode=saved[2])
+                continue
+            if os.path.lexists(path):
+                os.unlink(path)
+            if saved is not None:
+                os.symlink(saved[1], path)
+        if self.index_bytes is None:
+            if os.path.lexists(self.index):
+                os.unlink(self.index)
+            return
+        lock = self.index + ".lock"
+        fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o644)
+        try:
+            os.write(fd, self.index_bytes)  # a regular file: one write takes it all
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(lock, self.index)
+
+
 def _apply(project, p: Plan, new: str, new_rel: str, data: bytes, commit: bool) -> dict:
+    index_rels = [collisions.SESSIONS + "/INDEX.md", "workstreams/INDEX.md"]
+    undo = _Undo(project, [new_rel, p.rel, *index_rels, project.changelog_relpath()])
+    try:
+        result = _change(project, p, new, new_rel, data, commit)
+    except BaseException as exc:
+        try:
+            undo.restore()
+        except OSError as undo_exc:
+            raise HelperError("%s: renumbering to %s failed (%s) and could not be undone (%s); check git status"
+                              % (p.rel, new, exc, undo_exc)) from None
+        if isinstance(exc, (HelperError, OSError)):
+            raise HelperError("%s: renumbering to %s failed (%s); undone, nothing changed"
+                              % (p.rel, new, exc)) from None
+        raise
+    # State outside the work tree, once the rename is in: the session -> log map, the transcript.
+    _remap_session(project, p.local, new)
+    if _move_transcript(p.local, str(p.old), new):
+        result["changed"].append("transcript")
+    return result
+
+
+def _change(project, p: Plan, new: str, new_rel: str, data: bytes, commit: bool) -> dict:
+    """The work tree, the index and (``commit``) the commit; `_apply` undoes a failure."""
     root = project.root
     old = str(p.old)
     log_alloc.write_log_atomic(project.path(new_rel), data)
@@ -240,9 +329,6 @@ def _apply(project, p: Plan, new: str, new_rel: str, data: bytes, commit: bool) 
         if p.tracked or p.conflict:
             gitproc.run(root, ["add", "--", changelog_rel])
             staged.append(changelog_rel)
-    _remap_session(project, p.local, new)
-    if _move_transcript(p.local, old, new):
-        touched.append("transcript")
     committed = False
     if commit and p.in_head and not p.conflict:
         message = "%s %s -> %s (the id is taken by another log)" % (COMMIT_PREFIX, old, new)
