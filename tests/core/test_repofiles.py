@@ -105,7 +105,7 @@ def test_validate_names_a_hostile_log_and_goes_on(repo, tmp_path, kind):
     assert out.stdout.splitlines() == ["%s: (frontmatter): %s" % (rel, REASON[kind])]
 
 
-@pytest.mark.parametrize("name", ["CHANGELOG.md", "docs/sessions/INDEX.md"])
+@pytest.mark.parametrize("name", ["docs/sessions/CHANGELOG.md", "docs/sessions/INDEX.md"])  # handoff's commit log
 @pytest.mark.parametrize("kind", ("dev-zero", "fifo", "outside"))
 def test_validate_names_a_hostile_changelog_or_index(repo, tmp_path, kind, name):
     repo.write_ok(request())
@@ -117,20 +117,22 @@ def test_validate_names_a_hostile_changelog_or_index(repo, tmp_path, kind, name)
 
 
 def test_validate_names_a_changelog_that_is_not_utf8(repo, tmp_path):
-    plant(repo.path / "CHANGELOG.md", "not-utf8", None)
+    plant(repo.path / "docs/sessions/CHANGELOG.md", "not-utf8", None)
     out = run(repo, "validate")
-    assert out.returncode == 1 and "CHANGELOG.md: (file): not UTF-8 text" in out.stdout.splitlines(), out.stdout
+    assert out.returncode == 1 and "docs/sessions/CHANGELOG.md: (file): not UTF-8 text" in out.stdout.splitlines(), \
+        out.stdout
 
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_changelog_refuses_a_hostile_changelog_and_writes_nothing(repo, tmp_path, kind):
     outside = tmp_path / "outside.md"
-    plant(repo.path / "CHANGELOG.md", kind, outside)
+    ours = repo.path / "docs" / "sessions" / "CHANGELOG.md"  # handoff's commit log (core/changelog_path.py)
+    plant(ours, kind, outside)
     out = run(repo, "changelog", "--since", "2019-01-01T00:00:00Z")
     assert out.returncode == 1 and out.stdout == ""
-    assert out.stderr.splitlines() == ["handoff: %s: %s" % (repo.path / "CHANGELOG.md", REASON[kind])]
+    assert out.stderr.splitlines() == ["handoff: %s: %s" % (ours, REASON[kind])]
     if kind == "outside":
-        assert os.path.islink(repo.path / "CHANGELOG.md") and outside.read_text() == OUTSIDE
+        assert os.path.islink(ours) and outside.read_text() == OUTSIDE
 
 
 @pytest.mark.parametrize("kind", KINDS)

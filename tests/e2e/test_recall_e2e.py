@@ -85,4 +85,4 @@ def test_recall_answers_from_the_logs(run_claude, git_project: Path, mode: str) 
     assert git(project, "rev-parse", "HEAD") == head
     status = git(project, "status", "--porcelain", "--untracked-files=all").splitlines()
     assert status == [], status  # the state dir is under the git dir: not even an ignored file here
-    assert (state_dir(project) / "recall.sqlite3").is_file()  # the index: in the state dir only
+    assert (state_dir(project) / "catalog.sqlite3").is_file()  # the catalog: in the state dir only

@@ -42,7 +42,7 @@ LOCK_NAME = "migrate.lock"
 # Derived caches, rebuilt from the logs on the next run: dropped rather than moved (a copy of a
 # worktree-keyed cache would be discarded anyway, and a search index is rebuilt).
 _DERIVED_PREFIXES = ("resume-cache", "index-cache", "id-registry", "collisions", "operator-owners", "log-authors",
-                     "author-email", "recall.sqlite3", "digest-cache")
+                     "author-email", "catalog.sqlite3", "recall.sqlite3", "digest-cache")
 
 
 def has_records(project) -> bool:

@@ -26,6 +26,7 @@ an add/add conflict: there, run ``renumber`` in the stopped rebase (the case abo
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import stat
@@ -117,7 +118,9 @@ def with_new_id(data: bytes, old: str, new: str) -> bytes:
     m = _ID_LINE.search(head)
     if not m or m.group("id") != old:
         raise HelperError("%s: no 'id: %s' line in its frontmatter; nothing changed" % (old, old))
-    out = text[: m.start()] + "id: " + new + text[m.end():]
+    # Written as write-session writes it (a JSON string, frontmatter.encode): the catalog then
+    # still reads the renumbered log by the codec, not by YAML.
+    out = text[: m.start()] + "id: " + json.dumps(new) + text[m.end():]
     try:
         if frontmatter.parse(out, new).meta.get("id") != new:
             raise frontmatter.FrontmatterError("id does not read back")
