@@ -281,9 +281,9 @@ def test_impossible_dates_are_one_line_each_not_a_traceback(repo):
     first = repo.write_ok(request(), "v", NOW)["id"]
     good = f"{first}.md"
     started = frontmatter.load(str(repo.sessions / good)).meta["started_at"]
-    _variant(repo, good, "RT-261121-04", "date: '2026-11-21'", "date: 2026-02-30")
-    _variant(repo, good, "RT-261121-05", f"started_at: '{started}'", "started_at: 2026-11-21T25:00:00Z")
-    _variant(repo, good, "RT-261121-06", "date: '2026-11-21'", "date: 0000-01-01")
+    _variant(repo, good, "RT-261121-04", 'date: "2026-11-21"', "date: 2026-02-30")
+    _variant(repo, good, "RT-261121-05", f'started_at: "{started}"', "started_at: 2026-11-21T25:00:00Z")
+    _variant(repo, good, "RT-261121-06", 'date: "2026-11-21"', "date: 0000-01-01")
     (repo.sessions / "RT-261121-07.md").write_bytes(b"\xff\xfe---\n")
     _variant(repo, good, "RT-261121-08", "schema_version: 1", "1: 2\nschema_version: 1")
     out = repo.helper("validate")

@@ -56,7 +56,7 @@ def test_writes_a_complete_valid_log(repo):
     assert meta["confidence"] == "M" and meta["workstreams"] == ["parser"]
     assert meta["tool_calls_total"] is None and meta["invariants"] is None
     text = (repo.sessions / "RT-261121-01.md").read_text()
-    assert "date: '2026-11-21'" in text  # quoted: YAML would re-type it otherwise
+    assert 'date: "2026-11-21"' in text  # quoted: YAML would re-type it otherwise
     headings = [line[3:] for line in doc.body.splitlines() if line.startswith("## ")]
     assert headings == list(SECTIONS)
     assert doc.body.startswith("# Teach the parser to read dates\n")
@@ -213,7 +213,7 @@ def test_rendered_log_must_read_back(repo):
     meta = {"id": "RT-261121-01", "summary": "x" * 70_000}
     with pytest.raises(HelperError, match=r"frontmatter is over 65536 bytes; nothing written"):
         rendered_log("RT-261121-01", meta, "# t\n")
-    assert rendered_log("RT-261121-01", {"id": "RT-261121-01"}, "body\n").startswith(b"---\nid: RT-261121-01\n")
+    assert rendered_log("RT-261121-01", {"id": "RT-261121-01"}, "body\n").startswith(b'---\nid: "RT-261121-01"\n')
 
 
 def test_refused_oversized_summary_then_retry_updates_one_log(repo):
@@ -227,9 +227,10 @@ def test_refused_oversized_summary_then_retry_updates_one_log(repo):
 
 
 def test_longest_text_is_written_readable_or_refused_before_writing(repo):
-    """At the maxLength limits a log stays readable; only characters YAML writes as long escapes
-    (libyaml: an emoji is "\\U0001F600", 10 bytes) get past 64 KiB, and the read-back check
-    refuses those before anything is written."""
+    """At the maxLength limits a log stays readable: the codec writes an emoji as its 4 UTF-8
+    bytes (frontmatter.encode). Only characters written as escapes (a noncharacter such as
+    U+FFFE is not printable, so YAML writes it, as "\\uFFFE", 6 bytes) get past 64 KiB, and the
+    read-back check refuses those before anything is written."""
     req = request(title="é" * 200, summary="s" * 4000, resume_prompt="ü" * 8000)
     meta = repo.log(write(repo, req, session_id="long")["id"]).meta
     assert (meta["title"], meta["summary"], meta["resume_prompt"]) == (
@@ -237,13 +238,15 @@ def test_longest_text_is_written_readable_or_refused_before_writing(repo):
         req["summary"],
         req["resume_prompt"],
     )
-    wide = repo.write_session(request(summary="😀" * 4000, resume_prompt="😀" * 8000), "wide", env=PINNED)
+    emoji = request(summary="😀" * 4000, resume_prompt="😀" * 8000)
+    assert repo.log(write(repo, emoji, session_id="emoji")["id"]).meta["resume_prompt"] == "😀" * 8000
+    wide = repo.write_session(request(summary="\ufffe" * 4000, resume_prompt="\ufffe" * 8000), "wide", env=PINNED)
     assert wide.returncode == 1
     assert wide.stderr == (
-        "handoff: RT-261121-02: frontmatter is over 65536 bytes; nothing written "
+        "handoff: RT-261121-03: frontmatter is over 65536 bytes; nothing written "
         "(shorten the summary or the resume prompt)\n"
     )
-    assert md_files(repo) == ["RT-261121-01.md"]
+    assert md_files(repo) == ["RT-261121-01.md", "RT-261121-02.md"]
     valid(repo)
 
 
