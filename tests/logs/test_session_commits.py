@@ -84,7 +84,7 @@ def test_a_commit_dated_ten_minutes_before_the_start_counts(repo):
     last = repo.commit("last")
     seen = handoff(repo)
     assert_session_commits(seen, [first, skewed, last], start)
-    assert "skewed clock" in (repo.path / "CHANGELOG.md").read_text()
+    assert "skewed clock" in (repo.path / "docs" / "sessions" / "CHANGELOG.md").read_text()  # handoff's commit log
 
 
 def test_rebase_with_committer_date_is_author_date(repo):
@@ -139,7 +139,7 @@ def test_a_teammates_branch_merged_during_the_session_is_not_counted(repo, how):
     # the session's own merge is its commit (listed, no changelog line); the teammate's are not
     assert_session_commits(seen, shas, start, in_changelog=[s for s in shas if s != merge])
     assert seen["stats"]["others_commits"] == 2
-    assert "mate one" not in (repo.path / "CHANGELOG.md").read_text()
+    assert "mate one" not in (repo.path / "docs" / "sessions" / "CHANGELOG.md").read_text()  # handoff's commit log
 
 
 def test_pull_rebase_over_a_teammates_push_counts_only_the_session(repo, tmp_path):

@@ -74,7 +74,7 @@ def test_collision_named_renumbered_and_pulled_without_loss(tmp_path):
     new_rel = "docs/sessions/%s.md" % new_id
     assert out.stdout.strip() == "renumbered %s -> %s (file, id; committed)" % (rel, new_rel)
     text = (b / new_rel).read_text()
-    assert "\nid: %s\n" % new_id in text and "session_id: session-b" in text and not (b / rel).exists()
+    assert '\nid: "%s"\n' % new_id in text and 'session_id: "session-b"' in text and not (b / rel).exists()
     assert git(b, "status", "--porcelain") == ""
     assert helper(b, "resume", "--operator", "RT", "--json").returncode == 0
     assert not any("collision" in w for w in json.loads(helper(b, "resume", "--operator", "RT", "--json").stdout)
@@ -84,8 +84,8 @@ def test_collision_named_renumbered_and_pulled_without_loss(tmp_path):
     git(b, "push", "-q", "origin", "main")
     fresh = clone(bare, tmp_path / "fresh")
     assert log_names(fresh) == sorted(["%s.md" % log_id, "%s.md" % new_id])
-    assert "session_id: session-a" in (fresh / rel).read_text()
-    assert "session_id: session-b" in (fresh / new_rel).read_text()
+    assert 'session_id: "session-a"' in (fresh / rel).read_text()
+    assert 'session_id: "session-b"' in (fresh / new_rel).read_text()
     out = helper(fresh, "validate")
     assert out.returncode == 0, out.stdout
 
@@ -106,8 +106,8 @@ def test_add_add_conflict_named_and_renumbered_in_place(tmp_path, how):
     assert out.returncode == 0, out.stderr
     new_rel = "docs/sessions/%s02.md" % log_id[:-2]
     assert out.stdout.strip() == "renumbered %s -> %s (file, id; staged; conclude the merge)" % (rel, new_rel)
-    assert "session_id: session-a" in (b / rel).read_text()  # the pushed side keeps the path
-    assert "session_id: session-b" in (b / new_rel).read_text()
+    assert 'session_id: "session-a"' in (b / rel).read_text()  # the pushed side keeps the path
+    assert 'session_id: "session-b"' in (b / new_rel).read_text()
     env = env_for(b.parent, GIT_EDITOR="true")
     if how == "rebase":
         git(b, "rebase", "--continue", env=env)
@@ -208,6 +208,6 @@ def test_two_files_with_one_id_after_a_hand_resolution(tmp_path):
             % (log_id, rel, log_id, log_id)) in out.stdout
     out = helper(b, "renumber", str(mine))
     assert out.returncode == 0, out.stderr
-    assert not mine.exists() and "session_id: session-b" in (b / ("docs/sessions/%s02.md" % log_id[:-2])).read_text()
+    assert not mine.exists() and 'session_id: "session-b"' in (b / ("docs/sessions/%s02.md" % log_id[:-2])).read_text()
     assert helper(b, "validate").returncode == 0
     assert helper(b, "renumber", rel).returncode == 1  # the remote's log: already pushed

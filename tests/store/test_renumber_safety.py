@@ -66,7 +66,7 @@ def _hostile(a, log_id, kind, tmp_path):
     elif kind == "outside":
         secret = tmp_path / "outside.md"
         secret.write_text((a / ("docs/sessions/%s.md" % log_id)).read_text()
-                          .replace("id: %s" % log_id, "id: %s05" % log_id[:-2]).replace("s-1", "secret-session"))
+                          .replace(log_id, "%s05" % log_id[:-2]).replace("s-1", "secret-session"))
         os.symlink(secret, path)
     elif kind == "not-utf8":
         path.write_bytes(b"---\nid: %s05\ntitle: caf\xe9\n---\n\n## Summary\n" % log_id[:-2].encode())
