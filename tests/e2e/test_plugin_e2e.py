@@ -7,6 +7,7 @@ on the repository itself, so the manifest, hooks and commands stay acceptable to
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -69,8 +70,12 @@ def test_marketplace_install_then_a_session_and_resume(run_claude, git_project: 
     """`claude plugin marketplace add <dir>` + `claude plugin install handoff@handoff`, as a user
     would (the repo as a local-directory marketplace), then a plain session in a bare repo."""
     market = tmp_path / "marketplace"
-    shutil.copytree(REPO, market, ignore=shutil.ignore_patterns(
-        ".git", ".venv", ".tools", "__pycache__", ".pytest_cache", ".ruff_cache", "state", "tests"))
+    skip = shutil.ignore_patterns(".git", ".venv", ".tools", "__pycache__", ".pytest_cache", ".ruff_cache", "tests")
+
+    def ignore(directory, names):  # .claude/state, never scripts/lib/state (the helpers' package)
+        return set(skip(directory, names)) | ({"state"} if os.path.basename(directory) == ".claude" else set())
+
+    shutil.copytree(REPO, market, ignore=ignore)
     env = cli_env(run_claude.api.url, run_claude.home, run_claude.tmpdir)
     run_claude.home.mkdir(parents=True, exist_ok=True)
     for argv in (["plugin", "marketplace", "add", str(market)], ["plugin", "install", "handoff@handoff"]):
