@@ -13,6 +13,7 @@ import sqlite3
 import subprocess
 import time
 
+import pytest
 from catalogtree import (
     OLD,
     catalog,
@@ -153,19 +154,28 @@ os.stat = stat
 """
 
 
-def test_a_second_change_within_one_timestamp_tick(repo, tmp_path) -> None:
+@pytest.mark.parametrize("mtime_put_back", [False, True], ids=["edited", "edited-mtime-put-back"])
+def test_a_second_change_within_one_timestamp_tick(repo, tmp_path, mtime_put_back) -> None:
     """On a file system with coarse timestamps a log rewritten in place at the same size within
-    one tick of the command that read it has the stat that command saw; a file modified that
-    recently is saved as unknown (scan.settled), so the next command reads it again."""
+    one tick of the command that read it has the stat that command saw; a file changed that
+    recently (its mtime, or its ctime when the mtime was put back as ``rsync -t`` does) is saved
+    as unknown (scan.settled), so the next command reads it again."""
     coarse = site(tmp_path, COARSE_FS)
     path = log(repo, "RT-261120-02", "Seabird", did="- puffin")
+    old = time.time() - 86400
+
+    def rewrite(a, b):
+        path.write_text(path.read_text().replace(a, b))
+        if mtime_put_back:
+            os.utime(path, (old, old))
+
     for _ in range(5):  # until the first write, the search and the rewrite fit in one 2 s tick
         while time.time() % 2 > 0.1:
             time.sleep(0.02)
-        path.write_text(path.read_text().replace("gannet", "puffin"))
+        rewrite("gannet", "puffin")
         first = path.stat()
         assert ids(search(repo, "puffin", env=coarse)) == ["RT-261120-02"]
-        path.write_text(path.read_text().replace("puffin", "gannet"))
+        rewrite("puffin", "gannet")
         second = path.stat()
         if first.st_ctime_ns // (2 * 10**9) == second.st_ctime_ns // (2 * 10**9):
             break

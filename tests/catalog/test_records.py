@@ -175,3 +175,37 @@ def test_a_workstream_is_searched_by_its_title_and_body(repo) -> None:
     assert (hit["path"], hit["title"], hit["operator"], hit["section"]) == (
         "workstreams/auth.md", "Auth rewrite", "AB", "workstream")
     assert ids(search(repo, "rewrite")) == ["auth"]
+
+
+def test_a_float_too_large_or_nesting_too_deep_for_json_is_read_by_yaml_not_a_traceback(repo) -> None:
+    """Review finding: a hostile frontmatter the codec can parse but not re-encode (a decimal of
+    400 digits is inf; nesting just under the recursion limit) falls back to YAML."""
+    sessions = repo / "docs" / "sessions"
+    sessions.mkdir(parents=True, exist_ok=True)
+    (sessions / "AB-260101-01.md").write_text('---\ntitle: "hello"\nx: 1%s.0\n---\n## Summary\n\nwords\n' % ("0" * 400))
+    for depth in (970, 983, 995):
+        (sessions / ("AB-260101-%02d.md" % (depth - 960))).write_text(
+            '---\ntitle: "deep"\nx: %s%s\n---\n## Summary\n\nwords\n' % ("[" * depth, "]" * depth))
+    proc = run_helper(repo, "search", "--json", "words")
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+    assert "AB-260101-01" in {h["id"] for h in json.loads(proc.stdout)["hits"]}
+
+
+def test_a_session_dir_that_is_a_link_is_never_followed(repo, tmp_path) -> None:
+    """Review finding: docs/sessions or workstreams as a link to elsewhere: nothing of it is read."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "AB-260101-01.md").write_text('---\ntitle: "secret"\n---\n## Summary\n\nTOPSECRET\n')
+    (outside / "leak.md").write_text('---\ntitle: "leak"\nowner: AB\nstatus: active\n---\nTOPSECRET\n')
+    (repo / "docs").mkdir(exist_ok=True)
+    os.symlink(outside, repo / "docs" / "sessions")
+    os.symlink(outside, repo / "workstreams")
+    proc = run_helper(repo, "search", "--json", "TOPSECRET")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["hits"] == []
+
+
+def test_a_query_that_is_not_utf8_is_searched_not_a_traceback(repo) -> None:
+    log(repo, "RT-261101-01", "Storage", did="- words")
+    proc = run_helper(repo, "search", "--json", "words\udcff", "--workstream", "a\udcff")
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr

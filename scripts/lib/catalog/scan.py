@@ -55,9 +55,8 @@ def listing(root: str, skipped: list | None = None) -> dict:
     UTF-8 are left out, each named in ``skipped``."""
     found = {}
     for sub, kind in DIRS:
-        try:
-            dir_fd = os.open(os.path.join(root, sub), os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-        except OSError:
+        dir_fd = _open_dir(root, sub)
+        if dir_fd is None:
             continue
         try:
             for name in os.listdir(dir_fd):
@@ -77,10 +76,33 @@ def listing(root: str, skipped: list | None = None) -> dict:
     return found
 
 
+def _open_dir(root: str, sub: str) -> int | None:
+    """A descriptor of ``root/sub``, never through a link (a committed ``workstreams -> ..``
+    must not show files from outside the repository); None when it is not there or is one."""
+    flags = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(root, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return None
+    for part in sub.split("/"):
+        try:
+            child = os.open(part, flags, dir_fd=fd)
+        except OSError:
+            child = None
+        os.close(fd)
+        if child is None:
+            return None
+        fd = child
+    return fd
+
+
 def settled(found: dict, now_ns: int) -> dict:
-    """``found`` as it may be saved: entries modified within the racy window made unknown."""
-    fresh = now_ns - RACY_WINDOW_NS
-    return {path: (UNKNOWN if st[1] >= fresh else st) for path, st in found.items()}
+    """``found`` as it may be saved: entries changed within the racy window of now made unknown.
+    The ctime too: a same-size rewrite with its mtime put back (``rsync -t``) within one tick of
+    a coarse clock leaves only the ctime, which would not move again. A time well in the future
+    (a skewed clock) is no racy entry: the next edit, made now, moves it."""
+    low, high = now_ns - RACY_WINDOW_NS, now_ns + RACY_WINDOW_NS
+    return {path: (UNKNOWN if low <= st[1] <= high or low <= st[2] <= high else st) for path, st in found.items()}
 
 
 def dumps(found: dict) -> bytes:

@@ -29,6 +29,7 @@ import sqlite3
 import time
 
 from ..core.errors import HelperError
+from ..logs.sections import COLUMNS
 from . import scan, schema
 
 # The warm path (nothing changed) imports neither the file parsers (yaml: ~15 ms) nor filelock
@@ -48,7 +49,6 @@ OLD_CACHE_PREFIXES = ("resume-cache.", "recall-check")
 # a garbled header.
 _CORRUPT_WORDS = ("not a database", "malformed", "corrupt", "file is encrypted", "no such table", "no such column",
                   "could not decode", "unsupported file format")
-COLUMNS = ("title", "summary", "did", "decisions", "future", "learnings", "questions", "resume")  # logs.sections
 _DOC_COLUMNS = ("kind", "id", "operator", "day", "sort_key", "title", "summary", "resume_prompt", "workstreams",
                 "date", "started_at", "ended_at", "tokens", "cost_usd", "frontmatter", "facts", "warning", "unread")
 _INSERT_DOC = "INSERT INTO docs (docid, root, path, %s) VALUES (?, ?, ?%s)" % (
@@ -144,10 +144,10 @@ def ask(project, warnings: list, question):
         except sqlite3.Error as exc:
             if attempt == 2 or not is_corruption(exc):
                 raise HelperError("%s: %s" % (os.path.join(project.state_dir, NAME), exc)) from None
-            conn.close()
-            discard(project, warnings, exc)
+            damage = exc
         finally:
             conn.close()
+        discard(project, warnings, damage)
     raise AssertionError("unreachable")
 
 

@@ -14,9 +14,9 @@ from __future__ import annotations
 import sys
 
 from ..core.errors import HelperError
+from ..logs.sections import COLUMNS as SECTIONS  # the catalog's search columns
 
 MAX_STDIN_BYTES = 1 << 20
-SECTIONS = ("title", "summary", "did", "decisions", "future", "learnings", "questions", "resume")
 
 
 def add_arguments(parser) -> None:
@@ -65,6 +65,9 @@ def _run(args, project) -> int:
         text = sys.stdin.buffer.read(MAX_STDIN_BYTES).decode("utf-8", "replace")
     else:
         text = args.query_arg if args.query_arg is not None else " ".join(args.query)
+    # An argument that is not UTF-8 arrives with surrogates, which SQLite cannot take: searched
+    # for with U+FFFD in their place, as bytes read from stdin are.
+    text, args.workstream = (_text(v) for v in (text, args.workstream))
     if args.operator is not None and not is_operator(args.operator):
         raise HelperError("--operator %r: expected 2-4 capital letters (e.g. RT)" % args.operator[:60])
     if not 1 <= args.limit <= 1000:
@@ -88,6 +91,10 @@ def _run(args, project) -> int:
         if not args.no_fail:
             cli.print_warnings(warnings)
     return 0
+
+
+def _text(value):
+    return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace") if isinstance(value, str) else value
 
 
 def render(text: str, hits: list, warnings: list) -> str:

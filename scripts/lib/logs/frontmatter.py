@@ -216,7 +216,8 @@ _scan_value = json.JSONDecoder(parse_float=_plain_float, parse_constant=_no_cons
 
 
 def _is_key(key: str) -> bool:
-    return key.isidentifier() and key.isascii() and key.islower() and key not in _YAML_WORDS
+    # YAML refuses an implicit key of over 1,024 characters
+    return len(key) <= 1024 and key.isidentifier() and key.isascii() and key.islower() and key not in _YAML_WORDS
 
 
 _KEYS = frozenset(k for k in [  # the usual keys, checked once: a fast path, not a rule
@@ -257,9 +258,15 @@ def decode(text: str) -> dict | None:
             values.append(value)
     except (ValueError, StopIteration, RecursionError):
         return None
-    # Exactly what `encode` writes for these values: numbers and strings spelled as json writes
-    # them (which YAML reads as the same data), no key twice.
-    if _json(values) != "[" + ", ".join(raws) + "]" or len(set(keys)) != len(keys):
+    # Exactly what `encode` writes for these values, byte for byte. Why that is enough: YAML and
+    # JSON read alike the scalars and flow collections json writes (double-quoted strings with
+    # escapes both have, integers, floats with a point and no exponent, true/false/null, "[a, b]",
+    # '{"k": v}'); what they could read differently (other spacing, number spellings, \u escapes,
+    # characters YAML treats as breaks) is not what json writes, so the comparison refuses it.
+    try:
+        if _json(values) != "[" + ", ".join(raws) + "]" or len(set(keys)) != len(keys):
+            return None
+    except (ValueError, RecursionError):  # inf from a huge decimal; nesting json can read but not write
         return None
     return dict(zip(keys, values))
 
