@@ -15,6 +15,7 @@ from pathlib import Path
 from recalltree import ids, log, noise, search  # noqa: F401  (re-exported for the catalog tests)
 
 from hookutil import state_dir
+from lib.catalog import scan
 
 NAME = "catalog.sqlite3"
 OLD = "AB-261001-01"  # one of noise()'s logs (October 2026: long before the tests' now)
@@ -30,13 +31,16 @@ def log_path(root: Path, name: str) -> Path:
 
 
 def quiet(root: Path, seconds: float = 3600) -> None:
-    """Every log and workstream last modified ``seconds`` ago, as when they came in a while back."""
+    """Every log and workstream last modified ``seconds`` ago, as when they came in a while back;
+    then the racy window waited out, since setting the mtime back moves the ctime (no one can set
+    that back), and a file changed that recently is read again by every command (scan.settled)."""
     t = time.time() - seconds
     for sub in ("docs/sessions", "workstreams"):
         d = root / sub
         if d.is_dir():
             for p in d.iterdir():
                 os.utime(p, (t, t), follow_symlinks=False)
+    time.sleep(scan.RACY_WINDOW_NS / 1e9 + 0.05)
 
 
 def edit_in_place(path: Path, old: str, new: str) -> None:
