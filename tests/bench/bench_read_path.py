@@ -38,6 +38,7 @@ from bench_resume import NOW, REPO, _iso, generate  # noqa: E402
 FILES = "import os, sys\nfiles = [os.path.join(d, n) for d in sys.argv[1:] for n in os.listdir(d)]\n"
 WARM_FLOOR = "import sqlite3\n" + FILES + "for p in files:\n    os.stat(p)\n"
 COLD_FLOOR = "import sqlite3\n" + FILES + "for p in files:\n    with open(p, 'rb') as f:\n        f.read()\n"
+RACY_WINDOW_S = 2.1  # lib/catalog/scan.py RACY_WINDOW_NS, and a margin
 COMMON = "webhooks ledger"  # words in most logs
 RARE = "kestrel"  # in 10 logs
 NEW_LOG = """---
@@ -89,6 +90,7 @@ def measure(n_logs: int, runs: int, keep: str | None) -> dict:
         make_commits(root, 200)
         dirs = [sessions, workstreams]
         _backdate(dirs)
+        time.sleep(RACY_WINDOW_S)
         env = {k: v for k, v in os.environ.items()
                if not k.startswith(("CLAUDE", "HANDOFF_")) and k != "PYTHONDONTWRITEBYTECODE"}
         env.update({"CLAUDE_PROJECT_DIR": "", "HANDOFF_NOW": _iso(NOW), "HANDOFF_PYTHON": sys.executable,
@@ -133,7 +135,8 @@ def measure(n_logs: int, runs: int, keep: str | None) -> dict:
             path = os.path.join(sessions, log_id + ".md")
             with open(path, "w") as f:
                 f.write(NEW_LOG.format(id=log_id, n=n))
-            os.utime(path, (past, past))  # as a pulled log: not in the racy window
+            os.utime(path, (past, past))  # as a pulled log a moment ago: not in the racy window
+            time.sleep(RACY_WINDOW_S)  # (its ctime cannot be set back: wait the window out)
             timed("new", commands["search"])
             timed("warm_pair", commands["search"])
         found = subprocess.run(launcher + ["search", "zebrafinch0", "--json"], env=env, cwd=root,

@@ -18,7 +18,6 @@ from __future__ import annotations
 import re
 
 from ..core import isotime
-from ..core.errors import HelperError
 from ..logs import frontmatter, log_ids
 from ..logs import workstreams as ws_format
 from ..logs.sections import read_body
@@ -103,13 +102,7 @@ def _day_of(value) -> str | None:
     return None
 
 
-def _epoch(value) -> float | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return isotime.parse_iso(value, "time")
-    except (HelperError, OverflowError, ValueError, OSError):
-        return None
+_epoch = isotime.epoch_or_none
 
 
 def log_record(rel: str, name: str, data: bytes, truncated: bool) -> Record:

@@ -41,6 +41,17 @@ def parse_iso(value: object, what: str) -> float:
         raise HelperError("%s: %r is not an ISO 8601 timestamp (e.g. 2026-11-21T04:27:22Z)" % (what, value)) from None
 
 
+def epoch_or_none(value) -> float | None:
+    """`parse_iso` of a string that may be anything (a field of a hand-edited log): None when it
+    is not a timestamp."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return parse_iso(value, "time")
+    except (HelperError, OverflowError, ValueError, OSError):
+        return None
+
+
 def iso_z(epoch: float) -> str:
     """``2026-11-21T04:27:22Z`` (fraction dropped)."""
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(int(epoch)))

@@ -34,13 +34,7 @@ QUOTED = (("decisions", "decisions"), ("learnings", "learnings"), ("open_questio
 GH_TIMEOUT_S = 30
 
 
-def _epoch(value) -> float | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return isotime.parse_iso(value, "time")
-    except (HelperError, OverflowError, ValueError, OSError):
-        return None
+_epoch = isotime.epoch_or_none
 
 
 def session_logs(project, days: set, warnings: list) -> list:

@@ -36,15 +36,9 @@ REFLECTIONS_DIR = "docs/reflections"
 
 
 def _epoch(value) -> float | None:
-    if not isinstance(value, str) or not value:
-        return None
     from ..core import isotime
-    from ..core.errors import HelperError
 
-    try:
-        return isotime.parse_iso(value, "time")
-    except HelperError:
-        return None
+    return isotime.epoch_or_none(value)
 
 
 def age_hours(ended_at, date, day, now: float) -> int | None:
