@@ -1,16 +1,20 @@
-"""One file of the store -> one catalog row (`Record`): pure, no database here.
+"""One file of the store -> one catalog row: pure, no database here.
+
+A row is a dict of the ``docs`` columns (lib/catalog/schema.py) by name, absent ones None, and
+``columns``: search column -> text (lib/logs/sections.py COLUMNS).
 
 A session log (``docs/sessions/<OP>-<YYMMDD>-<NN>.md`` or a legacy ``CONV-*.md``) becomes its
 id, operator and day (from its file name; a legacy log's from its frontmatter), its title,
-summary and resume prompt, workstreams, times, usage, the digest's figures (`facts`) and one
-search text per body section (lib/logs/sections.py `read_body`). A workstream
+summary and resume prompt, workstreams, times, usage totals, its frontmatter text (the digest
+takes its figures from it, `figures`, for its weeks' logs only) and one search text per body
+section (lib/logs/sections.py `read_body`). A workstream
 (``workstreams/<slug>.md``) becomes its slug, title, owner and phases (lib/logs/workstreams.py)
 and its whole body as searchable text.
 
 Never fails on a file: broken frontmatter, invalid UTF-8 (replaced), NUL and other control
 characters (blanked), huge files and fields (capped) give a row plus a warning. A row whose
-frontmatter could not be read has ``facts`` None: readers that need its fields skip it (and
-show its warning); search still finds it by its body.
+frontmatter could not be read has ``frontmatter`` (a workstream: ``facts``) None: readers that
+need its fields skip it (and show its warning); search still finds it by its body.
 """
 
 from __future__ import annotations
@@ -28,12 +32,6 @@ MAX_FIELD_CHARS = 200_000  # per searchable column
 USAGE_INTS = ("input_tokens", "output_tokens", "cache_creation_tokens", "cache_read_tokens", "requests")
 TOKEN_INTS = USAGE_INTS[:4]
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def Record(**fields) -> dict:  # noqa: N802 - reads as the row it builds
-    """A catalog row: the ``docs`` columns (lib/catalog/schema.py) by name, absent ones None,
-    and ``columns``: search column -> text (lib/logs/sections.py COLUMNS)."""
-    return fields
 
 
 def clean(text: str) -> str:
@@ -102,10 +100,7 @@ def _day_of(value) -> str | None:
     return None
 
 
-_epoch = isotime.epoch_or_none
-
-
-def log_record(rel: str, name: str, data: bytes, truncated: bool) -> Record:
+def log_record(rel: str, name: str, data: bytes, truncated: bool) -> dict:
     """The row of session log ``name`` (``docs/sessions/<name>``) from its bytes."""
     text, problems = decode(data, truncated)
     dirty = _CONTROL_RE.search(text) is not None  # else no column needs `clean`
@@ -127,7 +122,7 @@ def log_record(rel: str, name: str, data: bytes, truncated: bool) -> Record:
     dirty = dirty or any(_CONTROL_RE.search(t) for t in (title, columns.get("summary") or ""))
     usage = m.get("usage") if isinstance(m.get("usage"), dict) else None
     cost = usage.get("cost_usd") if usage else None
-    return Record(
+    return dict(
         kind="log", id=name[:-3], operator=op, day=day, sort_key=log_ids.sort_key(name, day),
         title=_cap(clean(title), MAX_TITLE_CHARS), summary=summary, resume_prompt=resume_prompt,
         workstreams=_workstreams(m.get("workstreams")), date=_text(m.get("date")),
@@ -173,7 +168,7 @@ def figures(meta: dict, day: str | None) -> dict:
     warn: list = []
     facts: dict = {"at": None, "placed_by": None, "warnings": warn}
     for field in ("ended_at", "started_at"):
-        t = _epoch(meta.get(field))
+        t = isotime.epoch_or_none(meta.get(field))
         if t is not None:
             facts["at"], facts["placed_by"] = t, field
             break
@@ -181,7 +176,7 @@ def figures(meta: dict, day: str | None) -> dict:
             warn.append(f"{field}: {str(meta.get(field))[:40]!r} is not a timestamp")
     if facts["at"] is None:
         noon = _day_of(meta.get("date")) or day
-        t = _epoch(noon + "T12:00:00Z") if noon else None
+        t = isotime.epoch_or_none(noon + "T12:00:00Z") if noon else None
         if t is not None:
             facts["at"], facts["placed_by"] = t, "date"
             warn.append("no ended_at/started_at; placed at noon UTC of its day")
@@ -242,13 +237,13 @@ def figures(meta: dict, day: str | None) -> dict:
     return facts
 
 
-def workstream_record(rel: str, name: str, data: bytes, truncated: bool) -> Record:
+def workstream_record(rel: str, name: str, data: bytes, truncated: bool) -> dict:
     """The row of workstream ``name`` (``workstreams/<name>``): its summary for /resume (or the
     reason it has none, in ``warning``) and its title and whole body for search."""
     slug = name[:-3]
     if not ws_format.is_slug(slug):
         why = "%r is not a workstream slug (lowercase letters and digits in hyphen-separated words)" % slug
-        return Record(kind="workstream", id=slug, sort_key="-000000-" + slug, title=slug, workstreams=[],
+        return dict(kind="workstream", id=slug, sort_key="-000000-" + slug, title=slug, workstreams=[],
                       warning=why, facts=None, columns={"title": slug})
     text, problems = decode(data, truncated)
     meta, _, body = _meta(text, rel, problems)
@@ -267,7 +262,7 @@ def workstream_record(rel: str, name: str, data: bytes, truncated: bool) -> Reco
     title = _cap(clean(title or slug), MAX_TITLE_CHARS)
     owner = m.get("owner") if log_ids.is_operator(m.get("owner")) else None
     day = _day_of(m.get("updated"))
-    return Record(
+    return dict(
         kind="workstream", id=slug, operator=owner, day=day,
         sort_key="%s-000000-%s" % ((day or "").replace("-", ""), slug),
         title=title, workstreams=[slug], facts=facts, warning="; ".join(problems) or None,
@@ -276,11 +271,11 @@ def workstream_record(rel: str, name: str, data: bytes, truncated: bool) -> Reco
 
 
 
-def unreadable(kind: str, name: str, reason: str) -> Record:
+def unreadable(kind: str, name: str, reason: str) -> dict:
     """The row of a file that could not be read (a link, a FIFO, no permission): its warning."""
     stem = name[:-3]
     key = log_ids.name_key(name) if kind == "log" else None
-    return Record(kind=kind, id=stem, operator=key[2] if key else None,
+    return dict(kind=kind, id=stem, operator=key[2] if key else None,
                   day="%s-%s-%s" % (key[0][:4], key[0][4:6], key[0][6:]) if key else None,
                   sort_key=log_ids.sort_key(name) if kind == "log" else "-000000-" + stem, title=stem,
                   workstreams=[], facts=None, warning=reason, unread=1, columns={"title": stem})

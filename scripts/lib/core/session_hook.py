@@ -9,7 +9,7 @@ import os
 import sys
 import time
 
-from . import fastjson, gitrefs, statefiles
+from . import fastjson, statefiles
 from . import project as project_mod
 from . import telemetry_record as tr
 from . import telemetry_store as store
@@ -119,6 +119,8 @@ def start_head(payload: dict, project: Project, log):
     read (the reason is logged: the session then falls back to the clock at /handoff)."""
     if payload.get("hook_event_name") != "SessionStart":
         return None
+    from . import gitrefs  # not on the per-tool-call path: a SessionStart only
+
     try:
         return gitrefs.head_commit(project.git_dir, project.git_common_dir)
     except (gitrefs.Unreadable, OSError, ValueError) as exc:

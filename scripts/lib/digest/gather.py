@@ -34,9 +34,6 @@ QUOTED = (("decisions", "decisions"), ("learnings", "learnings"), ("open_questio
 GH_TIMEOUT_S = 30
 
 
-_epoch = isotime.epoch_or_none
-
-
 def session_logs(project, days: set, warnings: list) -> list:
     """[(log id, record)] of the logs whose day is in ``days`` (``YYYY-MM-DD``) or unknown, by
     path: record = `records.figures` plus ``op`` (the log's operator) and the texts of its
@@ -187,7 +184,7 @@ def github_items(root: str) -> tuple:
 
 def github_counts(items: dict, window) -> dict:
     def within(value) -> bool:
-        t = _epoch(value)
+        t = isotime.epoch_or_none(value)
         return t is not None and window.contains(t)
 
     return {

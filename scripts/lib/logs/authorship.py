@@ -39,6 +39,7 @@ from __future__ import annotations
 import os
 
 from ..core import isotime, statefiles
+from ..core.errors import HelperError
 from .log_ids import SESSIONS_DIR, is_log_name, parse_log_id
 
 CACHE_NAME = "log-authors.txt"
@@ -48,16 +49,13 @@ SESSIONS = SESSIONS_DIR
 
 
 def _git(root: str, *args: str):
-    """``git -C root <args>`` (a CompletedProcess, bytes), or None when git cannot be started. A
-    caller's GIT_DIR (inside a git hook) must not win over ``-C``; GIT_AUTHOR_* stay (the hook's
-    author). subprocess is imported here: /resume's warm path starts no process and loads none."""
-    import subprocess
+    """``git -C root <args>`` (gitstats.git, unchecked), or None when git cannot be started.
+    Imported here: /resume's warm path starts no process and loads no subprocess."""
+    from .gitstats import git
 
-    env = {k: v for k, v in os.environ.items() if k not in ("GIT_DIR", "GIT_WORK_TREE")}
-    env["LC_ALL"] = "C"
     try:
-        return subprocess.run(["git", "-C", root, *args], capture_output=True, env=env, check=False)
-    except OSError:
+        return git(root, *args, check=False)
+    except HelperError:  # git is not installed
         return None
 
 

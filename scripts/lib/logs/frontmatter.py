@@ -24,14 +24,13 @@ Invariants (tests/logs/test_frontmatter.py):
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import json
 import os
 from dataclasses import dataclass, field
 
 from ..core import repofiles
 from ..core.errors import HelperError
-
-_PYYAML: tuple = ()  # (yaml, its safe loader, _QuotingDumper), by `_pyyaml` on first use
 
 DELIMITER = "---"
 MAX_FRONTMATTER_BYTES = 64 * 1024
@@ -136,24 +135,23 @@ def load(path: str) -> Document:
     return parse(text, path)
 
 
+@functools.cache
 def _pyyaml() -> tuple:
-    """PyYAML, imported on first use: most frontmatters are read and written by the codec
-    (`decode`, `encode`), and a command that meets only those never pays for it (~14 ms)."""
-    global _PYYAML
-    if not _PYYAML:
-        import yaml
+    """(yaml, its safe loader, a dumper that quotes), imported on first use: most frontmatters
+    are read and written by the codec (`decode`, `encode`), and a command that meets only those
+    never pays for PyYAML (~14 ms)."""
+    import yaml
 
-        try:  # the C loader is ~10x faster; the choice is made once
-            loader, dumper = yaml.CSafeLoader, yaml.CSafeDumper
-        except AttributeError:  # PyYAML built without libyaml
-            loader, dumper = yaml.SafeLoader, yaml.SafeDumper
+    try:  # the C loader is ~10x faster
+        loader, dumper = yaml.CSafeLoader, yaml.CSafeDumper
+    except AttributeError:  # PyYAML built without libyaml
+        loader, dumper = yaml.SafeLoader, yaml.SafeDumper
 
-        class _QuotingDumper(dumper):
-            """Writes every str so it reads back as the same str (never a date, bool or number)."""
+    class _QuotingDumper(dumper):
+        """Writes every str so it reads back as the same str (never a date, bool or number)."""
 
-        _QuotingDumper.add_representer(str, _str_representer)
-        _PYYAML = (yaml, loader, _QuotingDumper)
-    return _PYYAML
+    _QuotingDumper.add_representer(str, _str_representer)
+    return yaml, loader, _QuotingDumper
 
 
 def _str_representer(dumper, value: str):
@@ -220,13 +218,7 @@ def _is_key(key: str) -> bool:
     return len(key) <= 1024 and key.isidentifier() and key.isascii() and key.islower() and key not in _YAML_WORDS
 
 
-_KEYS = frozenset(k for k in [  # the usual keys, checked once: a fast path, not a rule
-    "schema_version", "id", "type", "operator", "title", "date", "session_id", "started_at", "ended_at", "branch",
-    "head_commit", "commits", "files_changed", "insertions", "deletions", "first_commit_at", "last_commit_at",
-    "active_min_estimate", "handoff_write_min", "tool_calls_total", "tool_calls", "mcp", "subagents", "failures",
-    "interruptions_count", "parallel_sessions", "invariants", "workstreams", "confidence", "summary",
-    "resume_prompt", "usage", "owner", "status", "updated", "week",
-] if _is_key(k))
+_KEYS_SEEN: set = set()  # keys `_is_key` already said yes to: one set test per log, not one call per key
 
 
 def encode(meta: dict) -> str | None:
@@ -247,8 +239,10 @@ def decode(text: str) -> dict | None:
     pairs = [line.partition(": ") for line in text[:-1].split("\n")]
     keys = [key for key, _, _ in pairs]
     raws = [value for _, _, value in pairs]
-    if not _KEYS.issuperset(keys) and not all(map(_is_key, keys)):
-        return None
+    if not _KEYS_SEEN.issuperset(keys):
+        if not all(map(_is_key, keys)):
+            return None
+        _KEYS_SEEN.update(keys)
     values = []
     try:
         for raw in raws:

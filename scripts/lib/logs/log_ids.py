@@ -13,9 +13,9 @@ from functools import total_ordering
 
 OPERATOR_RE = re.compile(r"^[A-Z]{2,4}$")
 # 01..99 are two digits; past that, no padding. The one rule for ids and file names.
-_ID = r"(?P<op>[A-Z]{2,4})-(?P<day>[0-9]{6})-(?P<seq>[0-9]{2}|[1-9][0-9]{2,})"
-LOG_ID_RE = re.compile(_ID + r"\Z")
-_FILE_NAME_RE = re.compile(_ID + r"\.md\Z")
+ID_PATTERN = r"(?P<op>[A-Z]{2,4})-(?P<day>[0-9]{6})-(?P<seq>[0-9]{2}|[1-9][0-9]{2,})"
+LOG_ID_RE = re.compile(ID_PATTERN + r"\Z")
+_FILE_NAME_RE = re.compile(ID_PATTERN + r"\.md\Z")
 LEGACY_PREFIX = "CONV-"
 SESSIONS_DIR = "docs/sessions"
 

@@ -136,9 +136,6 @@ def git_user(root: str) -> tuple:
     return found.get("user.name"), found.get("user.email")
 
 
-OWNERS_CACHE = "operator-owners.json"
-
-
 def initials_owners(root: str, state_dir: str, initials: str) -> set:
     """``{email}`` of the person whose logs carry ``initials`` in this repo: the author who added
     the first of them still here (logs/authorship.py, one ``git log`` cached by HEAD in the state

@@ -35,8 +35,10 @@ def _finish(lines: list) -> str:
     return "\n".join([first.strip()] + [x[cut:].rstrip() for x in rest]).strip()
 
 
-def _closes(marker: str, fence: str, line: str) -> bool:
-    return marker[0] == fence[0] and len(marker) >= len(fence) and not line.strip()[len(marker):].strip()
+def _closes(marker: str, fence: str, rest: str) -> bool:
+    """Whether a fence line (``marker``, then ``rest``) closes the open ``fence``: the same
+    character, at least as long, nothing after it (CommonMark)."""
+    return marker[0] == fence[0] and len(marker) >= len(fence) and not rest.strip()
 
 
 def section_items(text: str) -> list[str]:
@@ -52,7 +54,7 @@ def section_items(text: str) -> list[str]:
         if fence is not None:
             current.append(line)
             m = _FENCE_RE.match(line)
-            if m and _closes(m.group(1), fence, line):
+            if m and _closes(m.group(1), fence, line.strip()[len(m.group(1)):]):
                 fence = None
             continue
         m = _ITEM_RE.match(line)
@@ -161,7 +163,7 @@ def read_body(body: str) -> tuple[str, dict]:
         if marker is not None:  # a fence line opens a fence, or closes the open one
             if fence is None:
                 fence = marker
-            elif marker[0] == fence[0] and len(marker) >= len(fence) and not parts[j + 2].strip():
+            elif _closes(marker, fence, parts[j + 2]):
                 fence = None
         elif fence is None:
             if column is None:

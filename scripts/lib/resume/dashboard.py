@@ -35,16 +35,12 @@ PROMPT_MAX_LINES = 20
 REFLECTIONS_DIR = "docs/reflections"
 
 
-def _epoch(value) -> float | None:
-    from ..core import isotime
-
-    return isotime.epoch_or_none(value)
-
-
 def age_hours(ended_at, date, day, now: float) -> int | None:
     """Whole hours since the log ended (``ended_at``, else ``date``, else its day)."""
+    from ..core import isotime
+
     for value in (ended_at, date, day):
-        t = _epoch(value)
+        t = isotime.epoch_or_none(value)
         if t is not None:
             return max(0, int((now - t) // 3600))
     return None

@@ -33,7 +33,7 @@ import stat
 
 from ..core import changelog_path, repofiles, statefiles
 from ..core.errors import HelperError
-from ..logs import frontmatter, log_alloc
+from ..logs import frontmatter, log_alloc, log_ids
 from ..logs.log_ids import LogId, parse_log_id
 from ..state.locking import session_lock
 from . import collisions, gitproc
@@ -103,7 +103,7 @@ def plan(project, rel: str, old) -> Plan:
     return Plan(rel, old, local, tracked=tracked, in_head=in_head)
 
 
-_ID_LINE = re.compile(r"^id:[ \t]*['\"]?(?P<id>[A-Z]{2,4}-[0-9]{6}-[0-9]{2,})['\"]?[ \t]*$", re.MULTILINE)
+_ID_LINE = re.compile(r"^id:[ \t]*['\"]?(?P<id>%s)['\"]?[ \t]*$" % log_ids.ID_PATTERN, re.MULTILINE)
 
 
 def with_new_id(data: bytes, old: str, new: str) -> bytes:
@@ -113,8 +113,8 @@ def with_new_id(data: bytes, old: str, new: str) -> bytes:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise HelperError("%s: not UTF-8 text; nothing changed" % old) from None
-    end = text.find("\n---", 4)
-    head = text[: end if end > 0 else len(text)]
+    yaml_text, _ = frontmatter.split(text)
+    head = text[: text.find("\n") + 1 + len(yaml_text)] if yaml_text is not None else ""  # "---" and the frontmatter
     m = _ID_LINE.search(head)
     if not m or m.group("id") != old:
         raise HelperError("%s: no 'id: %s' line in its frontmatter; nothing changed" % (old, old))
