@@ -34,9 +34,12 @@ ALLOWED = {
     "install": {"core", "store"},  # store's standard-library modules only: tests/store/test_store_layout.py
     "store": {"core", "state", "logs", "resume", "catalog"},  # state: renumber takes write-session's id lock
     "recall": {"core", "state", "logs", "catalog"},
-    "commands": {"core", "state", "logs", "resume", "usage", "store", "recall", "digest", "install", "catalog"},
+    "commands": {"core", "state", "logs", "resume", "usage", "store", "recall", "digest", "install", "catalog",
+                 "memory", "report"},
     "digest": {"core", "logs", "catalog"},
     "usage": {"core"},
+    "memory": {"core", "state", "logs", "catalog", "store"},
+    "report": {"core", "state", "logs", "usage", "catalog", "digest", "memory", "store"},
 }
 
 
