@@ -77,7 +77,8 @@ def test_figures_side_by_side(week_repo: Path) -> None:
 
     assert [(q["id"], q["text"]) for q in d["decisions"]] == [
         ("RT-261124-01", "Chose SVG over PNG: no dependency"), ("AB-261126-01", "Kept the cache format")]
-    assert d["learnings"] == [{"id": "RT-261124-01", "operator": "RT", "text": "Chromium renders SVG exactly"}]
+    assert d["learnings"] == [{"id": "RT-261124-01", "item": "RT-261124-01#L1", "operator": "RT",
+                              "text": "Chromium renders SVG exactly"}]
     assert [q["text"] for q in d["open_questions"]] == ["Trend on 12 weeks?"]
     # odd fields: warned, the session still counted; unreadable log: warned, not counted
     warnings = "\n".join(d["warnings"])
@@ -242,7 +243,7 @@ def test_a_log_written_by_write_session_is_quoted_without_warnings(repo: Path) -
     assert d["warnings"] == [] and d["current"]["sessions"] == 1 and d["current"]["by_day"]["Fri"]["sessions"] == 1
     assert [q["text"] for q in d["decisions"]] == ["Pick A: because B"]
     assert [q["text"] for q in d["learnings"]] == ["Prose.", "More."]
-    assert d["open_questions"] == [{"id": "RT-261127-01", "operator": "RT", "text": "Q1?"}]
+    assert d["open_questions"] == [{"id": "RT-261127-01", "item": "RT-261127-01#Q1", "operator": "RT", "text": "Q1?"}]
 
 
 def test_a_log_without_times_is_placed_by_its_day_and_warned(repo: Path) -> None:
@@ -260,7 +261,8 @@ def test_legacy_logs_are_counted_by_their_frontmatter(repo: Path) -> None:
     write_log(repo, "CONV-undated-0003", tool_calls_total=2)  # no day at all: read, placed nowhere
     d = digest_json(repo, "--week", "2026-W48")
     assert d["current"]["sessions"] == 1 and d["current"]["operators"] == ["RT"] and d["current"]["tool_calls"] == 4
-    assert d["decisions"] == [{"id": "CONV-20261124-0001", "operator": "RT", "text": "Moved off Notion"}]
+    assert d["decisions"] == [{"id": "CONV-20261124-0001", "item": "CONV-20261124-0001#D1", "operator": "RT",
+                              "text": "Moved off Notion"}]
     assert d["warnings"] == [
         "docs/sessions/CONV-undated-0003.md: no ended_at, started_at or date; not placed in any week"]
 

@@ -310,7 +310,7 @@ def test_headings_hidden_by_a_lone_cr_or_indented_are_found(repo):
     body = frontmatter.load(str(path)).body
     assert section_problems(body) == section_problems(body.replace("\r", "\n"))
     for hidden in (" ## Extra", "   ## Extra", "Extra\n---", "Extra\r\n-----"):
-        problems = section_problems(frontmatter.parse(text).body.replace("Kept dates", hidden + "\n\nKept"))
+        problems = section_problems(frontmatter.parse(text).body.replace("- **D1** Kept dates", hidden + "\n\nKept"))
         assert "unknown section '## Extra'" in problems, (hidden, problems)
 
 

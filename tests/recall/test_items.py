@@ -33,7 +33,19 @@ def test_learnings_newest_first_with_log_ids(repo) -> None:
         "AB-261103-02", "AB-261103-01"]
     text = run_helper(repo, "learnings").stdout
     assert text.splitlines()[0] == "Learnings (5, newest first)"
-    assert "- newest lesson  [AB-261103-02 2026-11-03]" in text
+    assert "- newest lesson  [AB-261103-02#L1 2026-11-03]" in text
+    assert [i["item_id"] for i in result["items"]][2:4] == ["RT-261101-01#L1", "RT-261101-01#L2"]
+
+
+def test_item_ids_follow_labels_through_hand_edits(repo) -> None:
+    """A label is the item's id: deleting or inserting an item by hand renumbers nothing."""
+    log(repo, "RT-261101-01", "A", decisions="- **D1** Use WAL\n- unlabelled, added by hand\n- **D3** One writer")
+    got = [(i["item_id"], i["item"]) for i in _items(repo, "decisions")["items"]]
+    assert got == [("RT-261101-01#D1", "Use WAL"), ("RT-261101-01#D2", "unlabelled, added by hand"),
+                   ("RT-261101-01#D3", "One writer")]
+    log(repo, "RT-261101-01", "A", decisions="- added on top\n- **D1** Use WAL")  # D1 was deleted, then one added
+    got = [(i["item_id"], i["item"]) for i in _items(repo, "decisions")["items"]]
+    assert got == [("RT-261101-01#D2", "added on top"), ("RT-261101-01#D1", "Use WAL")]
 
 
 def test_decisions(repo) -> None:

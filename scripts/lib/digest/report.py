@@ -123,12 +123,15 @@ def change(cur: dict, prev: dict) -> dict:
 
 
 def quotes(records: list) -> dict:
-    from ..logs.sections import section_items
+    """The week's items, each with its log's id and its own (``item``: ``<id>#D2``, lib/logs/items.py)."""
+    from ..logs import items as item_ids
 
     out = {key: [] for key, _ in gather.QUOTED}
     for log_id, r in sorted(records, key=lambda ir: (ir[1]["at"], ir[0])):
-        for key, _ in gather.QUOTED:
-            out[key] += [{"id": log_id, "operator": r["op"], "text": text} for text in section_items(r[key])]
+        for key, column in gather.QUOTED:
+            letter = item_ids.LETTER_OF_COLUMN[column]
+            out[key] += [{"id": log_id, "item": item_ids.ref(log_id, letter, n), "operator": r["op"], "text": text}
+                         for n, text in item_ids.numbered(r[key], letter)]
     return out
 
 

@@ -26,6 +26,8 @@ import re
 from dataclasses import dataclass, field
 
 from ..core.errors import HelperError
+from . import items as items_mod
+from .sections import section_items
 
 SCHEMA_VERSION = 1
 SECTIONS = (
@@ -72,13 +74,15 @@ FIELD_ORDER = (
     "parallel_sessions",
     "invariants",
     "workstreams",
+    "supersedes",
+    "resolves",
     "confidence",
     "summary",
     "resume_prompt",
 )
 # Written by every write-session, but absent from logs written before they existed (issue 20):
 # the schema does not require them, so those logs stay valid.
-OPTIONAL_FIELDS = ("start_commit", "commits_by", "commit_shas")
+OPTIONAL_FIELDS = ("start_commit", "commits_by", "commit_shas", "supersedes", "resolves")
 TELEMETRY_FIELDS = (
     "tool_calls_total",
     "tool_calls",
@@ -101,8 +105,14 @@ INPUT_KEYS = frozenset(
         "session_id",
         "since",
         "handoff_started_at",
+        "supersedes",
+        "resolves",
     )
 )
+# A draft's lifecycle references (issue 18, lib/logs/items.py): field -> the letter of the items it
+# may name. Written to the frontmatter only when not empty.
+LIFECYCLE_FIELDS = {"supersedes": "D", "resolves": "Q"}
+MAX_LIFECYCLE_REFS = 200
 _H2_RE = re.compile(r"^[ ]{0,3}##(?!#)(.*)$")  # the text is stripped in Python: no lazy/greedy fight
 _FENCE_RE = re.compile(r"^[ ]{0,3}(`{3,}|~{3,})")
 _LINE_BREAK_RE = re.compile(r"\r\n|\r|\n")
@@ -130,6 +140,8 @@ class WriteRequest:
     session_id: str | None = None
     since: str | None = None
     handoff_started_at: str | None = None
+    supersedes: list = field(default_factory=list)  # ["<id>#D<n>"]
+    resolves: list = field(default_factory=list)  # ["<id>#Q<n>"]
 
 
 def _key(name: str) -> str:
@@ -309,6 +321,8 @@ def parse_request(data, scrub=_unchanged) -> WriteRequest:
             raise HelperError(problem)
         if state["open_fence"]:
             raise HelperError(f"input: body.{name}: a code fence ({state['open_fence']}) is never closed")
+        if name in items_mod.SECTIONS:  # each item with its id's label (lib/logs/items.py)
+            text = items_mod.render(section_items(text), items_mod.SECTIONS[name][1]) or text
         sections[name] = text
     optional = {}
     for name in ("session_id", "since", "handoff_started_at"):
@@ -318,6 +332,8 @@ def parse_request(data, scrub=_unchanged) -> WriteRequest:
             if not value.strip():
                 raise HelperError(f"input: {name}: must not be blank")
             optional[name] = value
+    for name, letter in LIFECYCLE_FIELDS.items():
+        optional[name] = _lifecycle_refs(name, letter, data.get(name))
     return WriteRequest(
         title=shown["title"],
         summary=shown["summary"],
@@ -327,6 +343,25 @@ def parse_request(data, scrub=_unchanged) -> WriteRequest:
         sections=sections,
         **optional,
     )
+
+
+def _lifecycle_refs(name: str, letter: str, value) -> list:
+    """A draft's ``supersedes`` / ``resolves``: distinct ``<id>#<letter><n>`` strings."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise HelperError(f"input: {name}: must be a list of item ids like AB-261206-01#{letter}1")
+    if len(value) > MAX_LIFECYCLE_REFS:
+        raise HelperError(f"input: {name}: more than {MAX_LIFECYCLE_REFS} ids")
+    out = []
+    for i, ref in enumerate(value):
+        parsed = items_mod.parse_ref(ref)
+        if parsed is None or parsed[1] != letter:
+            shown = ref[:80] if isinstance(ref, str) else type(ref).__name__
+            raise HelperError(f"input: {name}[{i}]: {shown!r} is not an item id like AB-261206-01#{letter}1")
+        if ref not in out:
+            out.append(ref)
+    return out
 
 
 def _block(text: str) -> str:

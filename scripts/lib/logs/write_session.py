@@ -30,7 +30,15 @@ from ..usage.session import session_usage
 from . import frontmatter, gitstats, log_alloc
 from . import operator as operator_mod
 from .log_ids import LogId, day_of
-from .session_log import SCHEMA_VERSION, TELEMETRY_FIELDS, WriteRequest, ordered_meta, render_body, section_problems
+from .session_log import (
+    LIFECYCLE_FIELDS,
+    SCHEMA_VERSION,
+    TELEMETRY_FIELDS,
+    WriteRequest,
+    ordered_meta,
+    render_body,
+    section_problems,
+)
 from .validation import check_session_meta
 
 MAX_PROBLEMS_SHOWN = 5
@@ -187,6 +195,9 @@ def build_meta(
         "resume_prompt": request.resume_prompt,
     }
     meta.update(_telemetry_fields(telemetry))
+    for name in LIFECYCLE_FIELDS:  # optional: only a log that supersedes or resolves something
+        if getattr(request, name):
+            meta[name] = list(getattr(request, name))
     return ordered_meta(meta)
 
 
