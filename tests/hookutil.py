@@ -31,12 +31,18 @@ def registered_command(event: str, tool_name: str | None = None) -> str | None:
     return None
 
 
-def install_bundle(project: Path) -> Path:
-    """Copy the bundle's scripts and config into ``project`` (a project-local install)."""
+def install_bundle(project: Path, memory_on_start: bool = False) -> Path:
+    """Copy the bundle's scripts and config into ``project`` (a project-local install).
+
+    ``memory_on_start`` is off unless asked for: the team memory at SessionStart starts a helper
+    (tests/memory/ and tests/e2e/test_e2e_memory.py test it), which these temporary projects,
+    without the helpers' packages, would only log as missing."""
     shutil.copytree(REPO / "scripts", project / "scripts", ignore=shutil.ignore_patterns("__pycache__"))
     (project / ".claude").mkdir(exist_ok=True)
     shutil.copy(SETTINGS, project / ".claude" / "settings.json")
-    shutil.copy(REPO / ".claude" / "handoff.json", project / ".claude" / "handoff.json")
+    config = json.loads((REPO / ".claude" / "handoff.json").read_text())
+    config["memory_on_start"] = memory_on_start
+    (project / ".claude" / "handoff.json").write_text(json.dumps(config, indent=2) + "\n")
     return project
 
 

@@ -16,6 +16,8 @@ import sys
 from ..core.errors import HelperError, text_or_error
 from ..logs.log_ids import is_operator
 
+COMPACT_MEMORY_BUDGET = 5000  # with the 40-line dashboard, inside SessionStart's ~9,500 characters
+
 
 def add_arguments(parser) -> None:
     parser.add_argument("--operator", help="whose dashboard (initials, e.g. RT); default: whoami")
@@ -40,6 +42,7 @@ def add_arguments(parser) -> None:
     parser.add_argument(
         "--no-fail", action="store_true", help="exit 0 and print problems in the output (for ! pre-execution)"
     )
+    parser.add_argument("--no-memory", action="store_true", help="leave out the team memory (`memory`)")
 
 
 def _operator_from_arg(text: str) -> str | None:
@@ -82,16 +85,32 @@ def _run(args, project) -> int:
     operator = resolve_operator(args, project.root, project.state_dir)
     data = resume.build(project, operator, isotime.now(), compact=args.compact)
     data["warnings"][:0] = _collisions(project)
+    memory = None if args.no_memory else _memory(project, operator, data["warnings"], args.compact)
     if args.json:
+        data["memory"] = memory
         text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-    elif args.compact:
-        text = resume.render_compact(data)
     else:
-        text = resume.render_text(data)
+        text = resume.render_compact(data) if args.compact else resume.render_text(data)
+        if memory and memory["text"]:
+            text = text.rstrip("\n") + "\n\n" + memory["text"] + "\n"
     # backslashreplace: a file name that is not UTF-8 must not crash the dashboard
     sys.stdout.buffer.write(text.encode("utf-8", "backslashreplace"))
     sys.stdout.flush()
     return 0
+
+
+def _memory(project, operator: str, warnings: list, compact: bool) -> dict | None:
+    """The team memory (lib/memory/briefing.py), as `memory` prints it; a failure is one more
+    warning, never the end of the dashboard."""
+    try:
+        from ..memory import briefing
+
+        data = briefing.for_project(project, operator, COMPACT_MEMORY_BUDGET if compact else briefing.DEFAULT_BUDGET)
+    except Exception as exc:  # noqa: BLE001 - /resume must show the dashboard whatever happens here
+        warnings.append("team memory not shown: %s: %s" % (type(exc).__name__, str(exc)[:200]))
+        return None
+    warnings += data["warnings"]
+    return data
 
 
 def _collisions(project) -> list:

@@ -44,6 +44,10 @@ def run(args, project) -> int:
             if getattr(args, flag):
                 data[key] = getattr(args, flag)
     request, draft_warnings = checked_request(data, args.redact_secrets)
+    if request.supersedes or request.resolves:  # each id names an item of a log here (issue 18)
+        from ..memory.briefing import check_item_ids
+
+        check_item_ids(project, {"supersedes": request.supersedes, "resolves": request.resolves})
     from ..store.id_registry import RepoIds
     from ..store.remote_fetch import Fetcher
 

@@ -21,6 +21,7 @@ PARALLEL_SCAN_EVERY_S = 30.0
 RUN_BUDGET_S = 4.5  # the registered hook timeout is 5 s
 SPILL_RESERVE_S = 0.25  # kept back from the lock wait to write a spill
 MIN_CONTEXT_TIME_S = 0.5
+CONTEXT_RESERVE_S = 0.5  # left after the context for the event's own lock and write
 # The C JSON scanner recurses per nesting level; 12000 levels parse on 3.9-3.13 with the
 # default 8 MB stack (100000 crashed 3.11), against ~990 by default (tests/core/test_hook_hostile.py).
 RECURSION_LIMIT = 12000
@@ -129,7 +130,7 @@ def start_head(payload: dict, project: Project, log):
 
 
 def _update(record: dict, payload: dict, state_dir: str, json_path: str, session_id: str, project_dir: str,
-            now: float, now_iso: str, invariants: dict, log, head=None):
+            now: float, now_iso: str, invariants: dict, log, head=None, context_chars=None):
     """Fold pending spills, apply this event, do the periodic upkeep. Returns (record, spills).
 
     Nothing here lists the state dir on every event: spills are looked for only when a spiller
@@ -139,7 +140,7 @@ def _update(record: dict, payload: dict, state_dir: str, json_path: str, session
     spills = []
     if store.take_spill_marker(state_dir, session_id) or record.get("folded_spills"):
         record, spills = store.fold_spills(record, store.pending_spills(state_dir, session_id), log)
-    tr.apply_event(record, payload, now, now_iso, invariants, head)
+    tr.apply_event(record, payload, now, now_iso, invariants, head, context_chars)
     record["project_dir"] = project_dir
     last_scan = record.get("parallel_scanned_epoch")
     if last_scan is None or not 0 <= now - last_scan < PARALLEL_SCAN_EVERY_S:
@@ -149,7 +150,7 @@ def _update(record: dict, payload: dict, state_dir: str, json_path: str, session
     return record, spills
 
 
-def record_event(payload: dict, project: Project, config: dict, log, deadline: float) -> None:
+def record_event(payload: dict, project: Project, config: dict, log, deadline: float, context_chars=None) -> None:
     project_dir, state_dir = project.root, project.state_dir
     session_id = payload.get("session_id") or os.environ.get("CLAUDE_CODE_SESSION_ID")
     if not isinstance(session_id, str) or not session_id:
@@ -169,7 +170,7 @@ def record_event(payload: dict, project: Project, config: dict, log, deadline: f
             hard_cap_s=max(0.05, deadline - time.monotonic() - SPILL_RESERVE_S),
         )
     except statefiles.LockTimeout:
-        spill = store.write_spill(state_dir, session_id, payload, now, invariants, head)
+        spill = store.write_spill(state_dir, session_id, payload, now, invariants, head, context_chars)
         log("session lock busy (no progress for %.1f s, or out of time): event spilled to %s"
             % (statefiles.LOCK_BUDGET_S, os.path.basename(spill)))
         return
@@ -177,13 +178,14 @@ def record_event(payload: dict, project: Project, config: dict, log, deadline: f
         record = store.load_record(json_path, session_id, project_dir, now_iso, log)
         try:
             record, spills = _update(record, payload, state_dir, json_path, session_id, project_dir,
-                                     now, now_iso, invariants, log, head)
+                                     now, now_iso, invariants, log, head, context_chars)
         except (TypeError, KeyError, AttributeError, ValueError) as exc:
             # load_record checked the shape, so this is a record we do not understand after all:
             # keep it aside and count this event in a fresh one.
             store.quarantine(json_path, log, "unusable record: %s: %s" % (type(exc).__name__, exc))
             record, spills = _update(tr.new_record(session_id, project_dir, now_iso), payload, state_dir,
-                                     json_path, session_id, project_dir, now, now_iso, invariants, log, head)
+                                     json_path, session_id, project_dir, now, now_iso, invariants, log, head,
+                                     context_chars)
         statefiles.write_atomic(json_path, fastjson.dumps(record).encode("ascii"))
         for path in spills:  # counted and durable: now the files may go
             try:
@@ -194,21 +196,27 @@ def record_event(payload: dict, project: Project, config: dict, log, deadline: f
         os.close(fd)
 
 
-def session_start_context(payload: dict, project: Project, config: dict, log, deadline: float) -> None:
-    """Opt-in (``"resume_on_start": true``): print the compact /resume dashboard as context."""
-    if config.get("resume_on_start") is not True or payload.get("source") not in ("startup", "clear"):
-        return
-    remaining = deadline - time.monotonic()
+def session_start_context(payload: dict, project: Project, config: dict, log, deadline: float):
+    """The context a fresh session starts with: the team's memory (``"memory_on_start"``, on
+    unless false), inside the compact /resume dashboard when ``"resume_on_start": true``.
+    None when none is due; '' when it was due but nothing came (the reason is logged)."""
+    if payload.get("source") not in ("startup", "clear"):
+        return None
+    memory, resume = config.get("memory_on_start") is not False, config.get("resume_on_start") is True
+    if not (memory or resume):
+        return None
+    remaining = deadline - time.monotonic() - CONTEXT_RESERVE_S
     if remaining < MIN_CONTEXT_TIME_S:
-        log("no time left for the resume context (%.2f s)" % remaining)
-        return
-    from . import session_start_context as ssc  # only when opted in: it may start a helper
+        log("no time left for the session-start context (%.2f s)" % remaining)
+        return ""
+    from . import session_start_context as ssc  # only at a fresh start: it may start a helper
 
-    text = ssc.compact_dashboard(project.root, project.state_dir, timeout=min(ssc.TIMEOUT_S, remaining))
-    if text:
-        out = {"hookSpecificOutput": {"hookEventName": "SessionStart", "additionalContext": text}}
-        sys.stdout.write(fastjson.dumps(out))
-        sys.stdout.flush()
+    args = (["resume", "--compact"] + ([] if memory else ["--no-memory"])) if resume else ["memory"]
+    try:
+        return ssc.helper_text(project.root, project.state_dir, args, timeout=min(ssc.TIMEOUT_S, remaining))
+    except ssc.ContextUnavailable as exc:
+        log("no session-start context: %s" % exc)
+        return ""
 
 
 def main() -> int:
@@ -248,12 +256,18 @@ def main() -> int:
 
             state_migration.migrate(project, log)
         config = project.config(log)
-        record_event(payload, project, config, log, deadline)
+        text = None
         if payload.get("hook_event_name") == "SessionStart":
-            try:
-                session_start_context(payload, project, config, log, deadline)
-            except Exception as exc:  # the event is counted; only the optional context is missing
-                log("no resume context: %s: %s" % (type(exc).__name__, exc))
+            try:  # first, so the telemetry records how many characters it injects (no hidden cost)
+                text = session_start_context(payload, project, config, log, deadline)
+            except Exception as exc:  # the event is still counted; only the optional context is missing
+                log("no session-start context: %s: %s" % (type(exc).__name__, exc))
+                text = ""
+        record_event(payload, project, config, log, deadline, None if text is None else len(text))
+        if text:
+            out = {"hookSpecificOutput": {"hookEventName": "SessionStart", "additionalContext": text}}
+            sys.stdout.write(fastjson.dumps(out))
+            sys.stdout.flush()
     except Dropped as exc:
         log("dropped: %s" % exc)
     except tr.BadPayload as exc:

@@ -1,11 +1,14 @@
-"""SessionStart context: the compact ``/resume`` dashboard, for the telemetry hook.
+"""SessionStart context: the team's memory (and, opted in, the compact /resume dashboard).
 
-The hook imports this only when ``.claude/handoff.json`` has ``"resume_on_start": true`` and the
-session starts fresh (``startup`` or ``clear``); see ``session_start_context`` in
-scripts/hooks/session_state.py. Standard library only: the hook runs as ``python3 -S`` and
-cannot import yaml, so the dashboard is built by the helpers in a child process, through the
-same launcher the slash commands use (``scripts/handoff resume --compact``), which finds a
-Python that has yaml (for a plugin install, in ``$CLAUDE_PLUGIN_DATA/venv`` once it exists).
+The hook imports this when a session starts fresh (``startup`` or ``clear``) and
+``.claude/handoff.json`` leaves ``"memory_on_start"`` on (the default) or sets
+``"resume_on_start": true``; see ``session_start_context`` in lib/core/session_hook.py.
+Standard library only: the hook runs as ``python3 -S`` and cannot import yaml, so the text is
+built by the helpers in a child process, through the same launcher the slash commands use
+(``scripts/handoff memory``, or ``scripts/handoff resume --compact``, which includes it), which
+finds a Python that has yaml (for a plugin install, in ``$CLAUDE_PLUGIN_DATA/venv`` once it
+exists). At most `MAX_CHARS`: Claude Code cuts an ``additionalContext`` beyond about 10,000
+characters to a preview.
 
 Budget: the hook's timeout is 5 s and it must never block the session, so the child gets
 `TIMEOUT_S`; a child that is slower, fails or prints nothing raises `ContextUnavailable` with
@@ -17,12 +20,12 @@ import signal
 import subprocess
 
 TIMEOUT_S = 3.0
-MAX_LINES = 40
+MAX_CHARS = 9500
 MAX_BYTES = 64 * 1024
 
 
 class ContextUnavailable(Exception):
-    """The dashboard could not be produced; the message says why."""
+    """The context could not be produced; the message says why."""
 
 
 def launcher_path() -> str:
@@ -31,8 +34,9 @@ def launcher_path() -> str:
     return os.path.join(os.path.dirname(lib_dir), "handoff")
 
 
-def compact_dashboard(project_dir: str, state_dir: str, timeout: float = TIMEOUT_S) -> str:
-    """At most `MAX_LINES` lines of dashboard text; raises ContextUnavailable instead of ''."""
+def helper_text(project_dir: str, state_dir: str, args: list, timeout: float = TIMEOUT_S) -> str:
+    """What ``scripts/handoff <args>`` prints (at most `MAX_CHARS`; '' when it prints nothing);
+    raises ContextUnavailable when it fails or is slower than ``timeout``."""
     launcher = launcher_path()
     env = dict(os.environ)
     env["CLAUDE_PROJECT_DIR"] = project_dir
@@ -46,7 +50,7 @@ def compact_dashboard(project_dir: str, state_dir: str, timeout: float = TIMEOUT
         argv += ["--data", data]
     try:
         proc = subprocess.Popen(
-            argv + ["resume", "--compact"],
+            argv + list(args),
             cwd=project_dir,
             env=env,
             stdin=subprocess.DEVNULL,
@@ -60,17 +64,16 @@ def compact_dashboard(project_dir: str, state_dir: str, timeout: float = TIMEOUT
         out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
         _kill_group(proc)
-        raise ContextUnavailable("resume --compact took over %.1f s; no context added" % timeout) from None
+        raise ContextUnavailable("%s took over %.1f s; no context added" % (" ".join(args), timeout)) from None
     if proc.returncode != 0:
         detail = err.decode("utf-8", "replace").strip().splitlines()
         raise ContextUnavailable(
-            "resume --compact exited %d: %s" % (proc.returncode, detail[-1][:300] if detail else "(no message)")
+            "%s exited %d: %s" % (" ".join(args), proc.returncode, detail[-1][:300] if detail else "(no message)")
         )
-    text = out[:MAX_BYTES].decode("utf-8", "replace")
-    lines = text.splitlines()[:MAX_LINES]
-    if not any(line.strip() for line in lines):
-        raise ContextUnavailable("resume --compact printed nothing")
-    return "\n".join(lines)
+    text = out[:MAX_BYTES].decode("utf-8", "replace").strip()
+    if len(text) > MAX_CHARS:  # the helpers keep to their budget; this is the hook's own bound
+        text = text[: MAX_CHARS - 1] + "…"
+    return text
 
 
 def _kill_group(proc) -> None:

@@ -14,6 +14,8 @@ Record shape (``schema_version: 1``), one JSON object per session in
   disk on a SessionStart that is the record's first event, core/gitrefs.py); None when unknown
   (no such SessionStart, outside git, an unborn branch, an unreadable ref). The session's commits
   are counted from it by ancestry (lib/logs/gitstats.py);
+- ``start_context_chars``: characters of context the SessionStart hook injected (the team's
+  memory); absent when none was due, 0 when it was due but nothing came;
 - ``last_seen_at``, ``ended_at`` / ``end_reason`` (the last SessionEnd), ``starts``, ``resumes``
   (SessionStart with ``source: resume``: ``--continue`` keeps the session id), ``ends``;
 - ``tool_calls_total``, ``tool_calls`` {canonical name: n}, ``mcp`` {server: {tool: n}}: calls
@@ -237,6 +239,7 @@ def apply_event(
     now_iso: str,
     invariants: dict,
     head=None,
+    context_chars=None,
 ) -> dict:
     """Apply one hook payload to ``record`` (mutated and returned).
 
@@ -245,6 +248,8 @@ def apply_event(
     HEAD pointed at when the hook ran (SessionStart only; None when unknown): it becomes
     ``start_head`` when this SessionStart is where the record starts (not a ``--continue`` or a
     compaction of a session already recorded, nor a hook installed mid-session).
+    ``context_chars``: how many characters of context this SessionStart injected (the team's
+    memory, lib/core/session_start_context.py): ``start_context_chars``, shown by /handoff.
     Raises `BadPayload` for an event this hook handles but whose fields are unusable; the
     caller leaves the record untouched and logs the reason.
     """
@@ -270,6 +275,8 @@ def apply_event(
         record["starts"] += 1
         if payload.get("source") == "resume":
             record["resumes"] += 1
+        if context_chars is not None:
+            record["start_context_chars"] = record.get("start_context_chars", 0) + context_chars
         if record["starts"] == 1 and _only_event_so_far(record):
             record["started_at_source"] = "session_start"
             if head is not None and record.get("start_head") is None:
@@ -350,6 +357,7 @@ _FIELD_TYPES = {
     "started_at_source": str,
     "started_epoch": _NUMBER + (type(None),),
     "start_head": (str, type(None)),
+    "start_context_chars": int,
     "last_seen_at": str,
     "ended_at": (str, type(None)),
     "end_reason": (str, type(None)),
@@ -375,15 +383,15 @@ _FIELD_TYPES = {
 }
 
 
-def _count(value) -> bool:
+def is_count(value) -> bool:
     return type(value) is int and value >= 0  # type(): a bool is no count
 
 
 def _counts(table) -> bool:
-    return all(isinstance(k, str) and _count(v) for k, v in table.items())
+    return all(isinstance(k, str) and is_count(v) for k, v in table.items())
 
 
-_COUNTERS = ("starts", "resumes", "ends", "tool_calls_total", "failures", "interruptions_count")
+_COUNTERS = ("starts", "resumes", "ends", "tool_calls_total", "failures", "interruptions_count", "start_context_chars")
 _TIMESTAMPS = ("started_at", "last_seen_at", "ended_at", "last_activity_at")
 _DIGITS = frozenset("0123456789")
 _MONTH_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
@@ -425,7 +433,7 @@ def shape_problem(record: dict):
     if not all(isinstance(v, dict) and _counts(v) for v in mcp.values()):
         return "field 'mcp' is not {server: {tool: count}}"
     for key in _COUNTERS:
-        if key in record and not _count(record[key]):
+        if key in record and not is_count(record[key]):
             return "field %r is not a count (%r)" % (key, record[key])
     for key in _TIMESTAMPS:
         if isinstance(record.get(key), str) and not is_timestamp(record[key]):
@@ -434,7 +442,7 @@ def shape_problem(record: dict):
     if not 0 <= active < float("inf"):  # NaN fails both comparisons
         return "field 'active_seconds' is not a duration (%r)" % (active,)
     sub = record.get("subagents", {"total": 0, "by_type": {}, "confirmed": 0})
-    if not (_count(sub.get("total")) and _count(sub.get("confirmed")) and isinstance(sub.get("by_type"), dict)
+    if not (is_count(sub.get("total")) and is_count(sub.get("confirmed")) and isinstance(sub.get("by_type"), dict)
             and _counts(sub["by_type"])):
         return "field 'subagents' is not {total, by_type, confirmed}"
     for row in record.get("subagent_launches", []):

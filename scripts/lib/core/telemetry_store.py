@@ -74,12 +74,15 @@ def take_spill_marker(state_dir: str, session_id: str) -> bool:
         return False
 
 
-def write_spill(state_dir: str, session_id: str, payload: dict, now: float, invariants: dict, head=None) -> str:
+def write_spill(state_dir: str, session_id: str, payload: dict, now: float, invariants: dict, head=None,
+                context_chars=None) -> str:
     # Time first, zero-padded: names sort in event order (pids wrap, so they cannot lead).
     path = "%s%020d.%d%s" % (_spill_prefix(state_dir, session_id), time.time_ns(), os.getpid(), SPILL_SUFFIX)
     doc = {"payload": slim_payload(payload), "t": now, "invariants": invariants}
     if head is not None:  # the commit a SessionStart found HEAD at (telemetry_record.apply_event)
         doc["head"] = head
+    if context_chars is not None:  # what a SessionStart injected (telemetry_record.apply_event)
+        doc["context_chars"] = context_chars
     statefiles.write_atomic(path, fastjson.dumps(doc).encode("ascii"))
     flags = os.O_WRONLY | os.O_CREAT | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
     os.close(os.open(spill_marker(state_dir, session_id), flags, 0o600))
@@ -115,6 +118,8 @@ def _spill_problem(doc) -> object:
         return "invariants is not {name: [pattern, ...]}"
     if not isinstance(doc.get("head", ""), str):
         return "head is not a string"
+    if not tr.is_count(doc.get("context_chars", 0)):
+        return "context_chars is not a count"
     return None
 
 
@@ -142,7 +147,7 @@ def fold_spills(record: dict, spill_paths: list, log):
             trial = fastjson.loads(fastjson.dumps(record))
             t = float(doc["t"])
             tr.apply_event(trial, doc["payload"], t, statefiles.now_iso(t), doc.get("invariants") or {},
-                           doc.get("head"))
+                           doc.get("head"), doc.get("context_chars"))
         except FileNotFoundError:
             continue
         except Exception as exc:  # noqa: BLE001 - any unusable spill is dropped, never the record
