@@ -112,7 +112,7 @@ def test_failure_is_logged_not_shown(tmp_path: Path) -> None:
     proc = run_hook(project, payload("SessionStart"), env_extra=_env(HANDOFF_PYTHON="/bin/false"))
     assert proc.returncode == 0 and proc.stdout == ""
     log = error_log(project)
-    assert "resume --compact exited 1" in log and log.count("\n") == 1
+    assert "resume --compact --no-memory exited 1" in log and log.count("\n") == 1
 
 
 def test_helper_error_is_logged_with_its_message(tmp_path: Path) -> None:
