@@ -40,6 +40,7 @@ COMMANDS = {
     "learnings": ("lib.commands.learnings", "every Learnings item of every log, newest first"),
     "decisions": ("lib.commands.decisions", "every Decisions Made item of every log, newest first"),
     "usage": ("lib.commands.usage", "tokens and cost per session (or per day) from the transcripts"),
+    "pr-summary": ("lib.commands.pr_summary", "the sessions of a pull request's commits (markdown or JSON)"),
 }
 THIRD_PARTY = {"yaml": "pyyaml", "jsonschema": "jsonschema", "filelock": "filelock"}
 
