@@ -33,6 +33,7 @@ comment limit.
 from __future__ import annotations
 
 import html
+import os
 import re
 from dataclasses import dataclass, field
 
@@ -66,8 +67,8 @@ class Log:
     operator: str | None
     title: str
     summary: str
-    decisions: list
-    open_questions: list
+    decisions: str  # the section's text: its items are taken for the sessions shown only
+    open_questions: str
     tokens: int | None
     cost_usd: float | None
     commit_shas: list
@@ -103,9 +104,9 @@ def shallow_cuts(root: str) -> set:
     """The commits whose parents a shallow clone does not have (``<git dir>/shallow``)."""
     if not is_shallow(root):
         return set()
-    path = _text(gitstats.git(root, "rev-parse", "--path-format=absolute", "--git-path", "shallow").stdout).strip()
+    path = _text(gitstats.git(root, "rev-parse", "--git-path", "shallow").stdout).strip()
     try:
-        with open(path, encoding="ascii", errors="replace") as f:
+        with open(os.path.join(root, path), encoding="ascii", errors="replace") as f:
             return {line.strip() for line in f if line.strip()}
     except OSError:
         return set()
@@ -178,7 +179,7 @@ def _log(row: dict, decisions: str | None, questions: str | None) -> Log | None:
     return Log(
         id=row["id"], path=row["path"], operator=row.get("operator") or _str(meta.get("operator")),
         title=row.get("title") or row["id"], summary=_str(meta.get("summary")),
-        decisions=section_items(decisions or ""), open_questions=section_items(questions or ""),
+        decisions=decisions or "", open_questions=questions or "",
         tokens=row.get("tokens"), cost_usd=row.get("cost_usd"),
         commit_shas=[s for s in shas if isinstance(s, str)] if isinstance(shas, list) else [],
         patch_ids=[p for p in pids if isinstance(p, str)] if isinstance(pids, list) else None,
@@ -355,7 +356,7 @@ def _result(base, head, commits, logs, owners, cuts, notes, warnings) -> dict:
             warnings.append("%s: %s" % (log.path, log.warning))
         sessions.append({
             "id": log.id, "operator": log.operator, "title": log.title, "summary": log.summary,
-            "decisions": log.decisions, "open_questions": log.open_questions,
+            "decisions": section_items(log.decisions), "open_questions": section_items(log.open_questions),
             "tokens": log.tokens, "cost_usd": log.cost_usd,
         })
     hows = [owners[c.sha][0] for c in commits]
