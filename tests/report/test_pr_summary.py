@@ -204,6 +204,8 @@ def test_markdown_holds_log_text_as_inert_text(branch):
     repo, _, a, b, unlogged = branch
     hostile_log(repo, a["id"])
     repo.commit("fix <img src=x onerror=alert(1)> for @octocat #12\u202e", {"h.txt": "h\n"})
+    (repo.path / "msg").write_bytes(b"subject \xff\xfe not UTF-8\n")
+    repo.git("commit", "-q", "--allow-empty", "-F", "msg")
     out = pr_summary(repo.path, "--base", "origin/main")
     assert out.returncode == 0, out.stderr.decode()
     md = out.stdout.decode("utf-8")
@@ -217,7 +219,7 @@ def test_markdown_holds_log_text_as_inert_text(branch):
     assert all(h.startswith(("## Sessions in this pull request", "### ")) for h in headings)
     assert len([h for h in headings if h.startswith("### ")]) == 3  # two sessions, the unlogged commits
     assert max(len(line) for line in lines) < 1000  # the title is capped
-    assert "\ufffd" in md  # the bytes that are not UTF-8, replaced
+    assert md.count("\ufffd") >= 2  # the bytes that are not UTF-8 (a log's, a subject's), replaced
     assert all(not line.startswith(("    ", "\t", "```", "===", "|")) for line in lines)
     summary = summary_json(repo.path, "--base", "origin/main")
     assert summary["sessions"][0]["title"].startswith("<img src=x")  # JSON carries the text as it is

@@ -260,7 +260,10 @@ def store_paths(project) -> tuple:
 def summarize(project, base_ref: str, head_ref: str | None = None) -> dict:
     """The summary as a dict: the `--json` shape plus ``base``, ``head`` and ``notes``."""
     root = project.root
-    gitstats.ensure_repo(root)
+    try:
+        gitstats.ensure_repo(root)
+    except HelperError:
+        raise HelperError("%s: not a git repository (pr-summary reads its commits)" % root) from None
     base = resolve(root, base_ref, "--base")
     head = resolve(root, head_ref or "HEAD", "--head")
     notes: list = []  # said in the markdown too: they change what the summary means
