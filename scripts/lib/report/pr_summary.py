@@ -280,11 +280,11 @@ def summarize(project, base_ref: str, head_ref: str | None = None) -> dict:
     if commits:
         checkout = gitstats.head_commit(root)
         logs = logs_in_checkout(project, warnings) if head == checkout else logs_at_commit(root, head, warnings)
-    owners = assign(project, commits, logs, notes)
+    owners = assign(project, commits, logs, warnings)
     return _result(base, head, commits, logs, owners, cuts, notes, warnings)
 
 
-def assign(project, commits: list, logs: list, notes: list) -> dict:
+def assign(project, commits: list, logs: list, warnings: list) -> dict:
     """{sha: (how, [Log index])} for each commit of the range: how = "log" (a /handoff commit),
     "hash", "patch-id", "merge" or "store" (needing no log), "none" (without log)."""
     prefix, exact = store_paths(project)
@@ -308,15 +308,16 @@ def assign(project, commits: list, logs: list, notes: list) -> dict:
             unmatched.append(c)
     if unmatched:
         ours = gitstats.patch_ids(project.root, [c.sha for c in unmatched])
-        by_pid = _log_patch_ids(project.root, logs, notes)
+        by_pid = _log_patch_ids(project.root, logs, warnings)
         for c in unmatched:
             pid = ours.get(c.sha)
             owners[c.sha] = ("patch-id", by_pid[pid]) if pid in by_pid else ("none", [])
     return owners
 
 
-def _log_patch_ids(root: str, logs: list, notes: list) -> dict:
-    """{patch id: [Log index]}: recorded ones, else computed from the commits a log names."""
+def _log_patch_ids(root: str, logs: list, warnings: list) -> dict:
+    """{patch id: [Log index]}: recorded ones, else computed from the commits a log names (those
+    this clone lacks are a warning, not a note: after a squash merge every old log has some)."""
     by_pid: dict = {}
     to_compute: dict = {}  # sha -> [Log index], for logs that record no patch ids
     for i, log in enumerate(logs):
@@ -331,11 +332,11 @@ def _log_patch_ids(root: str, logs: list, notes: list) -> dict:
         gone = [s for s in to_compute if s not in have]
         if gone:
             named = sorted({logs[i].id for s in gone for i in to_compute[s]})
-            notes.append("%d commit%s named by %s (logs written before patch ids were recorded) %s not in this clone:"
-                         " a rebased copy of %s cannot be matched" % (
-                             len(gone), "s" if len(gone) != 1 else "", ", ".join(named[:5])
-                             + (" and %d more" % (len(named) - 5) if len(named) > 5 else ""),
-                             "is" if len(gone) == 1 else "are", "it" if len(gone) == 1 else "them"))
+            warnings.append("%d commit%s named by %s (logs written before patch ids were recorded) %s not in this"
+                            " clone: a rebased copy of %s cannot be matched" % (
+                                len(gone), "s" if len(gone) != 1 else "", ", ".join(named[:5])
+                                + (" and %d more" % (len(named) - 5) if len(named) > 5 else ""),
+                                "is" if len(gone) == 1 else "are", "it" if len(gone) == 1 else "them"))
         for sha, pid in gitstats.patch_ids(root, [s for s in to_compute if s in have]).items():
             for i in to_compute[sha]:
                 if i not in by_pid.setdefault(pid, []):
