@@ -14,7 +14,7 @@ import json
 import re
 
 import pytest
-from prsummary_kit import fresh_clone, git, origin, pr_summary, session, summary_json
+from pr_summary_kit import fresh_clone, git, origin, pr_summary, session, summary_json
 
 from handoff_fixtures import clean_env
 
