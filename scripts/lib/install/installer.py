@@ -31,6 +31,9 @@ manifest, so that ``--uninstall`` removes exactly that):
   ``handoff-requirements.txt``; created if absent, left alone if it is the user's, and when it
   cannot be set up, one line with the command that does it.
 
+It also offers, never installs, each GitHub Actions workflow of ``docs/ci/`` (`CI_WORKFLOWS`)
+the target does not have yet: one line with the command that adds it (`ci_offers`).
+
 The settings and ``.gitignore`` functions are pure (dicts and strings in, dicts and strings out).
 """
 
