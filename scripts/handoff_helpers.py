@@ -41,6 +41,7 @@ COMMANDS = {
     "decisions": ("lib.commands.decisions", "every Decisions Made item of every log, newest first"),
     "usage": ("lib.commands.usage", "tokens and cost per session (or per day) from the transcripts"),
     "memory": ("lib.commands.memory", "the team memory: decisions in force, open questions, learnings (SessionStart)"),
+    "pr-summary": ("lib.commands.pr_summary", "the sessions of a pull request's commits (markdown or JSON)"),
 }
 THIRD_PARTY = {"yaml": "pyyaml", "jsonschema": "jsonschema", "filelock": "filelock"}
 

@@ -174,3 +174,59 @@ def test_an_older_version_of_our_hook_is_upgraded_in_place_keeping_the_chained_o
     assert (hooks / precommit.CHAINED).read_text() == USER_HOOK  # not chained twice, not lost
     assert precommit.uninstall(again) is None
     assert (hooks / "pre-commit").read_text() == USER_HOOK and not (hooks / precommit.CHAINED).exists()
+
+
+def offered(stdout: str) -> dict:
+    """{workflow file name: the command the install offers for it}."""
+    out = {}
+    for line in stdout.splitlines():
+        if line.startswith("handoff install: optional, GitHub Actions"):
+            command = line.split("): ", 1)[1]
+            out[command.rsplit("/", 1)[1]] = command
+    return out
+
+
+def test_install_offers_each_ci_workflow_until_the_project_has_it(tmp_path):
+    target, _, env, stdout = installed(tmp_path)
+    offers = offered(stdout)
+    assert set(offers) == {"handoff-validate.yml", "handoff-pr-summary.yml"}
+    out = subprocess.run(["sh", "-c", offers["handoff-validate.yml"]], capture_output=True, text=True, env=env)
+    assert out.returncode == 0, out.stderr
+    added = target / ".github" / "workflows" / "handoff-validate.yml"
+    assert added.read_bytes() == (REPO / "docs" / "ci" / "handoff-validate.yml").read_bytes()
+    again = install_py(target, env)
+    assert again.returncode == 0, again.stderr
+    assert set(offered(again.stdout)) == {"handoff-pr-summary.yml"}  # the one taken is not offered again
+    assert not (target / ".github" / "workflows" / "handoff-pr-summary.yml").exists()  # offered, never installed
+
+
+def test_ci_pr_summary_workflow_is_valid_yaml_and_runs_pr_summary(tmp_path):
+    from lib.report.pr_summary import MARKER
+
+    workflow = yaml.load((REPO / "docs" / "ci" / "handoff-pr-summary.yml").read_text(), Loader=yaml.CSafeLoader)
+    assert list(workflow[True]) == ["pull_request"]  # YAML 1.1 reads the key `on` as true
+    assert workflow["permissions"]["pull-requests"] == "write"
+    steps = workflow["jobs"]["pr-summary"]["steps"]
+    checkout = steps[0]
+    assert checkout["uses"].startswith("actions/checkout@") and checkout["with"]["fetch-depth"] == 0
+    assert checkout["with"]["ref"] == "${{ github.event.pull_request.head.sha }}"
+    by_name = {s.get("name"): s for s in steps}
+    assert "scripts/handoff-requirements.txt" in by_name["Install the helpers' packages"]["run"]
+    assert "$GITHUB_STEP_SUMMARY" in by_name["Job summary"]["run"]
+    comment = by_name["Comment (one, updated in place)"]["run"]
+    assert MARKER in comment and "PATCH" in comment  # found by pr-summary's first line, updated in place
+    # the Summarize step exactly, in an installed project with a commit on a branch
+    summarize = by_name["Summarize"]
+    target, _, env, _ = installed(tmp_path)
+    base = git(target, "rev-parse", "HEAD", env=env).stdout.strip()
+    git(target, "switch", "-q", "-c", "feature", env=env)
+    (target / "work.txt").write_text("work\n")
+    git(target, "add", "work.txt", env=env)
+    git(target, "commit", "-q", "-m", "work without a session", env=env)
+    run_env = dict(env, BASE_SHA=base, GITHUB_STEP_SUMMARY=str(tmp_path / "step-summary.md"))
+    out = subprocess.run(["sh", "-c", summarize["run"]], cwd=target, capture_output=True, text=True, env=run_env)
+    assert out.returncode == 0, out.stdout + out.stderr
+    posted = (target / "handoff-pr-summary.md").read_text()
+    assert posted.startswith(MARKER + "\n") and "work without a session" in posted
+    out = subprocess.run(["sh", "-c", by_name["Job summary"]["run"]], cwd=target, capture_output=True, env=run_env)
+    assert out.returncode == 0 and (tmp_path / "step-summary.md").read_text() == posted

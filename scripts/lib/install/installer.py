@@ -31,6 +31,9 @@ manifest, so that ``--uninstall`` removes exactly that):
   ``handoff-requirements.txt``; created if absent, left alone if it is the user's, and when it
   cannot be set up, one line with the command that does it.
 
+It also offers, never installs, each GitHub Actions workflow of ``docs/ci/`` (`CI_WORKFLOWS`)
+the target does not have yet: one line with the command that adds it (`ci_offers`).
+
 The settings and ``.gitignore`` functions are pure (dicts and strings in, dicts and strings out).
 """
 
@@ -40,6 +43,7 @@ import copy
 import hashlib
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -626,7 +630,30 @@ def install(bundle: Path, target: Path, venv_mode: str = "auto", base_python: st
         say(f"handoff install: {target} is up to date (handoff {new_manifest['version']})")
     if python_note:
         say(f"handoff install: {python_note}")
+    for offer in ci_offers(bundle, target):
+        say(f"handoff install: {offer}")
     return 0
+
+
+# GitHub Actions workflows the bundle ships (docs/ci/): offered, never installed by itself (a
+# workflow runs with the repository's token; the user decides), until the target has it.
+CI_DIR = "docs/ci"
+CI_WORKFLOWS_DIR = ".github/workflows"
+CI_WORKFLOWS = (
+    ("handoff-validate.yml", "validate the logs on every push and pull request"),
+    ("handoff-pr-summary.yml", "post each pull request's sessions as one comment"),
+)
+
+
+def ci_offers(bundle: Path, target: Path) -> list[str]:
+    """One line per shipped workflow the target does not have yet: what it does, the command that adds it."""
+    offers = []
+    for name, what in CI_WORKFLOWS:
+        src, dst = bundle / CI_DIR / name, target / CI_WORKFLOWS_DIR / name
+        if src.is_file() and not dst.exists():
+            offers.append(f"optional, GitHub Actions ({what}): mkdir -p {shlex.quote(str(dst.parent))} && "
+                          f"cp {shlex.quote(str(src))} {shlex.quote(str(dst))}")
+    return offers
 
 
 # -- the team store: .gitattributes, merge driver, pre-commit hook (lib/store/) -----------------

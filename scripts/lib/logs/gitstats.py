@@ -246,6 +246,22 @@ def collect(root: str, window: Window) -> GitStats:
     return stats
 
 
+def patch_ids(root: str, shas: list) -> dict:
+    """{sha: stable patch id} of those of ``shas`` that have a diff (``git diff-tree -p`` fed to
+    ``git patch-id --stable``): what a rebase or a cherry-pick keeps when it rewrites a commit
+    (the log records them, ``patch_ids``; pr-summary maps rewritten commits by them). Merges
+    and empty commits have none. Every ``sha`` must name a commit this repository has."""
+    if not shas:
+        return {}
+    listed = "".join(sha + "\n" for sha in shas).encode("ascii")
+    diff = git(root, "diff-tree", "--stdin", "-p", "--root", "--no-color", input=listed).stdout
+    out = git(root, "patch-id", "--stable", input=diff).stdout.decode("ascii", "replace")
+    found = {}
+    for line in out.splitlines():
+        pid, _, sha = line.partition(" ")
+        if sha:
+            found[sha] = pid
+    return found
 
 
 def is_commit(root: str, sha: str) -> bool:

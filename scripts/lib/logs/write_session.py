@@ -166,6 +166,7 @@ def build_meta(
     stats: gitstats.GitStats,
     telemetry,
     handoff_write_min,
+    patch_ids: dict | None = None,
 ) -> dict:
     meta = {
         "schema_version": SCHEMA_VERSION,
@@ -188,6 +189,9 @@ def build_meta(
         "first_commit_at": stats.first_commit_at,
         "last_commit_at": stats.last_commit_at,
         "commit_shas": stats.commit_shas,
+        # pr-summary (issue 19): the commits' patch ids, so a rebased or cherry-picked copy
+        # maps to this session even where the original commits are gone (a fresh clone).
+        "patch_ids": list(dict.fromkeys(patch_ids[s] for s in stats.commit_shas if s in (patch_ids or {}))),
         "handoff_write_min": handoff_write_min,
         "workstreams": list(request.workstreams),
         "confidence": request.confidence,
@@ -272,6 +276,7 @@ def write_session(project, request: WriteRequest, env_session_id=None, ids=None)
     if request.since:
         check_since(request.since, window.since, now)
     stats = gitstats.collect(root, window)
+    patch_ids = gitstats.patch_ids(root, stats.commit_shas)  # pr-summary (issue 19)
     started_at = window.started if window.started is not None else now
     if telemetry and telemetry.get("started_at"):
         started_at = parse_time(telemetry["started_at"], "telemetry started_at")
@@ -300,7 +305,8 @@ def write_session(project, request: WriteRequest, env_session_id=None, ids=None)
             if ids is not None:  # other worktrees' and branches' logs of the day count too
                 seq = max(seq, ids.highest_seq(op, days[0]) + 1)
             log_id, action = LogId(day=days[0], seq=seq, operator=op), "created"
-        meta = build_meta(log_id, request, session_id, started_at, now, stats, telemetry, handoff_write_min)
+        meta = build_meta(log_id, request, session_id, started_at, now, stats, telemetry, handoff_write_min,
+                          patch_ids)
         if usage is not None:
             meta["usage"] = usage
         problems = check_session_meta(meta)
