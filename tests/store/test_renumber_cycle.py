@@ -211,3 +211,35 @@ def test_two_files_with_one_id_after_a_hand_resolution(tmp_path):
     assert not mine.exists() and 'session_id: "session-b"' in (b / ("docs/sessions/%s02.md" % log_id[:-2])).read_text()
     assert helper(b, "validate").returncode == 0
     assert helper(b, "renumber", rel).returncode == 1  # the remote's log: already pushed
+
+
+def test_renumber_carries_the_supersedes_and_resolves_that_name_the_log(tmp_path):
+    """Issue 18: B's later, unpushed log superseded a decision of B's log that took a pushed id;
+    after `renumber` it names the renumbered log (the pushed one with that id is someone else's)."""
+    from idsutil import DRAFT
+
+    bare, a, b, first = one_log_pushed(tmp_path, "session-a")
+    url = _offline(b)
+    draft = dict(DRAFT, title="B's work", body={"Decisions Made": ["B decides X"], "Open Questions": ["Why X?"]})
+    out = helper(b, "write-session", stdin=json.dumps(draft), CLAUDE_CODE_SESSION_ID="session-b", HANDOFF_OPERATOR="RT")
+    assert out.returncode == 0, out.stderr
+    taken = json.loads(out.stdout)["id"]
+    assert taken == first["id"]
+    commit_all(b, "handoff: B")
+    later = dict(DRAFT, title="B later", supersedes=[taken + "#D1"], resolves=[taken + "#Q1"],
+                 body={"Decisions Made": ["B decides Y instead"]})
+    out = helper(b, "write-session", stdin=json.dumps(later), CLAUDE_CODE_SESSION_ID="session-c",
+                 HANDOFF_OPERATOR="RT")
+    assert out.returncode == 0, out.stderr
+    second = json.loads(out.stdout)
+    commit_all(b, "handoff: B later")
+    git(b, "remote", "set-url", "origin", url)
+    git(b, "fetch", "-q", "origin")
+    out = helper(b, "renumber", "docs/sessions/%s.md" % taken)
+    assert out.returncode == 0, out.stderr
+    renumbered = [n[:-3] for n in log_names(b) if n[:-3] not in (taken, second["id"])]
+    assert len(renumbered) == 1, log_names(b)
+    text = (b / second["path"]).read_text()
+    assert 'supersedes: ["%s#D1"]' % renumbered[0] in text and 'resolves: ["%s#Q1"]' % renumbered[0] in text
+    assert git(b, "status", "--porcelain") == ""  # committed with the rename
+    assert "references" in out.stdout

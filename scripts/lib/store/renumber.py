@@ -277,11 +277,74 @@ class _Undo:
         os.replace(lock, self.index)
 
 
+def _referencing_logs(project, p: Plan, new: str) -> dict:
+    """{rel: new bytes} of the local, unpushed logs whose ``supersedes`` / ``resolves`` name an
+    item of ``OLD`` (issue 18): written in this clone, they meant this log, which becomes ``NEW``.
+    A log also on a remote-tracking ref (the same bytes) is left alone: its ``OLD`` is the pushed one."""
+    old = str(p.old)
+    directory = project.path(collisions.SESSIONS)
+    found = {}
+    for name in sorted(os.listdir(directory)) if os.path.isdir(directory) else ():
+        rel = "%s/%s" % (collisions.SESSIONS, name)
+        if rel == p.rel or not log_ids.is_log_name(name):
+            continue
+        try:
+            data = repofiles.read_repo_file(project.path(rel), root=project.root, shown=rel)
+        except repofiles.Unreadable:
+            continue
+        if (old + "#").encode() not in data:
+            continue
+        changed = _with_refs_renamed(data, old, new)
+        if changed is not None:
+            found[rel] = (name, data, changed)
+    if found:
+        remote = collisions.remote_logs(project)
+        shas = {sha for files in remote.values() for n, sha in files.items() if any(n == f[0] for f in found.values())}
+        pushed = set(collisions.blobs(project.root, sorted(shas)).values())
+        found = {rel: f for rel, f in found.items() if f[1] not in pushed}
+    return {rel: f[2] for rel, f in found.items()}
+
+
+_LIFECYCLE_LINE = re.compile(r"^(?P<key>supersedes|resolves):[^\n]*$", re.MULTILINE)
+
+
+def _with_refs_renamed(data: bytes, old: str, new: str) -> bytes | None:
+    """The log's bytes with ``OLD#`` -> ``NEW#`` in its ``supersedes`` / ``resolves`` lines, written
+    as write-session writes them; None when there is nothing to change or it would not read back."""
+    try:
+        text = data.decode("utf-8")
+        yaml_text, _ = frontmatter.split(text)
+        if yaml_text is None:
+            return None
+        meta = frontmatter.parse(text).meta
+    except (UnicodeDecodeError, frontmatter.FrontmatterError):
+        return None
+    head_end = text.find("\n") + 1 + len(yaml_text)
+
+    def renamed(m):
+        refs = meta.get(m.group("key"))
+        if not isinstance(refs, list):
+            return m.group(0)
+        out = [new + r[len(old):] if isinstance(r, str) and r.startswith(old + "#") else r for r in refs]
+        return "%s: %s" % (m.group("key"), json.dumps(out)) if out != refs else m.group(0)
+
+    head = _LIFECYCLE_LINE.sub(renamed, text[:head_end])
+    if head == text[:head_end]:
+        return None
+    out = head + text[head_end:]
+    try:
+        frontmatter.parse(out)
+    except frontmatter.FrontmatterError:
+        return None
+    return out.encode("utf-8")
+
+
 def _apply(project, p: Plan, new: str, new_rel: str, data: bytes, commit: bool) -> dict:
     index_rels = [collisions.SESSIONS + "/INDEX.md", "workstreams/INDEX.md"]
-    undo = _Undo(project, [new_rel, p.rel, *index_rels, project.changelog_relpath()])
+    refs = _referencing_logs(project, p, new)
+    undo = _Undo(project, [new_rel, p.rel, *index_rels, project.changelog_relpath(), *refs])
     try:
-        result = _change(project, p, new, new_rel, data, commit)
+        result = _change(project, p, new, new_rel, data, commit, refs)
     except BaseException as exc:
         try:
             undo.restore()
@@ -299,7 +362,7 @@ def _apply(project, p: Plan, new: str, new_rel: str, data: bytes, commit: bool) 
     return result
 
 
-def _change(project, p: Plan, new: str, new_rel: str, data: bytes, commit: bool) -> dict:
+def _change(project, p: Plan, new: str, new_rel: str, data: bytes, commit: bool, refs: dict) -> dict:
     """The work tree, the index and (``commit``) the commit; `_apply` undoes a failure."""
     root = project.root
     old = str(p.old)
@@ -332,6 +395,13 @@ def _change(project, p: Plan, new: str, new_rel: str, data: bytes, commit: bool)
         if p.tracked or p.conflict:
             gitproc.run(root, ["add", "--", changelog_rel])
             staged.append(changelog_rel)
+    for rel, changed in refs.items():  # supersedes / resolves naming OLD's items follow it
+        statefiles.write_atomic(project.path(rel), changed, mode=0o644)
+        if gitproc.text(root, ["ls-files", "--", rel]).strip():
+            gitproc.run(root, ["add", "--", rel])
+            staged.append(rel)
+    if refs:
+        touched.append("references")
     committed = False
     if commit and p.in_head and not p.conflict:
         message = "%s %s -> %s (the id is taken by another log)" % (COMMIT_PREFIX, old, new)
