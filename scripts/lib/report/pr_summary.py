@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 
 from ..core.errors import HelperError
 from ..logs import gitstats, log_ids
-from ..logs.sections import section_items
+from ..logs import items as item_ids
 
 MARKER = "<!-- handoff:pr-summary -->"  # the workflow finds its comment by this first line
 MAX_TITLE = 200
@@ -360,7 +360,8 @@ def _result(base, head, commits, logs, owners, cuts, notes, warnings) -> dict:
             warnings.append("%s: %s" % (log.path, log.warning))
         sessions.append({
             "id": log.id, "operator": log.operator, "title": log.title, "summary": log.summary,
-            "decisions": section_items(log.decisions), "open_questions": section_items(log.open_questions),
+            "decisions": [t for _, t in item_ids.numbered(log.decisions, "D")],
+            "open_questions": [t for _, t in item_ids.numbered(log.open_questions, "Q")],
             "tokens": log.tokens, "cost_usd": log.cost_usd,
         })
     hows = [owners[c.sha][0] for c in commits]
