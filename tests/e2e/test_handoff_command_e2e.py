@@ -278,7 +278,7 @@ def test_a_draft_with_a_secret_is_refused_then_written_redacted(cli, tmp_path):
     assert "handoff: warning: secrets redacted from the draft" in seen["written"]
     written = json.loads(seen["written"][seen["written"].index("{") : seen["written"].rindex("}") + 1])
     text = (proj / written["path"]).read_text()
-    assert secret not in text and "- login with [REDACTED:huggingface_token]" in text
+    assert secret not in text and "- **L2** login with [REDACTED:huggingface_token]" in text
     assert not os.path.exists(seen["draft"])
 
 
