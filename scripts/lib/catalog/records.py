@@ -23,12 +23,14 @@ import re
 
 from ..core import isotime
 from ..logs import frontmatter, log_ids
+from ..logs import items as item_ids
 from ..logs import workstreams as ws_format
 from ..logs.sections import read_body
 
 MAX_FILE_BYTES = 4 * 1024 * 1024  # read at most this much of a file; the rest is not indexed
 MAX_TITLE_CHARS = 500
 MAX_FIELD_CHARS = 200_000  # per searchable column
+MAX_ITEM_CHARS = 4000  # per decision, learning or open question (readers cap further)
 USAGE_INTS = ("input_tokens", "output_tokens", "cache_creation_tokens", "cache_read_tokens", "requests")
 TOKEN_INTS = USAGE_INTS[:4]
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -122,6 +124,7 @@ def log_record(rel: str, name: str, data: bytes, truncated: bool) -> dict:
     dirty = dirty or any(_CONTROL_RE.search(t) for t in (title, columns.get("summary") or ""))
     usage = m.get("usage") if isinstance(m.get("usage"), dict) else None
     cost = usage.get("cost_usd") if usage else None
+    columns = {c: _cap(clean(t) if dirty else t, MAX_FIELD_CHARS) for c, t in columns.items()}
     return dict(
         kind="log", id=name[:-3], operator=op, day=day, sort_key=log_ids.sort_key(name, day),
         title=_cap(clean(title), MAX_TITLE_CHARS), summary=summary, resume_prompt=resume_prompt,
@@ -129,8 +132,19 @@ def log_record(rel: str, name: str, data: bytes, truncated: bool) -> dict:
         started_at=_text(m.get("started_at")), ended_at=_text(m.get("ended_at")),
         tokens=sum(_count(usage.get(k)) or 0 for k in TOKEN_INTS) if usage is not None else None,
         cost_usd=float(cost) if _is_amount(cost) else None, frontmatter=fm_text, warning="; ".join(problems) or None,
-        columns={c: _cap(clean(t) if dirty else t, MAX_FIELD_CHARS) for c, t in columns.items()},
+        columns=columns, items=_items(columns, m),
     )
+
+
+def _items(columns: dict, meta: dict) -> list:
+    """``[(letter, n, text)]``: the log's decisions, learnings and open questions, numbered; then
+    the item ids its frontmatter supersedes (``S``) and resolves (``R``), n 0 (lib/logs/items.py)."""
+    out = [(letter, n, _cap(text, MAX_ITEM_CHARS)) for column, letter in item_ids.LETTER_OF_COLUMN.items()
+           if columns.get(column) for n, text in item_ids.numbered(columns[column], letter)]
+    for key, letter in item_ids.REF_LETTERS.items():
+        refs = meta.get(key) if isinstance(meta.get(key), list) else ()
+        out += [(letter, 0, ref[:MAX_ITEM_CHARS]) for ref in refs if isinstance(ref, str)]
+    return out
 
 
 def _workstreams(value) -> list:

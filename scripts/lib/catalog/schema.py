@@ -50,7 +50,18 @@ def m002_docs_walk(conn) -> None:
     conn.execute("CREATE INDEX docs_walk ON docs (root, kind, sort_key, workstreams, warning)")
 
 
-MIGRATIONS = (("001_initial", m001_initial), ("002_docs_walk", m002_docs_walk))
+def m003_items(conn) -> None:
+    # Each decision, learning and open question of a log with its number (lib/logs/items.py):
+    # the team memory reads thousands of them at every session start, parsed once here instead.
+    # pos: the item's place in its section (the log's order); n: its number (its label, or its place).
+    conn.execute("CREATE TABLE items (docid INTEGER NOT NULL, letter TEXT NOT NULL, pos INTEGER NOT NULL,"
+                 " n INTEGER NOT NULL, text TEXT NOT NULL, PRIMARY KEY (docid, letter, pos)) WITHOUT ROWID")
+    # Rows written before this migration have no items: forget the listings, so the next update
+    # reads every file again (derived data: rebuilding is always allowed).
+    conn.execute("DELETE FROM roots")
+
+
+MIGRATIONS = (("001_initial", m001_initial), ("002_docs_walk", m002_docs_walk), ("003_items", m003_items))
 NAMES = tuple(name for name, _ in MIGRATIONS)
 
 

@@ -177,23 +177,27 @@ def update(conn, root: str, found: dict, warnings: list) -> None:
     try:
         old = [(root, path) for path in gone + changed]
         conn.executemany("DELETE FROM docs_fts WHERE rowid = (SELECT docid FROM docs WHERE root = ? AND path = ?)", old)
+        conn.executemany("DELETE FROM items WHERE docid = (SELECT docid FROM docs WHERE root = ? AND path = ?)", old)
         conn.executemany("DELETE FROM docs WHERE root = ? AND path = ?", old)
         docid = conn.execute("SELECT coalesce(max(docid), 0) FROM docs").fetchone()[0]
-        docs, texts = [], []
+        docs, texts, items = [], [], []
         for path, r in rows:
             docid += 1
+            items += [(docid, letter, pos, n, text) for pos, (letter, n, text) in enumerate(r.get("items") or ())]
             r["workstreams"] = "," + ",".join(r["workstreams"] or ()) + ","
             r["facts"] = None if r.get("facts") is None else json.dumps(r["facts"])
             docs.append((docid, root, path, *[r.get(c) for c in _DOC_COLUMNS]))
             texts.append((docid, *[r["columns"].get(c) for c in COLUMNS]))
         conn.executemany(_INSERT_DOC, docs)
         conn.executemany(_INSERT_FTS, texts)
+        conn.executemany("INSERT INTO items (docid, letter, pos, n, text) VALUES (?, ?, ?, ?, ?)", items)
         conn.execute("INSERT OR REPLACE INTO roots (root, listing) VALUES (?, ?)",
                      (root, scan.dumps(scan.settled(found, now_ns))))
         # A worktree removed since (its directory gone): its rows go too.
         for (other,) in conn.execute("SELECT root FROM roots WHERE root != ?", (root,)).fetchall():
             if not os.path.isdir(other):
                 conn.execute("DELETE FROM docs_fts WHERE rowid IN (SELECT docid FROM docs WHERE root = ?)", (other,))
+                conn.execute("DELETE FROM items WHERE docid IN (SELECT docid FROM docs WHERE root = ?)", (other,))
                 conn.execute("DELETE FROM docs WHERE root = ?", (other,))
                 conn.execute("DELETE FROM roots WHERE root = ?", (other,))
         conn.execute("COMMIT")

@@ -23,7 +23,10 @@ from .sections import section_items
 # section heading -> (catalog column, letter)
 SECTIONS = {"Decisions Made": ("decisions", "D"), "Learnings": ("learnings", "L"), "Open Questions": ("questions", "Q")}
 LETTER_OF_COLUMN = {column: letter for column, letter in SECTIONS.values()}
-_LABEL_RE = re.compile(r"\*\*([DLQ])([1-9][0-9]{0,3})\*\*(?:[ \t]+|$)")
+# frontmatter field -> its letter in the catalog's items table (the ids a log retires)
+REF_LETTERS = {"supersedes": "S", "resolves": "R"}
+_LABEL_RE = re.compile(r"\*\*([DLQ])([1-9][0-9]{0,3})\*\*(?:[ \t]+|(?=\n)|$)")
+_BLOCK_START_RE = re.compile(r"(?:`{3,}|~{3,}|#|>|\||[-+*](?:[ \t]|$)|\d{1,9}[.)](?:[ \t]|$))")
 REF_RE = re.compile("(?P<log>%s)#(?P<letter>[DLQ])(?P<n>[1-9][0-9]{0,3})" % ID_PATTERN)
 
 
@@ -58,11 +61,14 @@ def numbered(text: str, letter: str) -> list[tuple[int, str]]:
 
 def render(items: list, letter: str) -> str:
     """The section text ``write-session`` writes: each item labelled by its position (a label
-    the draft already carried, e.g. copied from a log, is replaced)."""
+    the draft already carried, e.g. copied from a log, is replaced). An item that starts with a
+    block (a code fence, a heading, a quote, a table, a list) gets its label on a line of its
+    own: after the label on one line, a fence would be text and its content would escape."""
     lines = []
     for n, item in enumerate(items, 1):
         text = split_label(item, letter)[1]
-        lines.append("- %s %s" % (label(letter, n), text.replace("\n", "\n  ")))
+        sep = "\n  " if _BLOCK_START_RE.match(text) else " "
+        lines.append("- %s%s%s" % (label(letter, n), sep, text.replace("\n", "\n  ")))
     return "\n".join(lines)
 
 

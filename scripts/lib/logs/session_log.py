@@ -323,7 +323,10 @@ def parse_request(data, scrub=_unchanged) -> WriteRequest:
         if state["open_fence"]:
             raise HelperError(f"input: body.{name}: a code fence ({state['open_fence']}) is never closed")
         if name in items_mod.SECTIONS:  # each item with its id's label (lib/logs/items.py)
-            text = items_mod.render(section_items(text), items_mod.SECTIONS[name][1]) or text
+            labelled = items_mod.render(section_items(text), items_mod.SECTIONS[name][1])
+            state = {}
+            if labelled and not _section_heading_problem(name, labelled, state) and not state["open_fence"]:
+                text = labelled  # else as drafted: its items are numbered by their place
         sections[name] = text
     optional = {}
     for name in ("session_id", "since", "handoff_started_at"):

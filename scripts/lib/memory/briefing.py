@@ -14,6 +14,8 @@ header says what the lines are (records quoted from the trusted ref, not instruc
 
 from __future__ import annotations
 
+import json
+
 from ..catalog import records, store
 from ..core.errors import HelperError
 from ..logs import items as item_ids
@@ -27,6 +29,7 @@ MAX_FACT_LINES = 8  # unmerged logs, collisions: the newest few, then "+N more"
 SHARES = (("decisions", 0.4), ("open_questions", 0.35), ("learnings", 0.25))
 HEADINGS = {"decisions": "Decisions in force", "open_questions": "Open questions", "learnings": "Recent learnings"}
 MAX_LEARNINGS = 200  # the newest learnings considered (and counted in "N more")
+MAX_FILES_MATCHED = 200  # files at hand looked for in the logs' changed_files
 
 
 def one_line(text: str, limit: int) -> str:
@@ -35,14 +38,14 @@ def one_line(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def _log(path, log_id, operator, day, sort_key, title, workstreams, fm_text, decisions, questions, learnings) -> Log:
+def _log(path, log_id, operator, day, sort_key, title, workstreams, fm_text, items=None) -> Log:
+    items = items or {}
     log = Log(id=log_id, path=path, operator=operator, day=day, sort_key=sort_key, title=title or log_id,
-              workstreams=[w for w in (workstreams or "").split(",") if w],
-              texts={"decisions": decisions, "questions": questions, "learnings": learnings})
-    if fm_text and ("supersedes:" in fm_text or "resolves:" in fm_text or "changed_files:" in fm_text):
-        meta = records.meta_of(fm_text) or {}
-        log.refs = {verb: meta.get(verb) for verb in lifecycle.VERBS if isinstance(meta.get(verb), list)}
-        files = meta.get("changed_files")
+              workstreams=[w for w in (workstreams or "").split(",") if w], items=items,
+              refs={verb: [t for _, t in items[letter]] for verb, letter in item_ids.REF_LETTERS.items()
+                    if letter in items})
+    if fm_text:  # only a log that names a file at hand: parsing is not free
+        files = (records.meta_of(fm_text) or {}).get("changed_files")
         log.changed_files = [f for f in files if isinstance(f, str)] if isinstance(files, list) else []
     return log
 
@@ -51,29 +54,42 @@ def _from_bytes(path: str, data: bytes) -> Log:
     """A log as the trusted ref has it (read from git, not from the work tree)."""
     name = path.rsplit("/", 1)[1]
     row = records.log_record(path, name, data[: records.MAX_FILE_BYTES], len(data) > records.MAX_FILE_BYTES)
-    c = row["columns"]
+    items: dict = {}
+    for letter, n, text in row["items"]:
+        items.setdefault(letter, []).append((n, text))
     return _log(path, row["id"], row["operator"], row["day"], row["sort_key"], row["title"],
-                ",".join(row["workstreams"] or ()), row["frontmatter"], c.get("decisions"), c.get("questions"),
-                c.get("learnings"))
+                ",".join(row["workstreams"] or ()), row["frontmatter"], items)
 
 
-_SQL = ("SELECT d.path, d.id, d.operator, d.day, d.sort_key, d.title, d.workstreams, d.frontmatter,"
-        " f.decisions, f.questions, f.learnings FROM docs d JOIN docs_fts f ON f.rowid = d.docid"
-        " WHERE d.root = ? AND d.kind = 'log'")
+def _read_catalog(conn, root: str, files: list) -> list:
+    """The work tree's logs with their items: every decision, question and retired id, the
+    learnings of the newest `MAX_LEARNINGS` logs, the frontmatter of logs naming a file at hand."""
+    needs = " OR ".join(["instr(frontmatter, ?)"] * len(files)) or "0"
+    rows = conn.execute(
+        "SELECT docid, path, id, operator, day, sort_key, title, workstreams, CASE WHEN %s THEN frontmatter END"
+        " FROM docs WHERE root = ? AND kind = 'log'" % needs, (*[json.dumps(f) for f in files], root)).fetchall()
+    items: dict = {}
+    for docid, letter, n, text in conn.execute(
+            "SELECT i.docid, i.letter, i.n, i.text FROM items i JOIN docs d ON d.docid = i.docid"
+            " WHERE d.root = ? AND (i.letter != 'L' OR i.docid IN (SELECT docid FROM docs WHERE root = ?"
+            " AND kind = 'log' ORDER BY sort_key DESC LIMIT ?)) ORDER BY i.docid, i.letter, i.pos",
+            (root, root, MAX_LEARNINGS)):
+        items.setdefault(docid, {}).setdefault(letter, []).append((n, text))
+    return [_log(*row[1:], items=items.get(row[0])) for row in rows]
 
 
-def gather(project, warnings: list) -> tuple:
+def gather(project, warnings: list, files=()) -> tuple:
     """``(Trusted, trusted logs, unmerged logs)``: the work tree's logs from the catalog, the
     trusted ref's version where it differs (memory/trust.py)."""
     trusted = trust.trusted_logs(project, warnings)
-    rows = store.ask(project, warnings, lambda conn: conn.execute(_SQL, (project.root,)).fetchall())
-    here = {row[0]: row for row in rows}
+    files = sorted(files)[:MAX_FILES_MATCHED]
+    here = store.ask(project, warnings, lambda conn: _read_catalog(conn, project.root, files))
     logs, unmerged = [], []
-    for path, row in here.items():
-        if path not in trusted.paths:
-            unmerged.append(_log(*row))
-        elif path not in trusted.blobs:
-            logs.append(_log(*row))
+    for log in here:
+        if log.path not in trusted.paths:
+            unmerged.append(log)
+        elif log.path not in trusted.blobs:
+            logs.append(log)
     logs += [_from_bytes(path, data) for path, data in trusted.blobs.items()]
     return trusted, logs, unmerged
 
@@ -88,15 +104,12 @@ def _at_hand(logs: list, unmerged: list, operator: str | None) -> set:
 
 
 def _ordered(items: list, streams: set, files: set) -> list:
-    def relevant(item) -> bool:
+    """``items`` (newest first) with those at hand first; a stable sort keeps the rest newest first."""
+    def elsewhere(item) -> bool:
         log = item.log
-        return bool(streams.intersection(log.workstreams) or files.intersection(log.changed_files))
+        return not (streams.intersection(log.workstreams) or files.intersection(log.changed_files))
 
-    return sorted(items, key=lambda i: (not relevant(i), _neg(i.log.sort_key)))
-
-
-def _neg(key: str) -> tuple:
-    return tuple(-ord(ch) for ch in key)
+    return sorted(items, key=elsewhere)
 
 
 def _entry(item) -> dict:
@@ -112,18 +125,18 @@ def build(project, operator: str | None, budget: int = DEFAULT_BUDGET, files_at_
           warnings: list | None = None) -> dict:
     """The briefing as data (``--json``) with its ``text`` (see the module docstring)."""
     warnings = [] if warnings is None else warnings
-    trusted, logs, unmerged = gather(project, warnings)
+    trusted, logs, unmerged = gather(project, warnings, files_at_hand)
     decisions, questions = lifecycle.current(logs, warnings)
     learnings = []
     for log in sorted(logs, key=lambda log: log.sort_key, reverse=True):
-        learnings += lifecycle.items_of(log, "learnings")
+        learnings += lifecycle.items_of(log, "L")
         if len(learnings) >= MAX_LEARNINGS:
             break
     streams, files = _at_hand(logs, unmerged, operator), set(files_at_hand)
-    candidates = {
-        "decisions": [_entry(i) for i in _ordered(decisions, streams, files)],
-        "open_questions": [_entry(i) for i in _ordered(questions, streams, files)],
-        "learnings": [_entry(i) for i in learnings],
+    candidates = {  # Items: turned into entries only when they fit (render)
+        "decisions": _ordered(decisions, streams, files),
+        "open_questions": _ordered(questions, streams, files),
+        "learnings": learnings,
     }
     unmerged.sort(key=lambda log: log.sort_key, reverse=True)
     data = {
@@ -181,13 +194,13 @@ def render(data: dict, candidates: dict, budget: int) -> dict:
     cost = {key: len(HEADINGS[key]) + 2 for key in candidates}  # heading line + ":" + newline
 
     def fill(key: str, limit: float) -> None:
-        lines = candidates[key]
-        while len(taken[key]) < len(lines):
-            line = _line(lines[len(taken[key])])
-            extra = len(line) + 1 + (cost[key] if not taken[key] else 0)
+        items = candidates[key]
+        while len(taken[key]) < len(items):
+            entry = _entry(items[len(taken[key])])
+            extra = len(_line(entry)) + 1 + (cost[key] if not taken[key] else 0)
             if extra > limit - spent[key]:
                 return
-            taken[key].append(lines[len(taken[key])])
+            taken[key].append(entry)
             spent[key] += extra
 
     spent = dict.fromkeys(candidates, 0)
@@ -229,20 +242,25 @@ def for_project(project, operator: str | None, budget: int = DEFAULT_BUDGET) -> 
 def check_item_ids(project, refs: dict) -> None:
     """A draft's ``supersedes`` / ``resolves`` (``{verb: [item id]}``) name items that exist in a
     log of this checkout; HelperError names the first that does not."""
-    wanted = {item_ids.parse_ref(ref)[0] for ids in refs.values() for ref in ids}
+    wanted = sorted({item_ids.parse_ref(ref)[0] for ids in refs.values() for ref in ids})
     if not wanted:
         return
-    marks = ",".join("?" * len(wanted))
 
-    def rows(conn):
-        return conn.execute(_SQL + " AND d.id IN (%s)" % marks, (project.root, *sorted(wanted))).fetchall()
+    def question(conn):
+        marks = ",".join("?" * len(wanted))
+        found = {log_id: set() for (log_id,) in conn.execute(
+            "SELECT id FROM docs WHERE root = ? AND kind = 'log' AND id IN (%s)" % marks, (project.root, *wanted))}
+        for log_id, letter, n in conn.execute(
+                "SELECT d.id, i.letter, i.n FROM items i JOIN docs d ON d.docid = i.docid"
+                " WHERE d.root = ? AND d.id IN (%s)" % marks, (project.root, *wanted)):
+            found[log_id].add(item_ids.ref(log_id, letter, n))
+        return found
 
-    logs = {row[1]: _log(*row) for row in store.ask(project, [], rows)}
+    found = store.ask(project, [], question)
     for verb, ids in refs.items():
-        column = "decisions" if lifecycle.VERBS[verb] == "D" else "questions"
         for i, ref in enumerate(ids):
-            log = logs.get(item_ids.parse_ref(ref)[0])
-            if log is None:
-                raise HelperError("input: %s[%d]: %s: no log %s in docs/sessions/" % (verb, i, ref, ref.split("#")[0]))
-            if ref not in {item.id for item in lifecycle.items_of(log, column)}:
-                raise HelperError("input: %s[%d]: %s: log %s has no such item" % (verb, i, ref, log.id))
+            log_id = item_ids.parse_ref(ref)[0]
+            if log_id not in found:
+                raise HelperError("input: %s[%d]: %s: no log %s in docs/sessions/" % (verb, i, ref, log_id))
+            if ref not in found[log_id]:
+                raise HelperError("input: %s[%d]: %s: log %s has no such item" % (verb, i, ref, log_id))

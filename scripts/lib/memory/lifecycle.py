@@ -28,22 +28,20 @@ class Log:
     sort_key: str
     title: str
     workstreams: list
-    texts: dict  # catalog column (decisions, questions, learnings) -> section text
+    items: dict  # letter (D, Q, L) -> [(n, text)] (lib/logs/items.py; the catalog's items table)
     refs: dict = field(default_factory=dict)  # "supersedes"/"resolves" -> [item ids]
     changed_files: list = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class Item:
     id: str  # <log id>#D<n>
     text: str
     log: Log
 
 
-def items_of(log: Log, column: str) -> list:
-    letter = item_ids.LETTER_OF_COLUMN[column]
-    return [Item(item_ids.ref(log.id, letter, n), text, log)
-            for n, text in item_ids.numbered(log.texts.get(column) or "", letter)]
+def items_of(log: Log, letter: str) -> list:
+    return [Item(item_ids.ref(log.id, letter, n), text, log) for n, text in log.items.get(letter, ())]
 
 
 def retired(logs: list, warnings: list) -> dict:
@@ -62,8 +60,7 @@ def retired(logs: list, warnings: list) -> dict:
                 if parsed[0] == log.id:
                     warnings.append("%s: %s its own item %s; ignored" % (log.id, verb, ref))
                     continue
-                column = "decisions" if letter == "D" else "questions"
-                if target is None or ref not in {i.id for i in items_of(target, column)}:
+                if target is None or parsed[2] not in {n for n, _ in target.items.get(letter, ())}:
                     warnings.append("%s: %s %s, which no trusted log has; ignored" % (log.id, verb, ref))
                     continue
                 out[verb].setdefault(ref, log.id)
@@ -78,6 +75,6 @@ def current(logs: list, warnings: list) -> tuple:
     """``(decisions in force, open questions)`` of the trusted ``logs``: Items, newest log first."""
     gone = retired(logs, warnings)
     newest = sorted(logs, key=lambda log: log.sort_key, reverse=True)
-    decisions = [i for log in newest for i in items_of(log, "decisions") if i.id not in gone["supersedes"]]
-    questions = [i for log in newest for i in items_of(log, "questions") if i.id not in gone["resolves"]]
+    decisions = [i for log in newest for i in items_of(log, "D") if i.id not in gone["supersedes"]]
+    questions = [i for log in newest for i in items_of(log, "Q") if i.id not in gone["resolves"]]
     return decisions, questions

@@ -32,7 +32,7 @@ GIT_TIMEOUT_S = 10.0
 class Trusted:
     ref: str | None = None  # as shown: "origin/HEAD", "main", or the configured name
     sha: str | None = None
-    paths: set = field(default_factory=set)  # docs/sessions/<id>.md on the ref
+    paths: set = field(default_factory=set)  # every file under docs/sessions/ on the ref
     blobs: dict = field(default_factory=dict)  # path -> the ref's bytes, where the work tree differs
 
 
@@ -80,14 +80,14 @@ def trusted_logs(project, warnings: list) -> Trusted:
     for entry in listing.split(b"\0"):
         head, _, path = entry.partition(b"\t")
         parts = head.split()
-        name = path[len(sessions):].decode("utf-8", "surrogateescape")
-        if len(parts) == 3 and parts[1] == b"blob" and log_ids.is_log_name(name):
-            blob_of[sessions + name] = parts[2].decode("ascii")
+        if len(parts) == 3 and parts[1] == b"blob":  # the log-name rule is applied by the readers
+            blob_of[path.decode("utf-8", "surrogateescape")] = parts[2].decode("ascii")
     # Paths whose work-tree file is not the ref's (edited, deleted, or never checked out here).
     # --no-optional-locks: a read must not take the index lock from the user's own git.
     changed = gitproc.run(project.root, ["--no-optional-locks", "diff", "--name-only", "-z", "--no-renames", sha,
                                          "--", sessions], timeout=GIT_TIMEOUT_S).stdout
-    differ = [p for p in changed.decode("utf-8", "surrogateescape").split("\0") if p in blob_of]
+    differ = [p for p in changed.decode("utf-8", "surrogateescape").split("\0")
+              if p in blob_of and log_ids.is_log_name(p[len(sessions):])]
     found = gitproc.cat_file_batch(project.root, [blob_of[p] for p in differ], b"blob")
     blobs = {p: found[blob_of[p]] for p in differ if blob_of[p] in found}
     return Trusted(ref=ref, sha=sha, paths=set(blob_of), blobs=blobs)
