@@ -40,8 +40,9 @@ COMMANDS = {
     "learnings": ("lib.commands.learnings", "every Learnings item of every log, newest first"),
     "decisions": ("lib.commands.decisions", "every Decisions Made item of every log, newest first"),
     "usage": ("lib.commands.usage", "tokens and cost per session (or per day) from the transcripts"),
+    "report": ("lib.commands.report", "the static HTML report of every session (prints the path to open)"),
 }
-THIRD_PARTY = {"yaml": "pyyaml", "jsonschema": "jsonschema", "filelock": "filelock"}
+THIRD_PARTY = {"yaml": "pyyaml", "jsonschema": "jsonschema", "filelock": "filelock", "markdown_it": "markdown-it-py"}
 
 
 def _usage() -> str:

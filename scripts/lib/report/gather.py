@@ -1,0 +1,123 @@
+"""The report's material: every session log of the catalog, its week, and each week's digest.
+
+Logs come from the catalog (lib/catalog/store.py: one query for this worktree's log rows, newest
+first) and nothing else; a log's body is read for its page only (`read_body`), through
+``core/repofiles`` (no link followed, no FIFO, bounded) and the catalog's own decoding (invalid
+UTF-8 replaced, with the catalog's warning). A session's week is the digest's placement (its
+``ended_at``, else ``started_at``, else its day: lib/catalog/records.figures, applied by
+lib/digest/report.collect), in UTC; the week pages' figures, quotes and charts are the digest's.
+
+``--since DATE`` selects the sessions whose day is DATE or later (a log whose day is unknown is
+left out); a week page still shows its whole week's digest figures.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import re
+
+from ..core.errors import HelperError
+
+_LOG_COLUMNS = ("id", "path", "operator", "day", "title", "summary", "workstreams", "tokens", "cost_usd",
+                "frontmatter", "warning", "unread")
+_SAFE_PAGE_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,120}\Z")
+
+
+def page_name(log_id: str) -> str:
+    """The file name of a session's page: its id, or for a legacy name that is not a safe file
+    name (spaces, quotes, non-ASCII) ``log-<hash>``: stable across runs, so links can be shared."""
+    if _SAFE_PAGE_RE.match(log_id):
+        return log_id + ".html"
+    import hashlib
+
+    return "log-%s.html" % hashlib.sha1(log_id.encode("utf-8", "surrogateescape")).hexdigest()[:16]
+
+
+def sessions(project, warnings: list, since: str | None) -> tuple[list, dict]:
+    """([session dict], {workstream slug: title}): this worktree's logs newest first."""
+    from ..catalog import store
+
+    query = ("SELECT %s FROM docs WHERE root = ? AND kind = 'log'%s ORDER BY sort_key DESC, path DESC"
+             % (", ".join(_LOG_COLUMNS), " AND day >= ?" if since else ""))
+    args = (project.root, since) if since else (project.root,)
+    ws_query = "SELECT id, title FROM docs WHERE root = ? AND kind = 'workstream' AND warning IS NULL"
+
+    def question(conn):
+        conn.execute("BEGIN")  # one read transaction: the two answers agree
+        try:
+            return conn.execute(query, args).fetchall(), conn.execute(ws_query, (project.root,)).fetchall()
+        finally:
+            conn.execute("COMMIT")
+
+    rows, ws_rows = store.ask(project, warnings, question)
+    out = []
+    for row in rows:
+        s = dict(zip(_LOG_COLUMNS, row))
+        s["workstreams"] = [w for w in (s["workstreams"] or "").split(",") if w]
+        s["page"] = page_name(s["id"])
+        s["week"] = None
+        out.append(s)
+    return out, dict(ws_rows)
+
+
+def parse_since(text: str | None) -> str | None:
+    if text is None:
+        return None
+    from ..digest.weeks import parse_date
+
+    return parse_date(text, "--since").isoformat()
+
+
+def read_body(project, session: dict) -> tuple[str | None, str | None]:
+    """(the markdown body of a session's log, or None; a problem reading it, or None)."""
+    from ..catalog.records import MAX_FILE_BYTES, decode
+    from ..core.repofiles import Unreadable, read_repo_file
+    from ..logs import frontmatter
+
+    if session["unread"]:
+        return None, session["warning"] or "not read"
+    path = os.path.join(project.root, session["path"])
+    try:
+        data = read_repo_file(path, root=project.root, max_bytes=MAX_FILE_BYTES + 1)
+    except Unreadable as exc:
+        return None, exc.reason
+    except HelperError as exc:
+        return None, str(exc)
+    truncated = len(data) > MAX_FILE_BYTES
+    text, _ = decode(data[:MAX_FILE_BYTES] if truncated else data, truncated)
+    yaml_text, body = frontmatter.split(text)
+    return (text if yaml_text is None else body), None
+
+
+def weeks(project, sessions_: list, warnings: list):
+    """Place ``sessions_`` in their ISO weeks (UTC) and return ``(material, windows)`` for the
+    week pages (lib/digest/report.collect, no GitHub: a report asks nothing of the network), or
+    ``(None, [])`` when there is nothing to place or no git history to read (said in ``warnings``)."""
+    from ..digest import reflection, report, weeks as w
+
+    days = sorted(s["day"] for s in sessions_ if s["day"])
+    if not days:
+        return None, []
+    utc = _dt.timezone.utc
+    first = w.week_of(_epoch(days[0]) - 86400, utc)
+    last = w.week_of(_epoch(days[-1]) + 86400, utc)
+    windows = w.weeks_before(first, reflection.TREND_WEEKS)  # the first week's trend needs the weeks before it
+    while windows[-1].label != last.label:
+        windows.append(w.week_of(windows[-1].end, utc))
+    try:
+        material = report.collect(project, windows, None, github=False)
+    except HelperError as exc:
+        warnings.append("no week pages: %s" % exc)
+        return None, []
+    warnings += material["warnings"]
+    by_id = {s["id"]: s for s in sessions_}
+    for label, records in material["records"].items():
+        for log_id, _ in records:
+            if log_id in by_id:
+                by_id[log_id]["week"] = label
+    return material, windows
+
+
+def _epoch(day: str) -> float:
+    return _dt.datetime.fromisoformat(day + "T12:00:00+00:00").timestamp()
