@@ -55,8 +55,6 @@ def build(project, out: str | None, since: str | None) -> dict:
 
 
 def _write(writer, project, sessions, ws_titles, material, windows, generated) -> int:
-    from ..catalog.records import meta_of
-
     for name in ("report.css", "search.js"):
         writer.copy(os.path.join(ASSETS, name), "assets/" + name)
     by_operator = _group(sessions, lambda s: [s["operator"]] if s["operator"] else [])
@@ -66,13 +64,8 @@ def _write(writer, project, sessions, ws_titles, material, windows, generated) -
     for group in by_operator.values():  # newest first: the previous session is the next one in the list
         for i, s in enumerate(group):
             around[s["id"]] = (group[i + 1] if i + 1 < len(group) else None, group[i - 1] if i else None)
-    entries = []
-    for s in sessions:
-        body, problem = gather.read_body(project, s)
-        writer.write("sessions/" + s["page"], session_page.render(
-            s, meta_of(s["frontmatter"]), body, problem, around.get(s["id"], (None, None)), ws_titles, generated))
-        entries.append(search_data.entry(s, body))
-    shards = search_data.shards(entries)
+    job = (writer, project, sessions, around, ws_titles, generated)
+    shards = search_data.shards(_in_parallel(job, len(sessions)))
     for name, text in shards:
         writer.write(name, text)
 
@@ -92,16 +85,67 @@ def _write(writer, project, sessions, ws_titles, material, windows, generated) -
 
     _summary(writer, "operators.html", "Operators", ("Operator", "Sessions"),
              [(op, "by/operator/%s.html" % op, len(g)) for op, g in sorted(by_operator.items())], generated)
+    slugs = sorted(set(ws_titles) | set(by_workstream))  # a workstream no session names has no listing
     _summary(writer, "workstreams.html", "Workstreams", ("Workstream", "Sessions"),
-             [(slug, "by/workstream/%s.html" % slug if slug in by_workstream else None, len(by_workstream.get(slug, ())))
-              for slug in sorted(set(ws_titles) | set(by_workstream))], generated)
+             [(s, "by/workstream/%s.html" % s if s in by_workstream else None, len(by_workstream.get(s, ())))
+              for s in slugs], generated)
     _summary(writer, "weeks.html", "Weeks", ("Week", "Sessions"),
              [(w, "weeks/%s.html" % w, len(by_week[w])) for w in weeks_sorted], generated)
     return _weeks(writer, material, windows, by_week, ws_titles, {s["id"]: s["page"] for s in sessions}, generated)
 
 
+# Session pages are most of the work (markdown-it-py: ~0.6 ms a log): they are rendered by
+# forked workers, one per core, each writing its share of the files and returning its search
+# entries in order. The job reaches the workers by fork (a module global), not by pickling.
+PARALLEL_FROM = 400  # fewer sessions than this: one process (a fork costs more than it saves)
+_JOB = None
+
+
+def _in_parallel(job, count: int) -> list:
+    """The search entries of every session, in order, after writing every session page."""
+    global _JOB
+    workers = min(os.cpu_count() or 1, 8)
+    if count < PARALLEL_FROM or workers < 2 or not hasattr(os, "fork"):
+        return _session_pages(job, 0, count)[0]
+    import multiprocessing
+
+    step = -(-count // (workers * 4))
+    _JOB = job
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            parts = pool.starmap(_worker, [(i, min(i + step, count)) for i in range(0, count, step)])
+    finally:
+        _JOB = None
+    writer, entries = job[0], []
+    for part_entries, files, largest in parts:
+        entries += part_entries
+        writer.absorb(files, largest)
+    return entries
+
+
+def _worker(start: int, end: int) -> tuple:
+    return _session_pages(_JOB, start, end, counted=True)
+
+
+def _session_pages(job, start: int, end: int, counted: bool = False) -> tuple:
+    """Write the pages of ``sessions[start:end]``: (their search entries, files, largest)."""
+    from ..catalog.records import meta_of
+
+    writer, project, sessions, around, ws_titles, generated = job
+    files, largest = writer.files, writer.largest
+    entries = []
+    for s in sessions[start:end]:
+        body, problem = gather.read_body(project, s)
+        writer.write("sessions/" + s["page"], session_page.render(
+            s, meta_of(s["frontmatter"]), body, problem, around.get(s["id"], (None, None)), ws_titles, generated))
+        entries.append(search_data.entry(s, body))
+    return entries, writer.files - files, writer.largest if counted else largest
+
+
 def _weeks(writer, material, windows, by_week, ws_titles, page_of, generated) -> int:
-    from ..digest import charts, report as digest, weeks as w
+    from ..digest import charts
+    from ..digest import report as digest
+    from ..digest import weeks as w
 
     shown = [win for win in windows if win.label in by_week]
     labels = [win.label for win in shown]

@@ -94,7 +94,8 @@ def weeks(project, sessions_: list, warnings: list):
     """Place ``sessions_`` in their ISO weeks (UTC) and return ``(material, windows)`` for the
     week pages (lib/digest/report.collect, no GitHub: a report asks nothing of the network), or
     ``(None, [])`` when there is nothing to place or no git history to read (said in ``warnings``)."""
-    from ..digest import reflection, report, weeks as w
+    from ..digest import reflection, report
+    from ..digest import weeks as w
 
     days = sorted(s["day"] for s in sessions_ if s["day"])
     if not days:

@@ -25,19 +25,27 @@ def _counts_table(value, what: str) -> str:
     return table((what, "Calls"), [(short(k, 120), number(v)) for k, v in rows[:50]], numeric=(1,)) if rows else ""
 
 
+def _num(meta: dict, key: str):
+    n = _count(meta.get(key))
+    return None if n is None else number(n)
+
+
+def _code(meta: dict, key: str):
+    text = _text(meta.get(key), 64)
+    return None if text is None else "<code>%s</code>" % e(text)
+
+
 def git_section(meta: dict) -> str:
     shas = meta.get("commit_shas")
     shas = [s for s in shas if isinstance(s, str)][:MAX_SHAS] if isinstance(shas, list) else []
+    ins, dels = _count(meta.get("insertions")), _count(meta.get("deletions"))
     pairs = [
         ("Branch", e(_text(meta.get("branch"))) if _text(meta.get("branch")) else None),
-        ("Commits", number(_count(meta.get("commits"))) if _count(meta.get("commits")) is not None else None),
-        ("Files changed", number(_count(meta.get("files_changed")))
-         if _count(meta.get("files_changed")) is not None else None),
-        ("Lines", "+%s / -%s" % (number(_count(meta.get("insertions")) or 0), number(_count(meta.get("deletions")) or 0))
-         if _count(meta.get("insertions")) is not None or _count(meta.get("deletions")) is not None else None),
-        ("Start commit", "<code>%s</code>" % e(_text(meta.get("start_commit"), 64))
-         if _text(meta.get("start_commit")) else None),
-        ("Head commit", "<code>%s</code>" % e(_text(meta.get("head_commit"), 64)) if _text(meta.get("head_commit")) else None),
+        ("Commits", _num(meta, "commits")),
+        ("Files changed", _num(meta, "files_changed")),
+        ("Lines", None if ins is None and dels is None else "+%s / -%s" % (number(ins or 0), number(dels or 0))),
+        ("Start commit", _code(meta, "start_commit")),
+        ("Head commit", _code(meta, "head_commit")),
         ("Commits by", e(_text(meta.get("commits_by"))) if _text(meta.get("commits_by")) else None),
         ("Commit hashes", " ".join("<code>%s</code>" % e(short(s, 64)) for s in shas) or None),
     ]
@@ -66,8 +74,8 @@ def telemetry_section(meta: dict) -> str:
     mcp = meta.get("mcp")
     servers = {str(k): sum(c for c in v.values() if _count(c) is not None)
                for k, v in mcp.items() if isinstance(v, dict)} if isinstance(mcp, dict) else {}
-    return ("<h2>Telemetry</h2>" + facts([(k, v) for k, v in pairs if v]) + _counts_table(meta.get("tool_calls"), "Tool")
-            + _counts_table(servers, "MCP server"))
+    return ("<h2>Telemetry</h2>" + facts([(k, v) for k, v in pairs if v])
+            + _counts_table(meta.get("tool_calls"), "Tool") + _counts_table(servers, "MCP server"))
 
 
 def usage_section(meta: dict) -> str:

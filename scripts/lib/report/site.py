@@ -72,6 +72,11 @@ class SiteWriter:
         if len(data) > self.largest[0]:
             self.largest = (len(data), rel)
 
+    def absorb(self, files: int, largest: tuple) -> None:
+        """Count the files another process wrote into this build (lib/report/build.py's workers)."""
+        self.files += files
+        self.largest = max(self.largest, largest)
+
     def copy(self, src: str, rel: str) -> None:
         with open(src, encoding="utf-8") as f:
             self.write(rel, f.read())
