@@ -20,6 +20,7 @@ import os
 import time
 
 from ..core import isotime
+from ..core.errors import HelperError
 from . import gather, pages, search_data, session_page, site, week_page
 from .pages import e, number
 
@@ -46,8 +47,10 @@ def build(project, out: str | None, since: str | None) -> dict:
         generated = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(isotime.now()))
         week_pages = _write(writer, project, sessions, ws_titles, material, windows, generated)
         writer.commit()
-    except BaseException:
+    except BaseException as exc:
         writer.discard()
+        if isinstance(exc, OSError):  # a full disk, a folder we may not write: one line
+            raise HelperError("%s: %s" % (out, exc.strerror or exc)) from None
         raise
     return {"out": out, "index": os.path.join(out, "index.html"), "sessions": len(sessions), "weeks": week_pages,
             "files": writer.files, "largest_bytes": writer.largest[0], "largest": writer.largest[1],

@@ -57,7 +57,8 @@ def session_rows(sessions: list, root: str, workstream_titles: dict) -> str:
     """The table of sessions every listing shows."""
     rows = []
     for s in sessions:
-        ws = ", ".join('<a href="%sby/workstream/%s.html">%s</a>' % (root, e(w), e(w)) for w in s["workstreams"])
+        ws = ", ".join('<a href="%sby/workstream/%s.html" title="%s">%s</a>' % (
+            root, e(w), e(short(workstream_titles.get(w), 120)), e(w)) for w in s["workstreams"])
         summary = short(s["summary"], SUMMARY_CHARS)
         rows.append(
             '<tr><td><a href="%ssessions/%s">%s</a></td><td>%s%s</td><td>%s</td><td>%s</td><td>%s</td>'

@@ -51,11 +51,11 @@ class SiteWriter:
         self.parent, self.name = os.path.split(out)
         try:
             os.makedirs(self.parent, exist_ok=True)
+            self._sweep()
+            self.tmp = tempfile.mkdtemp(prefix=".%s.new-" % self.name, dir=self.parent)
+            os.chmod(self.tmp, 0o755)
         except OSError as exc:
             raise HelperError("%s: %s" % (self.parent, exc.strerror or exc)) from None
-        self._sweep()
-        self.tmp = tempfile.mkdtemp(prefix=".%s.new-" % self.name, dir=self.parent)
-        os.chmod(self.tmp, 0o755)
         self._dirs = {""}
         self.files = 0
         self.largest = (0, "")
