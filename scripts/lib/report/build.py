@@ -107,7 +107,8 @@ _JOB = None
 def _in_parallel(job, count: int) -> list:
     """The search entries of every session, in order, after writing every session page."""
     global _JOB
-    workers = min(os.cpu_count() or 1, 8)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    workers = min(cores, 8)
     if count < PARALLEL_FROM or workers < 2 or not hasattr(os, "fork"):
         return _session_pages(job, 0, count)[0]
     import multiprocessing
@@ -127,22 +128,22 @@ def _in_parallel(job, count: int) -> list:
 
 
 def _worker(start: int, end: int) -> tuple:
-    return _session_pages(_JOB, start, end, counted=True)
+    return _session_pages(_JOB, start, end)
 
 
-def _session_pages(job, start: int, end: int, counted: bool = False) -> tuple:
+def _session_pages(job, start: int, end: int) -> tuple:
     """Write the pages of ``sessions[start:end]``: (their search entries, files, largest)."""
     from ..catalog.records import meta_of
 
     writer, project, sessions, around, ws_titles, generated = job
-    files, largest = writer.files, writer.largest
+    files = writer.files
     entries = []
     for s in sessions[start:end]:
         body, problem = gather.read_body(project, s)
         writer.write("sessions/" + s["page"], session_page.render(
             s, meta_of(s["frontmatter"]), body, problem, around.get(s["id"], (None, None)), ws_titles, generated))
         entries.append(search_data.entry(s, body))
-    return entries, writer.files - files, writer.largest if counted else largest
+    return entries, writer.files - files, writer.largest
 
 
 def _weeks(writer, material, windows, by_week, ws_titles, page_of, generated) -> int:
