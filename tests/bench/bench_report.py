@@ -34,12 +34,14 @@ STRETCH_S = 10.0
 MAX_FILE_BYTES = 2 * 1024 * 1024
 
 
-def largest(folder: str) -> tuple:
+def largest(folder: str, suffix: str = "") -> tuple:
+    """(bytes, relative path) of the biggest file whose name ends with ``suffix``."""
     best = (0, "")
     for dirpath, _, names in os.walk(folder):
         for name in names:
-            path = os.path.join(dirpath, name)
-            best = max(best, (os.path.getsize(path), os.path.relpath(path, folder)))
+            if name.endswith(suffix):
+                path = os.path.join(dirpath, name)
+                best = max(best, (os.path.getsize(path), os.path.relpath(path, folder)))
     return best
 
 
@@ -81,8 +83,9 @@ def main() -> int:
         print("report cold (catalog built too): %.1f s | warm: median %.1f s of %d (target < %.0f s, stretch < %.0f s:"
               " %s)" % (cold, med, len(warm), TARGET_S, STRETCH_S,
                         "ok" if med < STRETCH_S else "ok, over stretch" if med < TARGET_S else "OVER"))
-        print("report files: %s | largest: %s, %.0f KB (limit 2 MB: %s)" % (
-            format(files, ","), name, size / 1024, "ok" if size <= MAX_FILE_BYTES else "OVER"))
+        page_size, page = largest(out, ".html")
+        print("report files: %s | largest page: %s, %.0f KB | largest file: %s, %.0f KB (limit 2 MB: %s)" % (
+            format(files, ","), page, page_size / 1024, name, size / 1024, "ok" if size <= MAX_FILE_BYTES else "OVER"))
         return 0 if size <= MAX_FILE_BYTES else 1
     finally:
         shutil.rmtree(root, ignore_errors=True)
