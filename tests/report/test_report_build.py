@@ -91,9 +91,21 @@ def test_a_huge_title_and_invalid_utf8_are_pages_with_their_warning(repo: Path) 
               body="# " + "T" * 10_000 + "\n\n## Summary\n\nlong\n")
     bad = repo / "docs" / "sessions" / "AB-261119-08.md"
     bad.write_bytes(b"---\ntitle: broken bytes\noperator: AB\n---\n# broken bytes\n\n## Summary\n\nbad \xff\xfe here\n")
+    # Days that are no date, or far away: a page each, no week, and no week asked for in between.
+    write_log(repo, "RT-261345-01", title="Month 13")
+    write_log(repo, "CONV-far-future", title="Far", date="9999-12-31")
+    write_log(repo, "CONV-year-one", title="Old", date="0001-01-01")
+    link = repo / "docs" / "sessions" / "AB-261119-09.md"
+    (repo / "outside.md").write_text("---\ntitle: outside\n---\nSECRETCONTENT\n")
+    link.symlink_to(repo / "outside.md")
     proc = report(repo)
     site = site_of(proc)
-    assert count_on(site / "index.html") == 8
+    assert count_on(site / "index.html") == 12
+    assert not any(b"SECRETCONTENT" in p.read_bytes() for p in site.rglob("*") if p.is_file())
+    assert "symbolic link" in (site / "sessions" / "AB-261119-09.html").read_text()
+    assert sorted(p.name for p in (site / "weeks").glob("*.html")) == ["2026-W46.html", "2026-W47.html"]
+    for name in ("RT-261345-01", "CONV-far-future", "CONV-year-one"):
+        assert (site / "sessions" / (name + ".html")).is_file()
     index = (site / "index.html").read_text()
     assert "T" * 159 + "\u2026" in index and "T" * 161 not in index  # a list shows it shortened
     page = (site / "sessions" / "AB-261119-08.html").read_text()

@@ -7,6 +7,9 @@ UTF-8 replaced, with the catalog's warning). A session's week is the digest's pl
 ``ended_at``, else ``started_at``, else its day: lib/catalog/records.figures, applied by
 lib/digest/report.collect), in UTC; the week pages' figures, quotes and charts are the digest's.
 
+Weeks are cut only between 1990 and a year from now (`EARLIEST`): a log dated in year 9999 has
+its page but no week.
+
 ``--since DATE`` selects the sessions whose day is DATE or later (a log whose day is unknown is
 left out); a week page still shows its whole week's digest figures.
 """
@@ -21,6 +24,9 @@ from ..core.errors import HelperError
 
 _LOG_COLUMNS = ("id", "path", "operator", "day", "title", "summary", "workstreams", "tokens", "cost_usd",
                 "frontmatter", "warning", "unread")
+# Weeks are cut between these days only: a log dated 9999-12-31 (or a day after next year) would
+# otherwise ask for every week in between. Such a log still has its page; it has no week.
+EARLIEST = 631152000.0  # 1990-01-01T00:00:00Z
 _SAFE_PAGE_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,120}\Z")
 
 
@@ -94,15 +100,17 @@ def weeks(project, sessions_: list, warnings: list):
     """Place ``sessions_`` in their ISO weeks (UTC) and return ``(material, windows)`` for the
     week pages (lib/digest/report.collect, no GitHub: a report asks nothing of the network), or
     ``(None, [])`` when there is nothing to place or no git history to read (said in ``warnings``)."""
+    from ..core import isotime
     from ..digest import reflection, report
     from ..digest import weeks as w
 
-    days = sorted(s["day"] for s in sessions_ if s["day"])
+    latest = isotime.now() + 366 * 86400
+    days = sorted(t for t in (_epoch(s["day"]) for s in sessions_) if t is not None and EARLIEST <= t <= latest)
     if not days:
         return None, []
     utc = _dt.timezone.utc
-    first = w.week_of(_epoch(days[0]) - 86400, utc)
-    last = w.week_of(_epoch(days[-1]) + 86400, utc)
+    first = w.week_of(days[0] - 86400, utc)
+    last = w.week_of(days[-1] + 86400, utc)
     windows = w.weeks_before(first, reflection.TREND_WEEKS)  # the first week's trend needs the weeks before it
     while windows[-1].label != last.label:
         windows.append(w.week_of(windows[-1].end, utc))
@@ -120,5 +128,10 @@ def weeks(project, sessions_: list, warnings: list):
     return material, windows
 
 
-def _epoch(day: str) -> float:
-    return _dt.datetime.fromisoformat(day + "T12:00:00+00:00").timestamp()
+def _epoch(day: str | None) -> float | None:
+    """Noon UTC of a ``YYYY-MM-DD`` day; None for no day or one that is no date (``2026-13-45``
+    from a file name, ``0000-00-00`` from a hand-written frontmatter)."""
+    try:
+        return _dt.datetime.fromisoformat(day + "T12:00:00+00:00").timestamp() if day else None
+    except (ValueError, OverflowError):
+        return None
