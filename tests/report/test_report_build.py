@@ -115,18 +115,23 @@ def test_a_huge_title_and_invalid_utf8_are_pages_with_their_warning(repo: Path) 
 
 def test_no_file_is_over_2_mb_at_scale(repo: Path) -> None:
     """600 logs of 25 KB (the session pages go through the workers; the search data spans
-    several files) and one log of almost 4 MB of characters that escaping multiplies."""
+    several files), one log of almost 4 MB of characters that escaping multiplies, and one whose
+    frontmatter names 1,000 workstreams, tools, invariants and commits."""
     filler = ("word " * 5000)[:25_000]
     for i in range(600):
         day = 1 + i % 28
         write_log(repo, "RT-2611%02d-%02d" % (day, 1 + i // 28), title="Log %d" % i,
                   ended_at="2026-11-%02dT10:00:00Z" % day, body="# Log %d\n\n## What I Did\n\n%s\n" % (i, filler))
     write_log(repo, "AB-261105-01", title="Huge", body="# Huge\n\n" + '"<&' * 1_300_000 + "\n")
+    many = ["w%d" % i for i in range(1_000)]  # a frontmatter bloated by hand: capped, not fatal
+    write_log(repo, "AB-261106-01", title="Bloated", workstreams=many, tool_calls={k: 1 for k in many},
+              invariants={k: {"count": 1, "ok": False} for k in many}, commit_shas=many)
     site = site_of(report(repo))
-    assert count_on(site / "index.html") == 601
-    assert len(listed(site, "index")) == 601 and (site / "index-4.html").is_file()
+    assert count_on(site / "index.html") == 602
+    assert len(listed(site, "index")) == 602 and (site / "index-4.html").is_file()
+    assert len(list((site / "by" / "workstream").glob("*.html"))) == 50
     assert len(list((site / "search").glob("data-*.js"))) > 1
-    assert len(list((site / "sessions").glob("*.html"))) == 601
+    assert len(list((site / "sessions").glob("*.html"))) == 602
     sizes = {p: p.stat().st_size for p in site.rglob("*") if p.is_file()}
     assert max(sizes.values()) <= MAX_FILE, max(sizes.items(), key=lambda kv: kv[1])
     assert "only its start is shown" in (site / "sessions" / "AB-261105-01.html").read_text()

@@ -26,7 +26,8 @@ _LOG_COLUMNS = ("id", "path", "operator", "day", "title", "summary", "workstream
                 "frontmatter", "warning", "unread")
 # Weeks are cut between these days only: a log dated 9999-12-31 (or a day after next year) would
 # otherwise ask for every week in between. Such a log still has its page; it has no week.
-EARLIEST = 631152000.0  # 1990-01-01T00:00:00Z
+EARLIEST = 631152000.0
+MAX_WORKSTREAMS = 50  # of one session (each is a link on its pages and a listing of its own)  # 1990-01-01T00:00:00Z
 _SAFE_PAGE_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,120}\Z")
 
 
@@ -60,7 +61,7 @@ def sessions(project, warnings: list, since: str | None) -> tuple[list, dict]:
     out = []
     for row in rows:
         s = dict(zip(_LOG_COLUMNS, row))
-        s["workstreams"] = [w for w in (s["workstreams"] or "").split(",") if w]
+        s["workstreams"] = [w for w in (s["workstreams"] or "").split(",") if w][:MAX_WORKSTREAMS]
         s["page"] = page_name(s["id"])
         s["week"] = None
         out.append(s)

@@ -8,6 +8,7 @@ from . import markdown
 from .pages import e, facts, layout, money, number, short, table
 
 MAX_SHAS = 200  # commit hashes listed on a page
+MAX_ROWS = 50  # tools, MCP servers, invariants: a hand-edited log may hold any number
 
 
 def _count(value):
@@ -22,7 +23,9 @@ def _counts_table(value, what: str) -> str:
     if not isinstance(value, dict):
         return ""
     rows = sorted(((str(k), v) for k, v in value.items() if _count(v) is not None), key=lambda kv: (-kv[1], kv[0]))
-    return table((what, "Calls"), [(short(k, 120), number(v)) for k, v in rows[:50]], numeric=(1,)) if rows else ""
+    if not rows:
+        return ""
+    return table((what, "Calls"), [(short(k, 120), number(v)) for k, v in rows[:MAX_ROWS]], numeric=(1,))
 
 
 def _num(meta: dict, key: str):
@@ -57,7 +60,7 @@ def telemetry_section(meta: dict) -> str:
     inv = meta.get("invariants")
     breaches = []
     if isinstance(inv, dict):
-        for name, v in sorted(inv.items(), key=lambda kv: str(kv[0])):
+        for name, v in sorted(inv.items(), key=lambda kv: str(kv[0]))[:MAX_ROWS]:
             n = _count(v.get("count")) if isinstance(v, dict) else None
             if n is not None:
                 breaches.append("%s: %s" % (e(short(name, 80)), number(n)))
