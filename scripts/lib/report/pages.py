@@ -90,14 +90,14 @@ def pager(base: str, page: int, pages: int) -> str:
 
 
 def listing(heading: str, intro: str, sessions: list, total: int, page: int, pages: int, base: str,
-            root: str, workstream_titles: dict, extra: str = "") -> str:
+            root: str, workstream_titles: dict) -> str:
     """The body of one page of a listing (the index, an operator's, a week's, a workstream's)."""
     count = '<p class="count"><span id="session-count">%s</span> session%s%s.</p>' % (
         number(total), "" if total == 1 else "s",
         "" if pages <= 1 else ", page %d of %d" % (page, pages))
     nav = pager(base, page, pages)
-    return "<h1>%s</h1>%s%s%s%s%s%s" % (e(heading), intro, extra, count, nav,
-                                       session_rows(sessions, root, workstream_titles), nav)
+    return "<h1>%s</h1>%s%s%s%s%s" % (e(heading), intro, count, nav, session_rows(sessions, root, workstream_titles),
+                                     nav)
 
 
 def search_box(shards: list) -> str:

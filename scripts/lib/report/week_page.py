@@ -4,6 +4,7 @@ cost by operator and by workstream, and the week's sessions."""
 
 from __future__ import annotations
 
+from ..digest.report import GITHUB_ROWS, NUMERIC_ROWS, scalar
 from .pages import e, layout, money, number, session_rows, short, table
 
 MAX_ITEMS = 300  # decisions (or questions) quoted on a week page; the rest are in the session pages
@@ -22,21 +23,13 @@ def week_items(digest: dict) -> dict:
 
 def _figure(value, key: str) -> str:
     if value is None:
-        return "not available" if key in _github_rows() else "-"
+        return "not available" if key in GITHUB_ROWS else "-"
     if key == "cost_usd":
         return money(value)
     return number(round(value, 2) if isinstance(value, float) else value)
 
 
-def _github_rows() -> tuple:
-    from ..digest.report import GITHUB_ROWS
-
-    return GITHUB_ROWS
-
-
 def figures_table(digest: dict) -> str:
-    from ..digest.report import NUMERIC_ROWS, scalar
-
     rows = []
     for key, label in NUMERIC_ROWS:
         a, b = scalar(digest["current"], key), scalar(digest["previous"], key)
