@@ -42,8 +42,9 @@ COMMANDS = {
     "usage": ("lib.commands.usage", "tokens and cost per session (or per day) from the transcripts"),
     "memory": ("lib.commands.memory", "the team memory: decisions in force, open questions, learnings (SessionStart)"),
     "pr-summary": ("lib.commands.pr_summary", "the sessions of a pull request's commits (markdown or JSON)"),
+    "report": ("lib.commands.report", "the static HTML report of every session (prints the path to open)"),
 }
-THIRD_PARTY = {"yaml": "pyyaml", "jsonschema": "jsonschema", "filelock": "filelock"}
+THIRD_PARTY = {"yaml": "pyyaml", "jsonschema": "jsonschema", "filelock": "filelock", "markdown_it": "markdown-it-py"}
 
 
 def _usage() -> str:

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
+from chromium import chromium
 from digestutil import NOW, commit_file, session
 from pngread import decode
 
@@ -20,16 +19,6 @@ from lib.digest import charts
 from logtree import run_helper
 
 SCALE_TOLERANCE_PX = 1
-
-
-def _chromium() -> str:
-    path = shutil.which("chromium") or shutil.which("chromium-browser")
-    if path is None:
-        msg = "headless Chromium is needed to render the charts (run `make chromium`)"
-        if os.environ.get("CI", "").strip().lower() in ("true", "1", "yes"):
-            pytest.fail("CI: " + msg, pytrace=False)
-        pytest.skip(msg)
-    return path
 
 
 def render(svgs: list, out: Path) -> list:
@@ -42,7 +31,7 @@ def render(svgs: list, out: Path) -> list:
                   for s, h in zip(svgs, heights))
         + "</body></html>"
     )
-    argv = [_chromium(), "--headless", "--disable-gpu", "--hide-scrollbars", "--force-device-scale-factor=1",
+    argv = [chromium(), "--headless", "--disable-gpu", "--hide-scrollbars", "--force-device-scale-factor=1",
             "--allow-file-access-from-files", f"--screenshot={out}", f"--window-size={charts.WIDTH},{sum(heights)}",
             page.as_uri()]
     if os.geteuid() == 0:

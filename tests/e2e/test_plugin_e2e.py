@@ -125,7 +125,7 @@ def test_claude_plugin_validate_strict_and_directory_profile(claude_bin: Path, t
         assert report["success"] is True and report["strict"] is True
         assert report["manifest"]["errors"] == [] and report["manifest"]["warnings"] == []
         assert sorted(report["provides"]["commands"]) == ["handoff:handoff", "handoff:recall", "handoff:reflect",
-                                                          "handoff:resume"]
+                                                          "handoff:report", "handoff:resume"]
         events = {h["event"] for h in report["provides"]["hooks"]}
         assert events == set(json.loads((REPO / "hooks" / "hooks.json").read_text())["hooks"])
         assert all("${CLAUDE_PLUGIN_ROOT}/scripts/hooks/session_state.py" in h["command"]

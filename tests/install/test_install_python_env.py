@@ -25,7 +25,7 @@ pytestmark = pytest.mark.slow  # real venvs: about 4 s of ensurepip each
 
 REPO = Path(__file__).resolve().parents[2]
 INSTALL = REPO / "scripts" / "install.py"
-TOP_LEVEL = ("pyyaml", "jsonschema", "filelock")
+TOP_LEVEL = ("pyyaml", "jsonschema", "filelock", "markdown-it-py")
 SKIP_DIST_INFO = {"INSTALLER", "REQUESTED", "RECORD", "direct_url.json"}
 
 
