@@ -37,12 +37,11 @@ def test_a_long_body_is_cut() -> None:
     assert cut and out.count("a") == markdown.MAX_BODY_CHARS
 
 
-def test_the_fallback_swap_replaces_the_site_too(tmp_path, monkeypatch) -> None:
+def test_a_rebuild_replaces_the_site_and_leaves_nothing_beside_it(tmp_path) -> None:
     from lib.report import site
 
     out = str(tmp_path / "site")
     for n in range(2):
-        monkeypatch.setattr(site, "_exchange", lambda a, b: False)
         w = site.SiteWriter(out)
         w.write("index.html", "v%d" % n)
         w.commit()

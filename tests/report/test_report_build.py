@@ -157,3 +157,22 @@ def test_a_failed_build_leaves_the_previous_report_whole(repo: Path, monkeypatch
         build.build(project, None, None)
     assert {p: p.read_bytes() for p in site.rglob("*") if p.is_file()} == before
     assert [p.name for p in site.parent.iterdir() if p.name.startswith(".report.")] == []
+
+
+def test_a_week_page_shows_the_decisions_still_in_force_and_the_questions_still_open(repo: Path) -> None:
+    """The team memory's lifecycle (issue 18): a later log superseding a decision of the week, or
+    resolving its question, takes it off the week's page (counted, not listed)."""
+    from reportutil import commit_all
+
+    small_team(repo)
+    write_log(repo, "AB-261125-01", title="Later", ended_at="2026-11-25T10:00:00Z",
+              supersedes=["AB-261118-01#D1"], resolves=["AB-261118-01#Q1"],
+              body="# Later\n\n## Decisions Made\n\n- **D1** Use tokens of 64 bytes.\n")
+    commit_all(repo)
+    site = site_of(report(repo))
+    week = (site / "weeks" / "2026-W47.html").read_text()
+    assert "Use tokens of 32 bytes." not in week and "Rotate keys weekly?" not in week
+    assert "1 more of this week superseded by a later session." in week
+    assert "1 more of this week resolved by a later session." in week
+    later = (site / "weeks" / "2026-W48.html").read_text()
+    assert "Use tokens of 64 bytes." in later and "AB-261125-01#D1" in later

@@ -264,3 +264,17 @@ def check_item_ids(project, refs: dict) -> None:
                 raise HelperError("input: %s[%d]: %s: no log %s in docs/sessions/" % (verb, i, ref, log_id))
             if ref not in found[log_id]:
                 raise HelperError("input: %s[%d]: %s: log %s has no such item" % (verb, i, ref, log_id))
+
+
+def retired_here(project, warnings: list) -> dict:
+    """``{"supersedes": {item id: by log id}, "resolves": {...}}`` over every log of this checkout:
+    the report's view (a person reading the checkout); the briefing counts trusted logs only."""
+    rows = store.ask(project, warnings, lambda conn: conn.execute(
+        "SELECT d.id, i.letter, i.text FROM items i JOIN docs d ON d.docid = i.docid"
+        " WHERE d.root = ? AND i.letter IN ('S', 'R') ORDER BY d.sort_key", (project.root,)).fetchall())
+    verb_of = {letter: verb for verb, letter in item_ids.REF_LETTERS.items()}
+    out: dict = {verb: {} for verb in item_ids.REF_LETTERS}
+    for log_id, letter, ref in rows:
+        if not ref.startswith(log_id + "#"):  # a log never retires its own items
+            out[verb_of[letter]].setdefault(ref, log_id)
+    return out

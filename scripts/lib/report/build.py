@@ -68,7 +68,7 @@ def _write(writer, project, sessions, ws_titles, material, windows, generated) -
         for i, s in enumerate(group):
             around[s["id"]] = (group[i + 1] if i + 1 < len(group) else None, group[i - 1] if i else None)
     job = (writer, project, sessions, around, ws_titles, generated)
-    shards = search_data.shards(_in_parallel(job, len(sessions)))
+    shards = search_data.shards(_session_pages(job))
     for name, text in shards:
         writer.write(name, text)
 
@@ -94,59 +94,30 @@ def _write(writer, project, sessions, ws_titles, material, windows, generated) -
               for s in slugs], generated)
     _summary(writer, "weeks.html", "Weeks", ("Week", "Sessions"),
              [(w, "weeks/%s.html" % w, len(by_week[w])) for w in weeks_sorted], generated)
-    return _weeks(writer, material, windows, by_week, ws_titles, {s["id"]: s["page"] for s in sessions}, generated)
+    from ..memory.briefing import retired_here
+
+    retired = retired_here(project, [])
+    return _weeks(writer, material, windows, by_week, ws_titles, {s["id"]: s["page"] for s in sessions}, generated,
+                  retired)
 
 
-# Session pages are most of the work (markdown-it-py: ~0.6 ms a log): they are rendered by
-# forked workers, one per core, each writing its share of the files and returning its search
-# entries in order. The job reaches the workers by fork (a module global), not by pickling.
-PARALLEL_FROM = 400  # fewer sessions than this: one process (a fork costs more than it saves)
-_JOB = None
-
-
-def _in_parallel(job, count: int) -> list:
-    """The search entries of every session, in order, after writing every session page."""
-    global _JOB
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    workers = min(cores, 8)
-    if count < PARALLEL_FROM or workers < 2 or not hasattr(os, "fork"):
-        return _session_pages(job, 0, count)[0]
-    import multiprocessing
-
-    step = -(-count // (workers * 4))
-    _JOB = job
-    try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            parts = pool.starmap(_worker, [(i, min(i + step, count)) for i in range(0, count, step)])
-    finally:
-        _JOB = None
-    writer, entries = job[0], []
-    for part_entries, files, largest in parts:
-        entries += part_entries
-        writer.absorb(files, largest)
-    return entries
-
-
-def _worker(start: int, end: int) -> tuple:
-    return _session_pages(_JOB, start, end)
-
-
-def _session_pages(job, start: int, end: int) -> tuple:
-    """Write the pages of ``sessions[start:end]``: (their search entries, files, largest)."""
+def _session_pages(job) -> list:
+    """Write every session's page (markdown-it-py: ~0.6 ms a log, most of the build); returns
+    their search entries, in order. One process: 10,000 logs build well inside the 30 s target
+    (tests/bench/bench_report.py), so no worker pool to maintain."""
     from ..catalog.records import meta_of
 
     writer, project, sessions, around, ws_titles, generated = job
-    files = writer.files
     entries = []
-    for s in sessions[start:end]:
+    for s in sessions:
         body, problem = gather.read_body(project, s)
         writer.write("sessions/" + s["page"], session_page.render(
             s, meta_of(s["frontmatter"]), body, problem, around.get(s["id"], (None, None)), ws_titles, generated))
         entries.append(search_data.entry(s, body))
-    return entries, writer.files - files, writer.largest
+    return entries
 
 
-def _weeks(writer, material, windows, by_week, ws_titles, page_of, generated) -> int:
+def _weeks(writer, material, windows, by_week, ws_titles, page_of, generated, retired) -> int:
     from ..digest import charts
     from ..digest import report as digest
     from ..digest import weeks as w
@@ -172,7 +143,7 @@ def _weeks(writer, material, windows, by_week, ws_titles, page_of, generated) ->
         writer.write("weeks/" + names["trend"], charts.trend_svg(win.label, "team", trend))
         neighbours = (labels[i - 1] if i else None, labels[i + 1] if i + 1 < len(labels) else None)
         writer.write("weeks/%s.html" % win.label, week_page.render(
-            win, d, names, by_week[win.label], PAGE_SIZE, neighbours, ws_titles, page_of, generated))
+            win, d, names, by_week[win.label], PAGE_SIZE, neighbours, ws_titles, page_of, generated, retired))
     return len(shown)
 
 

@@ -1,11 +1,9 @@
 """Writing the report's folder so that nobody ever opens a half-built one.
 
 The site is built in a new directory beside the target (``.<name>.new-<random>``), then put in
-place in one step: an atomic exchange of the two directories where the kernel has it
-(Linux ``renameat2(RENAME_EXCHANGE)``), else two renames (the old one aside, the new one in:
-between them there is no site at all, never a partial one). The old site is then deleted. A
-crash while building leaves the old site as it was plus a ``.new-`` directory, swept by the next
-run.
+place by two renames: the old one aside, the new one in (between them there is no site at all,
+never a partial one). The old site is then deleted. A crash while building leaves the old site
+as it was plus a ``.new-`` directory, swept by the next run.
 
 A folder is replaced only when it is a report (it holds `MARKER`, written last) or empty:
 ``--out ~/`` must never delete anything of the user's.
@@ -23,8 +21,6 @@ from ..core.errors import HelperError
 
 MARKER = ".handoff-report"
 STALE_S = 600  # a ``.new-``/``.old-`` directory this old is left over from a crashed run
-_RENAME_EXCHANGE = 2
-_AT_FDCWD = -100
 
 
 def check_target(out: str) -> None:
@@ -72,11 +68,6 @@ class SiteWriter:
         if len(data) > self.largest[0]:
             self.largest = (len(data), rel)
 
-    def absorb(self, files: int, largest: tuple) -> None:
-        """Count the files another process wrote into this build (lib/report/build.py's workers)."""
-        self.files += files
-        self.largest = max(self.largest, largest)
-
     def copy(self, src: str, rel: str) -> None:
         with open(src, encoding="utf-8") as f:
             self.write(rel, f.read())
@@ -88,9 +79,6 @@ class SiteWriter:
         """Mark the build complete and put it in place of ``out`` (see the module docstring)."""
         self.write(MARKER, "A report written by `scripts/handoff report`; the whole folder is replaced by the next.\n")
         check_target(self.out)  # again: it may have changed while we built
-        if os.path.isdir(self.out) and _exchange(self.tmp, self.out):
-            shutil.rmtree(self.tmp, ignore_errors=True)  # now holds the old site
-            return
         for _ in range(3):  # another report run may swap in between: try again
             if os.path.isdir(self.out):
                 old = tempfile.mkdtemp(prefix=".%s.old-" % self.name, dir=self.parent)
@@ -122,16 +110,3 @@ class SiteWriter:
                         shutil.rmtree(path, ignore_errors=True)
                 except OSError:
                     pass
-
-
-def _exchange(a: str, b: str) -> bool:
-    """Atomically swap two directories (Linux renameat2); False where that is not available."""
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        renameat2 = libc.renameat2
-    except (OSError, AttributeError):
-        return False
-    renameat2.argtypes = (ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint)
-    return renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0

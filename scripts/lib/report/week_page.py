@@ -11,14 +11,15 @@ MAX_ITEMS = 300  # decisions (or questions) quoted on a week page; the rest are 
 ITEM_CHARS = 1000
 
 
-def week_items(digest: dict) -> dict:
-    """The week's decisions and open questions: ``{"decisions": [...], "open_questions": [...]}``,
-    each item ``{"id", "operator", "text"}``.
-
-    The one place that decides which items a week shows: today every Decisions Made and Open
-    Questions item of the week's logs (the digest's quotes); the team-memory issue's lifecycle
-    (decisions in force, questions still open) replaces this function's body when it lands."""
-    return {"decisions": digest["decisions"], "open_questions": digest["open_questions"]}
+def week_items(digest: dict, retired: dict) -> dict:
+    """The week's decisions still in force and questions still open (the team memory's lifecycle,
+    lib/memory/: a later log's ``supersedes`` / ``resolves``), each ``{"id", "item", "operator",
+    "text"}``, and how many of the week's were retired since (``"superseded"``, ``"resolved"``)."""
+    decisions = [q for q in digest["decisions"] if q["item"] not in retired["supersedes"]]
+    questions = [q for q in digest["open_questions"] if q["item"] not in retired["resolves"]]
+    return {"decisions": decisions, "open_questions": questions,
+            "superseded": len(digest["decisions"]) - len(decisions),
+            "resolved": len(digest["open_questions"]) - len(questions)}
 
 
 def _figure(value, key: str) -> str:
@@ -63,15 +64,15 @@ def cost_tables(sessions: list) -> str:
 def _items(items: list, empty: str) -> str:
     if not items:
         return '<p class="muted">%s</p>' % e(empty)
-    lis = ['<li>%s <a href="../sessions/%s">%s</a></li>' % (e(short(q["text"], ITEM_CHARS)), e(q["page"]), e(q["id"]))
-           for q in items[:MAX_ITEMS]]
+    lis = ['<li>%s <a href="../sessions/%s">%s</a></li>' % (e(short(q["text"], ITEM_CHARS)), e(q["page"]),
+                                                             e(q.get("item") or q["id"])) for q in items[:MAX_ITEMS]]
     more = '<p class="muted">And %s more in the sessions.</p>' % number(len(items) - MAX_ITEMS) if len(
         items) > MAX_ITEMS else ""
     return "<ul>%s</ul>%s" % ("".join(lis), more)
 
 
 def render(window, digest: dict | None, charts: dict, sessions: list, shown: int, around: tuple,
-           workstream_titles: dict, page_of: dict, generated: str) -> str:
+           workstream_titles: dict, page_of: dict, generated: str, retired: dict) -> str:
     """``sessions``: the week's sessions, newest first (the first ``shown`` are listed here, all
     of them in ``by/week/``); ``around``: the labels of the previous and next week that have a
     page (or None); ``page_of``: log id -> its page's file name."""
@@ -91,10 +92,14 @@ def render(window, digest: dict | None, charts: dict, sessions: list, shown: int
             parts.append('<img class="chart" src="%s" alt="%s">' % (e(charts[name]), e(
                 "Commits, sessions and tool calls per day" if name == "week" else
                 "Commits, sessions and tool calls, the last weeks")))
-        items = week_items(digest)
-        for key, heading in (("decisions", "Decisions"), ("open_questions", "Open questions")):
+        items = week_items(digest, retired)
+        for key, heading, gone in (("decisions", "Decisions in force", "superseded"),
+                                   ("open_questions", "Open questions", "resolved")):
             quoted = [dict(q, page=page_of.get(q["id"], "")) for q in items[key]]
-            parts += ["<h2>%s</h2>" % heading, _items([q for q in quoted if q["page"]], "None recorded this week.")]
+            parts += ["<h2>%s</h2>" % heading, _items([q for q in quoted if q["page"]], "None this week.")]
+            if items[gone]:
+                parts.append('<p class="muted">%s more of this week %s by a later session.</p>'
+                             % (number(items[gone]), gone))
     parts.append(cost_tables(sessions))
     parts.append("<h2>Sessions</h2>")
     parts.append('<p class="count"><span id="session-count">%s</span> session%s. <a href="../by/week/%s.html">'
