@@ -82,12 +82,14 @@ def _run(args, project) -> int:
     operator = resolve_operator(args, project.root, project.state_dir)
     data = resume.build(project, operator, isotime.now(), compact=args.compact)
     data["warnings"][:0] = _collisions(project)
+    data["file_collisions"] = _file_collisions(project, operator, data["warnings"])
+    sections = _file_collision_sections(data["file_collisions"])
     if args.json:
         text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     elif args.compact:
-        text = resume.render_compact(data)
+        text = resume.render_compact(data, sections=sections)
     else:
-        text = resume.render_text(data)
+        text = resume.render_text(data, sections=sections)
     # backslashreplace: a file name that is not UTF-8 must not crash the dashboard
     sys.stdout.buffer.write(text.encode("utf-8", "backslashreplace"))
     sys.stdout.flush()
@@ -103,3 +105,42 @@ def _collisions(project) -> list:
         return collisions.for_resume(project)
     except Exception as exc:  # noqa: BLE001 - /resume must show the dashboard whatever happens here
         return ["id collisions not checked: %s: %s" % (type(exc).__name__, str(exc)[:200])]
+
+
+def base_ref(project) -> str | None:  # replaced by memory/trust.py
+    """The ref this branch's own commits are counted from: ``origin/HEAD`` when it resolves,
+    else the local ``main``, else ``master``; None (uncommitted changes only) otherwise.
+    Read from disk (core/gitrefs.py): no git process on /resume's path."""
+    from ..core import gitrefs
+
+    for ref in ("refs/remotes/origin/HEAD", "refs/heads/main", "refs/heads/master"):
+        try:
+            if gitrefs.resolve_ref(project.git_dir, project.git_common_dir, ref):
+                return ref
+        except (gitrefs.Unreadable, OSError, ValueError):
+            continue
+    return None
+
+
+def _file_collisions(project, operator: str, warnings: list) -> list:
+    """Teammates' recent logs on the files at hand (lib/memory/collisions.py); a failure to
+    check is one more warning, never the end of the dashboard."""
+    if not project.git_common_dir:
+        return []
+    try:
+        from ..core import isotime
+        from ..memory import collisions
+
+        return collisions.find(project, base_ref(project), operator, isotime.now(), warnings=warnings)
+    except Exception as exc:  # noqa: BLE001 - /resume must show the dashboard whatever happens here
+        warnings.append("same files not checked: %s: %s" % (type(exc).__name__, str(exc)[:200]))
+        return []
+
+
+def _file_collision_sections(found: list) -> tuple:
+    if not found:
+        return ()
+    from ..memory import collisions
+
+    heading = "Same files as a teammate's recent session (talk before you both merge):"
+    return ((heading, [collisions.line(c) for c in found]),)

@@ -61,6 +61,8 @@ FIELD_ORDER = (
     "first_commit_at",
     "last_commit_at",
     "commit_shas",
+    "changed_files",
+    "changed_files_omitted",
     "active_min_estimate",
     "handoff_write_min",
     "tool_calls_total",
@@ -78,7 +80,7 @@ FIELD_ORDER = (
 )
 # Written by every write-session, but absent from logs written before they existed (issue 20):
 # the schema does not require them, so those logs stay valid.
-OPTIONAL_FIELDS = ("start_commit", "commits_by", "commit_shas")
+OPTIONAL_FIELDS = ("start_commit", "commits_by", "commit_shas", "changed_files", "changed_files_omitted")
 TELEMETRY_FIELDS = (
     "tool_calls_total",
     "tool_calls",

@@ -32,6 +32,7 @@ import time
 STATUS_ORDER = {"active": 0, "paused": 1, "done": 2}
 COMPACT_MAX_LINES = 40
 PROMPT_MAX_LINES = 20
+COMPACT_SECTION_LINES = 5
 REFLECTIONS_DIR = "docs/reflections"
 
 
@@ -284,7 +285,9 @@ def unfinished_line(s: dict) -> str:
     return "  %s  %s  %s tool calls  %s" % (s["ended_at"][:10], s["session_id"], calls, cost)
 
 
-def render_text(d: dict) -> str:
+def render_text(d: dict, sections: tuple = ()) -> str:
+    """The dashboard; ``sections``: (heading, lines) the command adds (another package's
+    findings, e.g. memory/collisions.py), shown before the reflection and the warnings."""
     out = ["/resume \u2014 %s" % d["operator"], ""]
     last = d["last_session"]
     if last is None:
@@ -331,6 +334,8 @@ def render_text(d: dict) -> str:
     if d["peer_activity"]:
         out.append("")
         out += [peer_activity_line(a) for a in d["peer_activity"]]
+    for heading, lines in sections:
+        out += ["", heading] + ["  " + line for line in lines]
     if d.get("reflection"):
         r = d["reflection"]
         out.append("")
@@ -343,8 +348,9 @@ def render_text(d: dict) -> str:
     return "\n".join(out) + "\n"
 
 
-def render_compact(d: dict, max_lines: int = COMPACT_MAX_LINES) -> str:
-    """At most ``max_lines`` lines: the latest resume prompt and the next phases."""
+def render_compact(d: dict, max_lines: int = COMPACT_MAX_LINES, sections: tuple = ()) -> str:
+    """At most ``max_lines`` lines: the latest resume prompt, ``sections`` (as in
+    `render_text`, at most `COMPACT_SECTION_LINES` lines each) and the next phases."""
     out = []
     last = d["last_session"]
     if last is None:
@@ -361,6 +367,11 @@ def render_compact(d: dict, max_lines: int = COMPACT_MAX_LINES) -> str:
                 more = len(prompt) - PROMPT_MAX_LINES + 1
                 prompt = prompt[: PROMPT_MAX_LINES - 1] + ["[... %d more lines: run /resume]" % more]
             out += ["  " + line.rstrip() for line in prompt]
+    for heading, lines in sections:
+        shown = lines[:COMPACT_SECTION_LINES]
+        out += [heading] + ["  " + line for line in shown]
+        if len(lines) > len(shown):
+            out.append("  [... %d more: run /resume]" % (len(lines) - len(shown)))
     nexts = [w for w in d["own_workstreams"] if w["status"] != "done"]
     tail = []
     if d["warnings"]:
