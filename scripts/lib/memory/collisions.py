@@ -79,6 +79,12 @@ def _refs(project) -> list:
     return [(sha, short) for _, short, sha in refs[:MAX_REFS]]
 
 
+def _order(log_id) -> tuple:
+    """Newest first when reversed: the day, then the number (a plain tuple: sorting thousands
+    of LogIds by their own comparison costs more than the rest of the check)."""
+    return (log_id.day, log_id.seq, log_id.operator)
+
+
 def _blob_sizes(root: str, blobs: list) -> dict:
     """{blob: size} in one ``cat-file --batch-check`` (a missing object is left out)."""
     if not blobs:
@@ -137,15 +143,20 @@ def _find(project, base_ref, operator, now, days, warnings) -> list:
     trees = id_registry.sessions_trees(root, ["HEAD"] + [sha for sha, _ in refs])
     entries = id_registry.tree_entries(root, sorted({t for t in trees.values() if t}))
     in_head = {blob for _, blob in entries.get(trees.get("HEAD"), ())}
+    wanted: dict = {}  # file name -> its LogId when it is a teammate's recent log, else None
     found: dict = {}  # blob -> [log id, [refs]]
-    for sha, ref in refs:
+    for sha, ref in refs:  # a log on several branches is one blob, parsed once
         for name, blob in entries.get(trees.get(sha), ()):
-            log_id = parse_log_id(name[:-3]) if name.endswith(".md") else None
-            if (log_id is None or log_id.operator == operator or not oldest <= log_id.day <= newest
-                    or blob in in_head):
+            if blob in found:
+                found[blob][1].append(ref)
                 continue
-            found.setdefault(blob, [log_id, []])[1].append(ref)
-    candidates = sorted(found, key=lambda b: found[b][0], reverse=True)
+            if name not in wanted:
+                log_id = parse_log_id(name[:-3]) if name.endswith(".md") else None
+                ok = log_id is not None and log_id.operator != operator and oldest <= log_id.day <= newest
+                wanted[name] = log_id if ok else None
+            if wanted[name] is not None and blob not in in_head:
+                found[blob] = [wanted[name], [ref]]
+    candidates = sorted(found, key=lambda b: _order(found[b][0]), reverse=True)
     if len(candidates) > MAX_LOGS:
         warnings.append("same files: only the newest %d of %d teammates' recent logs read"
                         % (MAX_LOGS, len(candidates)))
@@ -165,7 +176,7 @@ def _find(project, base_ref, operator, now, days, warnings) -> list:
         hit = by_log.setdefault(str(log_id), {"operator": log_id.operator, "log": str(log_id),
                                               "branch": one_line(where[0]), "files": set(), "_key": log_id})
         hit["files"] |= overlap
-    hits = sorted(by_log.values(), key=lambda h: (h["_key"], h["branch"]), reverse=True)
+    hits = sorted(by_log.values(), key=lambda h: (_order(h["_key"]), h["branch"]), reverse=True)
     return [{"operator": h["operator"], "log": h["log"], "branch": h["branch"], "files": sorted(h["files"])}
             for h in hits]
 
