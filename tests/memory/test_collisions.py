@@ -183,6 +183,8 @@ def test_a_garbled_log_on_a_branch_is_skipped(team) -> None:
     }
     write(tk, {"docs/sessions/" + name: text for name, text in bad.items()})
     (tk.path / "docs/sessions" / ("TK-%s-95.md" % day)).write_bytes(b"---\nchanged_files: [src/a.py]\n\xff\xfe---\n")
+    huge = b"---\nchanged_files: [src/a.py]\n---\n" + b"x" * (16 << 20)  # over what any reader opens
+    (tk.path / "docs/sessions" / ("TK-%s-96.md" % day)).write_bytes(huge)
     tk.git("add", "-A")
     tk.git("commit", "-qm", "garbage", "--no-verify")
     tk.git("push", "-q", "origin", "HEAD:feature")

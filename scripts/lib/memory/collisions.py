@@ -165,7 +165,7 @@ def _find(project, base_ref, operator, now, days, warnings) -> list:
 
     sizes = _blob_sizes(root, candidates)
     readable = [b for b in candidates if sizes.get(b, frontmatter.MAX_FILE_BYTES + 1) <= frontmatter.MAX_FILE_BYTES]
-    contents = gitproc.cat_file_batch(root, readable, b"blob")
+    contents = gitproc.cat_file_batch(root, readable, b"blob", timeout=GIT_TIMEOUT_S)
     by_log: dict = {}  # log id -> {"operator", "log", "branch", "files"}
     for blob in readable:
         files = _changed_files(contents.get(blob, b""))
