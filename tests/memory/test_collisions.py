@@ -257,6 +257,9 @@ def test_resume_names_the_collision(team) -> None:
         assert "TK (%s, on origin/feature): src/a.py" % log["id"] in out.stdout, out.stdout
         assert "Same files" in out.stdout
     assert "TK's session" not in json.dumps(data)  # facts only: none of the log's text
+    out = subprocess.run(["sh", str(LAUNCHER), "resume", "--operator", "TK", "--json"], cwd=me.path, env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert json.loads(out.stdout)["file_collisions"] == data["file_collisions"]  # this clone's files, RT's view
     write(me, {"src/a.py": "a = 1\n"})  # back as committed: nothing at hand
     assert resume_json(me)["file_collisions"] == []
 

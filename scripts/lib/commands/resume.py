@@ -124,13 +124,20 @@ def base_ref(project) -> str | None:  # replaced by memory/trust.py
 
 def _file_collisions(project, operator: str, warnings: list) -> list:
     """Teammates' recent logs on the files at hand (lib/memory/collisions.py); a failure to
-    check is one more warning, never the end of the dashboard."""
+    check is one more warning, never the end of the dashboard. The files at hand are this
+    clone's, so "teammates" are everyone but whoever works here (whoami, memoized), also on
+    another operator's dashboard (``--operator``)."""
     if not project.git_common_dir:
         return []
     try:
         from ..core import isotime
+        from ..logs import operator as operator_mod
         from ..memory import collisions
 
+        try:
+            operator = operator_mod.resolve(project.root, project.state_dir).initials
+        except HelperError:
+            pass  # no initials here: the dashboard's operator stands for whoever works here
         return collisions.find(project, base_ref(project), operator, isotime.now(), warnings=warnings)
     except Exception as exc:  # noqa: BLE001 - /resume must show the dashboard whatever happens here
         warnings.append("same files not checked: %s: %s" % (type(exc).__name__, str(exc)[:200]))

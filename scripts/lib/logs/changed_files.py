@@ -28,8 +28,10 @@ OWN_DIRS = ("docs/sessions/", "docs/reflections/", "workstreams/")
 MAX_FILES = 300
 MAX_CHARS = 16_000
 # Every uncommitted path, one per entry: -z (no quoting), a rename as its two sides, the files
-# of an untracked directory one by one; no index refresh written (a user's git may run too).
-STATUS_ARGS = ("--no-optional-locks", "status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames")
+# of an untracked directory one by one; no index refresh written (a user's git may run too);
+# handoff's directories not even walked (thousands of logs).
+STATUS_ARGS = ("--no-optional-locks", "status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames",
+               "--", ".") + tuple(":(exclude)" + d.rstrip("/") for d in OWN_DIRS)
 
 
 def path_text(raw: bytes) -> str:

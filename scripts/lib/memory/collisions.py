@@ -65,7 +65,7 @@ def _last_line(err: bytes) -> str:
     return one_line(lines[-1][:200]) if lines else "git failed"
 
 
-def _refs(project) -> list:
+def _refs(project, warnings: list) -> list:
     """[(commit, short ref name)]: remote-tracking refs, then local branches other than the
     current one; at most `MAX_REFS`."""
     current = remote_fetch.current_branch(project.git_dir)
@@ -76,6 +76,8 @@ def _refs(project) -> list:
         elif name != "refs/heads/%s" % current:
             refs.append((1, name[len("refs/heads/"):], sha))
     refs.sort()
+    if len(refs) > MAX_REFS:
+        warnings.append("same files: only %d of %d branches read" % (MAX_REFS, len(refs)))
     return [(sha, short) for _, short, sha in refs[:MAX_REFS]]
 
 
@@ -135,7 +137,7 @@ def _find(project, base_ref, operator, now, days, warnings) -> list:
     at_hand = files_at_hand(project, base_ref, warnings)
     if not at_hand:
         return []
-    refs = _refs(project)
+    refs = _refs(project, warnings)
     if not refs:
         return []
     oldest = day_of(isotime.utc_date(now - days * 86400))
