@@ -235,9 +235,14 @@ def test_a_shallow_clone(team) -> None:
     me = type(team.me)(team, "shallow", path, "RT")
     me.identity()
     write(me, {"src/a.py": "a = 3\n"})
-    assert [c["log"] for c in find(me)] == [log["id"]]
     warnings: list = []
-    assert [c["log"] for c in find(me, base="refs/remotes/origin/feature", warnings=warnings)] == [log["id"]]
+    assert [c["log"] for c in find(me, warnings=warnings)] == [log["id"]] and warnings == []
+    # the cut hides the merge base with origin/feature (and a ref that does not exist has none):
+    # the uncommitted changes still count, and one warning says the rest was not compared
+    for base in ("refs/remotes/origin/feature", "refs/remotes/origin/gone"):
+        warnings = []
+        assert [c["log"] for c in find(me, base=base, warnings=warnings)] == [log["id"]]
+        assert len(warnings) == 1 and "uncommitted changes only" in warnings[0], warnings
     data = resume_json(me)
     assert [c["log"] for c in data["file_collisions"]] == [log["id"]]
 
