@@ -75,6 +75,7 @@ def test_json_shape(repo: Path) -> None:
     assert set(data) == {
         "operator", "last_session", "resume_prompt", "summary", "own_workstreams", "peer_workstreams",
         "peer_activity", "warnings", "last_session_usage", "week", "unfinished_sessions", "reflection",
+        "file_collisions",
     }
     assert data["operator"] == "RT"
     assert data["last_session"] == {"id": "RT-261120-01", "title": "Title of RT-261120-01", "age_hours": 26}

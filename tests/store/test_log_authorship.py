@@ -251,8 +251,11 @@ def test_resume_asks_git_for_the_authors_once_per_head(tmp_path):
     logs = [line for line in traces[0].read_text().splitlines() if "built-in: git log" in line]
     assert len(logs) == 1, logs
     warm = traces[1].read_text().splitlines() if traces[1].exists() else []
-    # (a `git config` reads her user.name: her initials are derived from it, as before)
-    assert [line for line in warm if "built-in:" in line and "git config" not in line] == []
+    # (a `git config` reads her user.name: her initials are derived from it, as before; the
+    # same-files check, memory/collisions.py, asks `status` and `diff` what is at hand: only git knows)
+    same_files = ("git status --porcelain", "git diff --name-only")
+    assert [line for line in warm if "built-in:" in line and "git config" not in line
+            and not any(c in line for c in same_files)] == []
     assert len([line for line in warm if "git config" in line]) <= 1, warm
     # a new identity is seen at once: Ada now commits as mallory@, and the spoof is "hers"
     git(ada, "config", "user.email", "mallory@example.com")

@@ -86,6 +86,7 @@ def _run(args, project) -> int:
     data = resume.build(project, operator, isotime.now(), compact=args.compact)
     data["warnings"][:0] = _collisions(project)
     memory = None if args.no_memory else _memory(project, operator, data["warnings"], args.compact)
+    data["file_collisions"] = memory["collisions"] if memory else []
     if args.json:
         data["memory"] = memory
         text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"

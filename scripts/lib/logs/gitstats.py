@@ -94,6 +94,8 @@ class GitStats:
     since: str | None = None
     others_commits: int = 0  # in the window but committed by someone else: not the session's
     commit_list: list = field(default_factory=list)  # [Commit] of the session, newest first
+    touched_paths: set = field(default_factory=set)  # paths (bytes) the commits changed, renames' old names too
+
 
     @property
     def commit_shas(self) -> list:
@@ -101,7 +103,9 @@ class GitStats:
         return [c.sha for c in reversed(self.commit_list)]
 
     def to_json(self) -> dict:
-        return asdict(self)
+        data = asdict(self)
+        del data["touched_paths"]  # the log's changed_files (logs/changed_files.py), not git-stats' output
+        return data
 
 
 def _env() -> dict:
@@ -197,13 +201,16 @@ def session_commits(root: str, window: Window) -> tuple:
 
 
 def numstat(root: str, shas: list) -> tuple:
-    """(distinct files, insertions, deletions) over the commits ``shas`` (a merge adds nothing)."""
+    """(files, touched, insertions, deletions) over the commits ``shas`` (a merge adds nothing):
+    ``files`` the distinct paths (bytes) by their new name, ``touched`` those plus the old names
+    of renames and copies (a teammate editing the old name is on the same file)."""
     if not shas:
-        return 0, 0, 0
+        return set(), set(), 0, 0
     listed = "".join(sha + "\n" for sha in shas).encode("ascii")
     tokens = git(root, "log", "--no-walk=unsorted", "--stdin", "-z", "--numstat", "--format=", input=listed).stdout
     tokens = tokens.split(b"\0")
     files: set = set()
+    touched: set = set()
     insertions = deletions = 0
     i = 0
     while i < len(tokens):
@@ -218,14 +225,16 @@ def numstat(root: str, shas: list) -> tuple:
         if not path:  # a rename or copy: "<a>\t<d>\t\0<old>\0<new>\0"
             if i + 1 >= len(tokens):
                 break
+            touched.add(tokens[i])
             path = tokens[i + 1]
             i += 2
         files.add(path)
+        touched.add(path)
         if added.isdigit():  # "-" for binary files
             insertions += int(added)
         if removed.isdigit():
             deletions += int(removed)
-    return len(files), insertions, deletions
+    return files, touched, insertions, deletions
 
 
 def collect(root: str, window: Window) -> GitStats:
@@ -240,7 +249,8 @@ def collect(root: str, window: Window) -> GitStats:
     stats.commit_list = commits
     stats.commits = len(commits)
     if commits:
-        stats.files_changed, stats.insertions, stats.deletions = numstat(root, [c.sha for c in commits])
+        files, stats.touched_paths, stats.insertions, stats.deletions = numstat(root, [c.sha for c in commits])
+        stats.files_changed = len(files)
         times = sorted(c.at for c in commits)
         stats.first_commit_at, stats.last_commit_at = times[0], times[-1]
     return stats

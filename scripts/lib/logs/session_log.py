@@ -64,6 +64,8 @@ FIELD_ORDER = (
     "last_commit_at",
     "commit_shas",
     "patch_ids",
+    "changed_files",
+    "changed_files_omitted",
     "active_min_estimate",
     "handoff_write_min",
     "tool_calls_total",
@@ -83,7 +85,8 @@ FIELD_ORDER = (
 )
 # Written by every write-session, but absent from logs written before they existed (issue 20):
 # the schema does not require them, so those logs stay valid.
-OPTIONAL_FIELDS = ("start_commit", "commits_by", "commit_shas", "patch_ids", "supersedes", "resolves")
+OPTIONAL_FIELDS = ("start_commit", "commits_by", "commit_shas", "patch_ids", "changed_files", "changed_files_omitted",
+                   "supersedes", "resolves")
 TELEMETRY_FIELDS = (
     "tool_calls_total",
     "tool_calls",

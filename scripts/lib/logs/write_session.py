@@ -27,7 +27,7 @@ from ..core.errors import HelperError
 from ..state import archive
 from ..state.locking import session_lock
 from ..usage.session import session_usage
-from . import frontmatter, gitstats, log_alloc
+from . import changed_files, frontmatter, gitstats, log_alloc
 from . import operator as operator_mod
 from .log_ids import LogId, day_of
 from .session_log import (
@@ -309,6 +309,9 @@ def write_session(project, request: WriteRequest, env_session_id=None, ids=None)
                           patch_ids)
         if usage is not None:
             meta["usage"] = usage
+        # The files the session changed (logs/changed_files.py): what teammates' collisions read.
+        changed = changed_files.log_fields(root, stats.touched_paths, project.changelog_relpath())
+        meta = ordered_meta({**meta, **changed})
         problems = check_session_meta(meta)
         if problems:
             shown = "; ".join(f"{f}: {m}" for f, m in problems[:MAX_PROBLEMS_SHOWN])

@@ -17,8 +17,11 @@ from __future__ import annotations
 import json
 
 from ..catalog import records, store
+from ..core import isotime
 from ..core.errors import HelperError
 from ..logs import items as item_ids
+from ..store import gitproc
+from . import collisions as same_files
 from . import lifecycle, trust
 from .lifecycle import Log
 
@@ -29,6 +32,7 @@ MAX_FACT_LINES = 8  # unmerged logs, collisions: the newest few, then "+N more"
 SHARES = (("decisions", 0.4), ("open_questions", 0.35), ("learnings", 0.25))
 HEADINGS = {"decisions": "Decisions in force", "open_questions": "Open questions", "learnings": "Recent learnings"}
 MAX_LEARNINGS = 200  # the newest learnings considered (and counted in "N more")
+SAME_FILES_DAYS = 7
 MAX_FILES_MATCHED = 200  # files at hand looked for in the logs' changed_files
 
 
@@ -78,10 +82,10 @@ def _read_catalog(conn, root: str, files: list) -> list:
     return [_log(*row[1:], items=items.get(row[0])) for row in rows]
 
 
-def gather(project, warnings: list, files=()) -> tuple:
+def gather(project, warnings: list, ref: tuple, files=()) -> tuple:
     """``(Trusted, trusted logs, unmerged logs)``: the work tree's logs from the catalog, the
-    trusted ref's version where it differs (memory/trust.py)."""
-    trusted = trust.trusted_logs(project, warnings)
+    trusted ref's (``ref``: `trust.trusted_ref`'s answer) version where it differs (memory/trust.py)."""
+    trusted = trust.trusted_logs(project, warnings, *ref)
     files = sorted(files)[:MAX_FILES_MATCHED]
     here = store.ask(project, warnings, lambda conn: _read_catalog(conn, project.root, files))
     logs, unmerged = [], []
@@ -121,11 +125,11 @@ def _line(e: dict) -> str:
     return "- %s (%s, %s) %s" % (e["id"], e["operator"] or "?", e["date"] or "undated", e["text"])
 
 
-def build(project, operator: str | None, budget: int = DEFAULT_BUDGET, files_at_hand=(), collisions=(),
+def build(project, operator: str | None, ref: tuple, budget: int = DEFAULT_BUDGET, files_at_hand=(), collisions=(),
           warnings: list | None = None) -> dict:
     """The briefing as data (``--json``) with its ``text`` (see the module docstring)."""
     warnings = [] if warnings is None else warnings
-    trusted, logs, unmerged = gather(project, warnings, files_at_hand)
+    trusted, logs, unmerged = gather(project, warnings, ref, files_at_hand)
     decisions, questions = lifecycle.current(logs, warnings)
     learnings = []
     for log in sorted(logs, key=lambda log: log.sort_key, reverse=True):
@@ -163,10 +167,9 @@ def _facts(data: dict) -> list:
     lines = []
     coll = data["collisions"]
     if coll:
-        lines.append("Teammates' logs on the same files (last 7 days; facts only):")
-        for c in coll[:MAX_FACT_LINES]:
-            files = ", ".join(c["files"][:5]) + (" +%d more" % (len(c["files"]) - 5) if len(c["files"]) > 5 else "")
-            lines.append("- %s: %s on %s: %s" % (c["operator"], c["log"], c["branch"], files))
+        lines.append("Same files as a teammate's recent session (last %d days; facts only, talk before you both"
+                     " merge):" % SAME_FILES_DAYS)
+        lines += ["- " + same_files.line(c) for c in coll[:MAX_FACT_LINES]]
         if len(coll) > MAX_FACT_LINES:
             lines.append("- +%d more" % (len(coll) - MAX_FACT_LINES))
     un = data["unmerged"]
@@ -225,18 +228,27 @@ def render(data: dict, candidates: dict, budget: int) -> dict:
 
 
 def for_project(project, operator: str | None, budget: int = DEFAULT_BUDGET) -> dict:
-    """`build` for the checkout at hand: the operator (whoami, when not given; none is fine),
-    the files at hand and teammates' logs on them (memory/collisions.py)."""
+    """`build` for the checkout at hand: whose workstreams come first (``operator``, else
+    whoami; none is fine), the trusted ref, the files at hand and teammates' recent logs on them
+    (memory/collisions.py, counted against whoever works in this clone)."""
     warnings: list = []
-    if operator is None:
+    me = None
+    try:
         from ..logs import operator as operator_mod
 
+        me = operator_mod.resolve(project.root, project.state_dir).initials
+    except HelperError:
+        pass  # no initials here yet: nothing comes first by workstream, every other log is a teammate's
+    ref = trust.trusted_ref(project, warnings)
+    files, found = set(), []
+    if project.git_common_dir:
         try:
-            operator = operator_mod.resolve(project.root, project.state_dir).initials
-        except Exception:  # noqa: BLE001 - no operator yet: nothing comes first by workstream
-            operator = None
-    files, collisions = (), ()
-    return build(project, operator, budget, files, collisions, warnings)
+            files = same_files.files_at_hand(project, ref[1], warnings)
+            found = same_files.find(project, ref[1], me or operator or "", isotime.now(), SAME_FILES_DAYS, warnings,
+                                    at_hand=files)
+        except gitproc.GitTimeout as exc:
+            warnings.append("same files: not checked: %s" % exc)
+    return build(project, operator or me, ref, budget, files, found, warnings)
 
 
 def check_item_ids(project, refs: dict) -> None:

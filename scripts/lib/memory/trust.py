@@ -66,9 +66,8 @@ def trusted_ref(project, warnings: list) -> tuple:
     return None, None
 
 
-def trusted_logs(project, warnings: list) -> Trusted:
-    """The trusted ref and its session logs (see the module docstring)."""
-    ref, sha = trusted_ref(project, warnings)
+def trusted_logs(project, warnings: list, ref: str | None, sha: str | None) -> Trusted:
+    """The trusted ref's session logs (see the module docstring); ``ref``, ``sha``: `trusted_ref`'s."""
     if sha is None:
         warnings.append("no trusted ref (no origin/HEAD, main or master; set %s): no decision, question or"
                         " learning is quoted" % CONFIG_KEY)

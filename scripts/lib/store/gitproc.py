@@ -61,13 +61,13 @@ def text(root: str, args: list, **kwargs) -> str:
     return run(root, args, **kwargs).stdout.decode("utf-8", "surrogateescape")
 
 
-def cat_file_batch(root: str, shas: list, kind: bytes) -> dict:
+def cat_file_batch(root: str, shas: list, kind: bytes, timeout: float | None = 60.0) -> dict:
     """{sha: content} of the objects of type ``kind`` (b"tree", b"blob") among ``shas``, in one
     ``git cat-file --batch``; a missing object (shallow or partial clone) or another type is
-    left out."""
+    left out. GitTimeout past ``timeout`` (a partial clone fetches missing objects lazily)."""
     if not shas:
         return {}
-    out = run(root, ["cat-file", "--batch"], input="".join(s + "\n" for s in shas).encode()).stdout
+    out = run(root, ["cat-file", "--batch"], input="".join(s + "\n" for s in shas).encode(), timeout=timeout).stdout
     found, pos = {}, 0
     for sha in shas:
         eol = out.index(b"\n", pos)
