@@ -68,9 +68,7 @@ def trusted_ref(project, warnings: list) -> tuple:
 
 def trusted_logs(project, warnings: list, ref: str | None, sha: str | None) -> Trusted:
     """The trusted ref's session logs (see the module docstring); ``ref``, ``sha``: `trusted_ref`'s."""
-    if sha is None:
-        warnings.append("no trusted ref (no origin/HEAD, main or master; set %s): no decision, question or"
-                        " learning is quoted" % CONFIG_KEY)
+    if sha is None:  # not a problem with a file: the briefing's first line says so
         return Trusted()
     sessions = log_ids.SESSIONS_DIR + "/"
     listing = gitproc.run(project.root, ["ls-tree", "-z", "--full-tree", sha, "--", sessions],
