@@ -75,7 +75,7 @@ def test_json_shape(repo: Path) -> None:
     assert set(data) == {
         "operator", "last_session", "resume_prompt", "summary", "own_workstreams", "peer_workstreams",
         "peer_activity", "warnings", "last_session_usage", "week", "unfinished_sessions", "reflection",
-        "file_collisions",
+        "file_collisions", "memory",
     }
     assert data["operator"] == "RT"
     assert data["last_session"] == {"id": "RT-261120-01", "title": "Title of RT-261120-01", "age_hours": 26}
@@ -212,10 +212,13 @@ def test_compact_is_short_and_has_prompt_and_next_phases(repo: Path) -> None:
         write_ws(repo, "ws-%02d" % i, "RT", phases=[(False, "P1 step %d" % i)])
     write_log(repo, "RT-261121-01", resume_prompt="\n".join("line %d" % i for i in range(100)),
               ended_at="2026-11-21T11:00:00Z")
-    proc = resume(repo, "--operator", "RT", "--compact")
+    proc = resume(repo, "--operator", "RT", "--compact", "--no-memory")
     assert proc.returncode == 0
     lines = proc.stdout.splitlines()
     assert len(lines) <= 40
+    # the team memory follows the 40 lines, within its own budget (lib/memory/briefing.py)
+    with_memory = resume(repo, "--operator", "RT", "--compact").stdout
+    assert with_memory.startswith(proc.stdout.rstrip("\n")) and len(with_memory) - len(proc.stdout) <= 5000 + 2
     assert lines[0].startswith('handoff /resume (RT): last session RT-261121-01 "Title of RT-261121-01" (1h ago)')
     assert "  line 0" in lines and "Next phases:" in lines
     assert any(line.startswith("  resume-dash (active, 2/3): P3 bench") for line in lines)

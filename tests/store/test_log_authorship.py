@@ -240,7 +240,7 @@ def test_a_cherry_picked_log_keeps_its_author_and_a_log_slipped_into_a_merge_is_
 
 def test_resume_asks_git_for_the_authors_once_per_head(tmp_path):
     """The rule costs one ``git log`` per new HEAD and one ``git var`` per identity (both cached
-    in the state dir), none per log: the warm /resume starts no git at all."""
+    in the state dir), none per log: the warm /resume starts no git for it."""
     bare, ada, mallory = team(tmp_path)
     spoof(mallory)
     git(ada, "pull", "-q", "origin", "main")
@@ -251,9 +251,10 @@ def test_resume_asks_git_for_the_authors_once_per_head(tmp_path):
     logs = [line for line in traces[0].read_text().splitlines() if "built-in: git log" in line]
     assert len(logs) == 1, logs
     warm = traces[1].read_text().splitlines() if traces[1].exists() else []
-    # (a `git config` reads her user.name: her initials are derived from it, as before; the
-    # same-files check, memory/collisions.py, asks `status` and `diff` what is at hand: only git knows)
-    same_files = ("git status --porcelain", "git diff --name-only")
+    # (a `git config` reads her user.name: her initials are derived from it, as before; the team
+    # memory (lib/memory/) asks `status` and `diff` what is at hand, `ls-tree` and `diff` which logs
+    # the trusted ref has: only git knows; none of them is about authorship)
+    same_files = ("git status --porcelain", "git diff --name-only", "git ls-tree")
     assert [line for line in warm if "built-in:" in line and "git config" not in line
             and not any(c in line for c in same_files)] == []
     assert len([line for line in warm if "git config" in line]) <= 1, warm

@@ -87,13 +87,11 @@ def _run(args, project) -> int:
     data["warnings"][:0] = _collisions(project)
     memory = None if args.no_memory else _memory(project, operator, data["warnings"], args.compact)
     data["file_collisions"] = memory["collisions"] if memory else []
+    data["memory"] = memory
     if args.json:
-        data["memory"] = memory
         text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     else:
         text = resume.render_compact(data) if args.compact else resume.render_text(data)
-        if memory and memory["text"]:
-            text = text.rstrip("\n") + "\n\n" + memory["text"] + "\n"
     # backslashreplace: a file name that is not UTF-8 must not crash the dashboard
     sys.stdout.buffer.write(text.encode("utf-8", "backslashreplace"))
     sys.stdout.flush()
@@ -110,7 +108,7 @@ def _memory(project, operator: str, warnings: list, compact: bool) -> dict | Non
     except Exception as exc:  # noqa: BLE001 - /resume must show the dashboard whatever happens here
         warnings.append("team memory not shown: %s: %s" % (type(exc).__name__, str(exc)[:200]))
         return None
-    warnings += data["warnings"]
+    warnings += [w for w in data["warnings"] if w not in warnings]  # the catalog's own are there already
     return data
 
 

@@ -335,6 +335,9 @@ def render_text(d: dict) -> str:
         r = d["reflection"]
         out.append("")
         out.append('Latest reflection: %s "%s" (%s)' % (r["week"], r["title"], r["path"]))
+    memory = (d.get("memory") or {}).get("text")  # the team memory (lib/memory/briefing.py), composed by the command
+    if memory:
+        out += [""] + memory.split("\n")
 
     if d["warnings"]:
         out.append("")
@@ -376,4 +379,5 @@ def render_compact(d: dict, max_lines: int = COMPACT_MAX_LINES) -> str:
         if len(shown) < len(nexts):
             out.append("  [... %d more workstreams]" % (len(nexts) - len(shown)))
     out += tail
-    return "\n".join(out[:max_lines]) + "\n"
+    memory = (d.get("memory") or {}).get("text")  # after the dashboard's lines, within its own budget
+    return "\n".join(out[:max_lines] + ([""] + memory.split("\n") if memory else [])) + "\n"
