@@ -3,9 +3,9 @@
 The threat: the briefing puts text from committed logs into every teammate's agent context at
 session start, where it reads like instructions. Anyone who can push a branch can commit a log;
 not everyone can merge into the default branch, where review happens. So only logs present in
-the **trusted ref** feed decisions, open questions and learnings: ``.claude/handoff.json``
-``"memory_trusted_ref"`` when it names a commit here (else one warning, and the rule below),
-else the remote's default branch (``origin/HEAD``), else the local ``main``, else ``master``.
+the **trusted ref** feed decisions, open questions and learnings: the remote's default branch
+(``origin/HEAD``), else the local ``main``, else ``master``; or the branch ``"memory_trusted_ref"``
+names in ``.claude/handoff.json`` *as that default branch has it* (see `trusted_ref`).
 A log the current branch added is listed as unmerged (id, operator, date, title), never
 quoted; logs only on other branches never appear.
 
@@ -17,9 +17,11 @@ context either.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 from ..core import gitrefs
+from ..core.project import CONFIG_RELPATH, MAX_CONFIG_BYTES
 from ..logs import log_ids
 from ..store import gitproc
 
@@ -44,26 +46,70 @@ def _short(ref: str) -> str:
 
 
 def trusted_ref(project, warnings: list) -> tuple:
-    """``(name, commit)`` of the trusted ref, or ``(None, None)`` when there is none."""
-    configured = project.config().get(CONFIG_KEY)
+    """``(name, commit)`` of the trusted ref, or ``(None, None)`` when there is none.
+
+    The default: ``origin/HEAD``, else ``main``, else ``master``. ``"memory_trusted_ref"``
+    overrides it only as ``.claude/handoff.json`` has it **on that default ref** (reviewed), never
+    as the checkout has it: a branch that commits ``"memory_trusted_ref": "HEAD"`` must not make
+    itself trusted. And it must name a branch (``refs/heads/`` or ``refs/remotes/``): not HEAD,
+    a tag or a hash."""
+    name, sha = _default(project, warnings)
+    configured = _reviewed_setting(project, sha, warnings) if sha else None
+    local = project.config().get(CONFIG_KEY)
+    if local is not None and local != configured:
+        warnings.append("%s %r in this checkout's .claude/handoff.json counts only once it is on %s"
+                        % (CONFIG_KEY, str(local)[:100], name or "the default branch"))
     if configured is not None:
-        sha = None
-        if isinstance(configured, str) and configured.strip() and not configured.startswith("-"):
-            out = gitproc.run(project.root, ["rev-parse", "--verify", "--quiet", "--end-of-options",
-                                             configured + "^{commit}"], check=False, timeout=GIT_TIMEOUT_S)
-            sha = out.stdout.decode("ascii", "replace").strip() if out.returncode == 0 else None
-        if sha:
-            return configured, sha
-        warnings.append("%s %r in .claude/handoff.json is not a commit here; trusting %s instead"
-                        % (CONFIG_KEY, str(configured)[:100], " / ".join(_short(r) for r in DEFAULT_REFS)))
+        branch = _branch(project, configured)
+        if branch:
+            return configured, branch
+        warnings.append("%s %r (on %s) is not a branch here; trusting %s instead"
+                        % (CONFIG_KEY, str(configured)[:100], name, name))
+    return name, sha
+
+
+def _default(project, warnings: list) -> tuple:
+    found = {}
     for ref in DEFAULT_REFS:
+        try:
+            found[ref] = gitrefs.resolve_ref(project.git_dir, project.git_common_dir, ref)
+        except (gitrefs.Unreadable, OSError, ValueError):
+            found[ref] = None
+    for ref in DEFAULT_REFS:
+        if found[ref]:
+            if ref != DEFAULT_REFS[0] and all(found[r] for r in DEFAULT_REFS[1:]):
+                warnings.append("no origin/HEAD, and both main and master exist: trusting main (`git remote set-head"
+                                " origin --auto`, or %s on the default branch, says which)" % CONFIG_KEY)
+            return _short(ref), found[ref]
+    return None, None
+
+
+def _reviewed_setting(project, sha: str, warnings: list):
+    """``memory_trusted_ref`` in ``.claude/handoff.json`` as commit ``sha`` has it (None: not set)."""
+    path = CONFIG_RELPATH.replace("\\", "/")  # git's spelling on every system
+    out = gitproc.run(project.root, ["cat-file", "blob", "%s:%s" % (sha, path)], check=False, timeout=GIT_TIMEOUT_S)
+    if out.returncode != 0:
+        return None  # no config committed there
+    try:
+        config = json.loads(out.stdout[:MAX_CONFIG_BYTES].decode("utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        warnings.append("%s on the default branch is not JSON (%s); %s not read" % (CONFIG_RELPATH, exc, CONFIG_KEY))
+        return None
+    return config.get(CONFIG_KEY) if isinstance(config, dict) else None
+
+
+def _branch(project, name) -> str | None:
+    """The commit of branch ``name`` (``refs/remotes/<name>``, else ``refs/heads/<name>``)."""
+    if not isinstance(name, str) or not name or name.startswith(("-", "/", "refs/")) or ".." in name:
+        return None
+    for ref in ("refs/remotes/" + name, "refs/heads/" + name):
         try:
             sha = gitrefs.resolve_ref(project.git_dir, project.git_common_dir, ref)
         except (gitrefs.Unreadable, OSError, ValueError):
             sha = None
         if sha:
-            return _short(ref), sha
-    return None, None
+            return sha
+    return None
 
 
 def trusted_logs(project, warnings: list, ref: str | None, sha: str | None) -> Trusted:
