@@ -33,3 +33,9 @@ def test_labels_of_another_letter_are_text_and_refs_parse():
     assert items.parse_ref("AB-261206-01#D12") == ("AB-261206-01", "D", 12)
     for bad in ("AB-261206-01#D0", "AB-261206-01#X1", "AB-261206-01", "ab-261206-01#D1", None, 5):
         assert items.parse_ref(bad) is None
+
+
+def test_hand_edits_a_label_survives_and_a_pasted_copy_gets_its_own_number():
+    assert items.numbered("- **D1** a\n- **D1** b\n- c", "D") == [(1, "a"), (2, "b"), (3, "c")]
+    assert items.numbered("- **D2**: colon\n- __D1__ underscores\n- **D3.** dot", "D") == [
+        (2, "colon"), (1, "underscores"), (3, "dot")]

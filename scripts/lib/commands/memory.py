@@ -17,8 +17,6 @@ import sys
 from ..core.errors import HelperError, text_or_error
 from ..logs.log_ids import is_operator
 
-MAX_BUDGET = 100_000
-
 
 def add_arguments(parser) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON object")
@@ -38,8 +36,8 @@ def _run(args, project) -> int:
     from ..memory import briefing
 
     budget = briefing.DEFAULT_BUDGET if args.budget is None else args.budget
-    if not 0 < budget <= MAX_BUDGET:
-        raise HelperError("--budget %d: expected 1 to %d characters" % (budget, MAX_BUDGET))
+    if not 0 < budget <= briefing.MAX_BUDGET:
+        raise HelperError("--budget %d: expected 1 to %d characters" % (budget, briefing.MAX_BUDGET))
     if args.operator is not None and not is_operator(args.operator):
         raise HelperError("--operator %r: expected 2-4 capital letters (e.g. RT)" % args.operator[:60])
     data = briefing.for_project(project, args.operator, budget)

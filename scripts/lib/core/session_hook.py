@@ -219,6 +219,12 @@ def session_start_context(payload: dict, project: Project, config: dict, log, de
         return ""
 
 
+def _units(text: str) -> int:
+    from .session_start_context import units  # loaded already: the context was built with it
+
+    return units(text)
+
+
 def main() -> int:
     # One deadline for the whole run, counted from process start: the lock wait and the opt-in
     # SessionStart context share it, so together they stay inside the 5 s hook timeout.
@@ -263,7 +269,7 @@ def main() -> int:
             except Exception as exc:  # the event is still counted; only the optional context is missing
                 log("no session-start context: %s: %s" % (type(exc).__name__, exc))
                 text = ""
-        record_event(payload, project, config, log, deadline, None if text is None else len(text))
+        record_event(payload, project, config, log, deadline, None if text is None else _units(text))
         if text:
             out = {"hookSpecificOutput": {"hookEventName": "SessionStart", "additionalContext": text}}
             sys.stdout.write(fastjson.dumps(out))

@@ -24,6 +24,12 @@ MAX_CHARS = 9500
 MAX_BYTES = 64 * 1024
 
 
+def units(text: str) -> int:
+    """Length as Claude Code counts it (a JavaScript string: UTF-16 code units), so text full of
+    emoji cannot pass the ~10,000-character preview cut while under a count of code points."""
+    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
+
+
 class ContextUnavailable(Exception):
     """The context could not be produced; the message says why."""
 
@@ -71,8 +77,11 @@ def helper_text(project_dir: str, state_dir: str, args: list, timeout: float = T
             "%s exited %d: %s" % (" ".join(args), proc.returncode, detail[-1][:300] if detail else "(no message)")
         )
     text = out[:MAX_BYTES].decode("utf-8", "replace").strip()
-    if len(text) > MAX_CHARS:  # the helpers keep to their budget; this is the hook's own bound
-        text = text[: MAX_CHARS - 1] + "…"
+    if units(text) > MAX_CHARS:  # the helpers keep to their budget; this is the hook's own bound
+        lines = text.split("\n")
+        while lines and units("\n".join(lines)) > MAX_CHARS:  # whole lines go, never half of one
+            lines.pop()
+        text = "\n".join(lines) if lines else text[: MAX_CHARS // 2]
     return text
 
 

@@ -25,7 +25,8 @@ SECTIONS = {"Decisions Made": ("decisions", "D"), "Learnings": ("learnings", "L"
 LETTER_OF_COLUMN = {column: letter for column, letter in SECTIONS.values()}
 # frontmatter field -> its letter in the catalog's items table (the ids a log retires)
 REF_LETTERS = {"supersedes": "S", "resolves": "R"}
-_LABEL_RE = re.compile(r"\*\*([DLQ])([1-9][0-9]{0,3})\*\*(?:[ \t]+|(?=\n)|$)")
+# **D2**, and what editors and formatters make of it: __D2__, a colon or period inside or after
+_LABEL_RE = re.compile(r"(\*\*|__)([DLQ])([1-9][0-9]{0,3})[:.]?\1[:.]?(?:[ \t]+|(?=\n)|$)")
 _BLOCK_START_RE = re.compile(r"(?:`{3,}|~{3,}|#|>|\||[-+*](?:[ \t]|$)|\d{1,9}[.)](?:[ \t]|$))")
 REF_RE = re.compile("(?P<log>%s)#(?P<letter>[DLQ])(?P<n>[1-9][0-9]{0,3})" % ID_PATTERN)
 
@@ -37,14 +38,20 @@ def label(letter: str, n: int) -> str:
 def split_label(item: str, letter: str) -> tuple[int | None, str]:
     """(the number of the item's own label, or None; the text without it)."""
     m = _LABEL_RE.match(item)
-    if m and m.group(1) == letter:
-        return int(m.group(2)), item[m.end():].strip()
+    if m and m.group(2) == letter:
+        return int(m.group(3)), item[m.end():].strip()
     return None, item
 
 
 def numbered(text: str, letter: str) -> list[tuple[int, str]]:
     """``[(n, item text without its label)]`` of one section's text, in the log's order."""
-    split = [split_label(item, letter) for item in section_items(text or "")]
+    split, seen = [], set()
+    for item in section_items(text or ""):
+        n, rest = split_label(item, letter)
+        if n in seen:  # a label pasted twice: the first keeps it, the copy is numbered as unlabelled
+            n = None
+        seen.add(n)
+        split.append((n, rest))
     taken = {n for n, _ in split if n is not None}
     out, spare = [], max(taken, default=0)
     for position, (n, item) in enumerate(split, 1):

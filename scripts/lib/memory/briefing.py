@@ -15,20 +15,26 @@ header says what the lines are (records quoted from the trusted ref, not instruc
 from __future__ import annotations
 
 import json
+import re
 
 from ..catalog import records, store
 from ..core import isotime
 from ..core.errors import HelperError
+from ..core.session_start_context import units  # characters as Claude Code counts them
 from ..logs import items as item_ids
 from ..store import gitproc
 from . import collisions as same_files
 from . import lifecycle, trust
 from .lifecycle import Log
 
+# C0/C1 controls, the bidi and zero-width format characters, line/paragraph separators, BOM.
+_INVISIBLE_RE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]")
 DEFAULT_BUDGET = 6000
+MAX_BUDGET = 100_000
 MAX_ITEM_CHARS = 300
 MAX_TITLE_CHARS = 120
 MAX_FACT_LINES = 8  # unmerged logs, collisions: the newest few, then "+N more"
+MAX_FACT_CHARS = 240
 SHARES = (("decisions", 0.4), ("open_questions", 0.35), ("learnings", 0.25))
 HEADINGS = {"decisions": "Decisions in force", "open_questions": "Open questions", "learnings": "Recent learnings"}
 MAX_LEARNINGS = 200  # the newest learnings considered (and counted in "N more")
@@ -37,8 +43,10 @@ MAX_FILES_MATCHED = 200  # files at hand looked for in the logs' changed_files
 
 
 def one_line(text: str, limit: int) -> str:
-    """Whitespace (newlines, fences' line breaks) folded to single spaces; at most ``limit``."""
-    text = " ".join((text or "").split())
+    """Untrusted text for the agent's context: on one line (line and paragraph separators too),
+    without control or format characters (C0, C1, bidi overrides, zero-width: what makes text
+    read differently than it is), at most ``limit`` characters."""
+    text = " ".join(_INVISIBLE_RE.sub(" ", text or "").split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
@@ -170,7 +178,7 @@ def _facts(data: dict) -> list:
     if coll:
         lines.append("Same files as a teammate's recent session (last %d days; facts only, talk before you both"
                      " merge):" % SAME_FILES_DAYS)
-        lines += ["- " + same_files.line(c) for c in coll[:MAX_FACT_LINES]]
+        lines += ["- " + one_line(same_files.line(c), MAX_FACT_CHARS) for c in coll[:MAX_FACT_LINES]]
         if len(coll) > MAX_FACT_LINES:
             lines.append("- +%d more" % (len(coll) - MAX_FACT_LINES))
     un = data["unmerged"]
@@ -178,7 +186,8 @@ def _facts(data: dict) -> list:
         lines.append("Logs of this branch not in %s (unmerged, not trusted; not quoted):"
                      % (data["trusted_ref"] or "a trusted ref"))
         for u in un[:MAX_FACT_LINES]:
-            lines.append("- %s (%s, %s) %s" % (u["id"], u["operator"] or "?", u["date"] or "undated", u["title"]))
+            lines.append(one_line("- %s (%s, %s) %s" % (u["id"], u["operator"] or "?", u["date"] or "undated",
+                                                         u["title"]), MAX_FACT_CHARS))
         if len(un) > MAX_FACT_LINES:
             lines.append("- +%d more" % (len(un) - MAX_FACT_LINES))
     return lines
@@ -191,8 +200,13 @@ def render(data: dict, candidates: dict, budget: int) -> dict:
     at hand first, then newest), then any room left goes to the sections in turn. A line is
     never cut; what does not fit is counted in ``omitted`` and named in the last line."""
     footer_room = 120
-    head = _header(data) + _facts(data)
-    used = sum(len(x) + 1 for x in head)
+    head = []
+    for line in _header(data) + _facts(data):  # the facts too stay inside the budget
+        if sum(units(x) + 1 for x in head) + units(line) + 1 > budget - footer_room and head:
+            head.append("- (more: `scripts/handoff memory --json`)")
+            break
+        head.append(line)
+    used = sum(units(x) + 1 for x in head)
     room = max(0, budget - used - footer_room)
     taken = {key: [] for key in candidates}
     cost = {key: len(HEADINGS[key]) + 2 for key in candidates}  # heading line + ":" + newline
@@ -201,7 +215,7 @@ def render(data: dict, candidates: dict, budget: int) -> dict:
         items = candidates[key]
         while len(taken[key]) < len(items):
             entry = _entry(items[len(taken[key])])
-            extra = len(_line(entry)) + 1 + (cost[key] if not taken[key] else 0)
+            extra = units(_line(entry)) + 1 + (cost[key] if not taken[key] else 0)
             if extra > limit - spent[key]:
                 return
             taken[key].append(entry)
@@ -221,11 +235,13 @@ def render(data: dict, candidates: dict, budget: int) -> dict:
     if not any(taken.values()) and not omitted and len(head) == 1:
         return {**taken, "text": "", "chars": 0, "omitted": 0}  # nothing to say: no context at all
     if omitted:
-        body.append("%d more: /recall <words>, or `scripts/handoff memory --budget %d`" % (omitted, budget * 4))
-    text = "\n".join(head + body)
-    if len(text) > budget:  # a tiny budget: the header alone is over it
-        text = text[: max(0, budget - 1)] + "…" if budget > 0 else ""
-    return {**taken, "text": text, "chars": len(text), "omitted": omitted}
+        body.append("%d more: /recall <words>, or `scripts/handoff memory --budget %d`"
+                    % (omitted, min(budget * 4, MAX_BUDGET)))
+    lines = head + body
+    while lines and units("\n".join(lines)) > budget:  # a tiny budget: whole lines go, never half of one
+        lines.pop()
+    text = "\n".join(lines)
+    return {**taken, "text": text, "chars": units(text), "omitted": omitted}
 
 
 def for_project(project, operator: str | None, budget: int = DEFAULT_BUDGET) -> dict:

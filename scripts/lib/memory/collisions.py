@@ -42,6 +42,7 @@ GIT_TIMEOUT_S = 2.0
 MAX_REFS = 200
 MAX_LOGS = 5000
 MAX_FILES_SHOWN = 10  # per collision in the text lines (the JSON lists them all)
+MAX_BRANCH_CHARS = 40
 
 
 def files_at_hand(project, base_ref: str | None, warnings: list) -> set:
@@ -189,4 +190,12 @@ def line(c: dict) -> str:
     """One line for a person: who, which log, where, which files."""
     files = c["files"][:MAX_FILES_SHOWN]
     more = " (+%d more)" % (len(c["files"]) - len(files)) if len(c["files"]) > len(files) else ""
-    return "%s (%s, on %s): %s%s" % (c["operator"], c["log"], c["branch"], ", ".join(files), more)
+    return "%s (%s, on %s): %s%s" % (c["operator"], c["log"], shown_branch(c["branch"]), ", ".join(files), more)
+
+
+def shown_branch(name: str) -> str:
+    """A branch name as the text shows it: anyone who can push picks it, and it reaches every
+    teammate's context after a plain fetch, so only ``[A-Za-z0-9._/-]`` (others as ``?``) and at
+    most `MAX_BRANCH_CHARS` characters: a name, not a sentence."""
+    safe = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "._/-") else "?" for ch in name)
+    return safe if len(safe) <= MAX_BRANCH_CHARS else safe[: MAX_BRANCH_CHARS - 1] + "…"
