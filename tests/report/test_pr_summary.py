@@ -241,3 +241,26 @@ def test_markdown_renders_to_no_element_from_a_log():
                  "&amp; &#60;", "a\\", "[a]: http://x", "|a|b|\n|-|-|", "~~s~~", "*em* __b__", "<http://x>"):
         rendered = parser.render("- " + inline(text, 500))
         assert rendered.startswith("<ul>\n<li>") and rendered.count("<") == 4, (text, rendered)
+
+
+def test_a_merged_log_rewritten_in_the_range_claims_nothing(tmp_path):
+    """The reviewer's attack: a branch commits unlogged code, then edits a log main already has so
+    that it names that commit and approves it, in its author's name; --require-logs must still fail."""
+    repo, _ = origin(tmp_path)
+    merged = session(repo, "sess-m", [("m1: merged work", {"m.txt": "m\n"})], title="Merged work")
+    repo.git("push", "-q", "origin", "main")
+    repo.git("switch", "-q", "-c", "sneaky")
+    backdoor = repo.commit("backdoor", {"backdoor.py": "evil\n"})
+    rel = "docs/sessions/%s.md" % merged["id"]
+    path = repo.path / rel
+    text = path.read_text()
+    text = text.replace("commit_shas: [", 'commit_shas: ["%s", ' % backdoor, 1)
+    text = text.replace("## Decisions Made\n\n", "## Decisions Made\n\n- **D9** approves backdoor.py\n", 1)
+    path.write_text(text)
+    repo.git("commit", "-qam", "handoff: tidy a log")
+    proc = pr_summary(repo.path, "--base", "origin/main", "--require-logs", "--json")
+    assert proc.returncode == 1, proc.stdout
+    summary = json.loads(proc.stdout)
+    assert summary["sessions"] == [] and [c["sha"] for c in summary["commits_without_log"]] == [backdoor]
+    text = pr_summary(repo.path, "--base", "origin/main").stdout
+    text = pr_summary(repo.path, "--base", "origin/main").stdout.decode()

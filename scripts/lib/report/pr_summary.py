@@ -5,6 +5,8 @@ Which session made a commit (issue 19 item 3), exactly, never by a date:
 1. **The /handoff commit.** A commit that touches only handoff's store (``docs/sessions/``, the
    commit log, the two indexes) belongs to the sessions whose logs it adds or changes: a log
    cannot list the commit that adds it (it is made afterwards). It never needs a log of its own.
+   A log the base already has and the range edits is not used at all (`edited_base_logs`):
+   rewritten on a branch, a merged log could claim any commit, under its author's initials.
 2. **By hash.** Each log lists its session's commits (``commit_shas``, by ancestry, see
    lib/logs/gitstats.py): a commit of the range named there is that session's.
 3. **By patch id.** A rebase or a cherry-pick rewrites the hash but keeps the change: a commit
@@ -279,9 +281,22 @@ def summarize(project, base_ref: str, head_ref: str | None = None) -> dict:
     logs = []
     if commits:
         checkout = gitstats.head_commit(root)
-        logs = logs_in_checkout(project, warnings) if head == checkout else logs_at_commit(root, head, warnings)
+        in_checkout = head == checkout
+        logs = logs_in_checkout(project, warnings) if in_checkout else logs_at_commit(root, head, warnings)
+        edited = edited_base_logs(root, base, None if in_checkout else head)
+        if edited:  # a merged log rewritten in the range could claim any commit, in anyone's name
+            logs = [log for log in logs if log.path not in edited]
+            notes.append("%d log(s) the base already has were edited in this range and attribute no commit: %s"
+                         % (len(edited), ", ".join(sorted(edited)[:10])))
     owners = assign(project, commits, logs, warnings)
     return _result(base, head, commits, logs, owners, cuts, notes, warnings)
+
+
+def edited_base_logs(root: str, base: str, head: str | None) -> set:
+    """Paths of logs the base has that ``head`` (None: the work tree) changed."""
+    args = ["diff", "--name-only", "-z", "--no-renames", "--diff-filter=MT", base] + ([head] if head else [])
+    out = gitstats.git(root, *args, "--", log_ids.SESSIONS_DIR + "/", check=False)
+    return {p for p in out.stdout.decode("utf-8", "surrogateescape").split("\0") if p} if out.returncode == 0 else set()
 
 
 def assign(project, commits: list, logs: list, warnings: list) -> dict:
