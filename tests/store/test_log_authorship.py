@@ -253,8 +253,8 @@ def test_resume_asks_git_for_the_authors_once_per_head(tmp_path):
     warm = traces[1].read_text().splitlines() if traces[1].exists() else []
     # (a `git config` reads her user.name: her initials are derived from it, as before; the team
     # memory (lib/memory/) asks `status` and `diff` what is at hand, `ls-tree` and `diff` which logs
-    # the trusted ref has: only git knows; none of them is about authorship)
-    same_files = ("git status --porcelain", "git diff --name-only", "git ls-tree")
+    # the trusted ref has, `cat-file` its reviewed config: only git knows; none is about authorship)
+    same_files = ("git status --porcelain", "git diff --name-only", "git ls-tree", "git cat-file blob")
     assert [line for line in warm if "built-in:" in line and "git config" not in line
             and not any(c in line for c in same_files)] == []
     assert len([line for line in warm if "git config" in line]) <= 1, warm
