@@ -54,7 +54,7 @@ def one(n_logs: int, runs: int) -> None:
         env = {k: v for k, v in os.environ.items()
                if not k.startswith(("CLAUDE", "HANDOFF_")) and k != "PYTHONDONTWRITEBYTECODE"}
         env.update({"CLAUDE_PROJECT_DIR": "", "HANDOFF_NOW": _iso(NOW), "HANDOFF_PYTHON": sys.executable,
-                    "HANDOFF_OPERATOR": facts["operator"], "PYTHONPYCACHEPREFIX": os.path.join(root, ".pycache")})
+                    "HANDOFF_OPERATOR": facts["operator"], "PYTHONPYCACHEPREFIX": root + "-pycache"})
         launcher = os.path.join(REPO, "scripts", "handoff")
         dirs = [os.path.join(root, "docs", "sessions"), os.path.join(root, "workstreams")]
         memory = ["sh", launcher, "memory"]
@@ -102,6 +102,7 @@ def one(n_logs: int, runs: int) -> None:
                  "" if not problems else "; hook-errors.log: " + problems.strip().splitlines()[-1][:200]))
     finally:
         shutil.rmtree(root, ignore_errors=True)
+        shutil.rmtree(root + "-pycache", ignore_errors=True)  # beside the repo: not a file at hand
 
 
 def main() -> int:

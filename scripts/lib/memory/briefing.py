@@ -39,7 +39,7 @@ SHARES = (("decisions", 0.4), ("open_questions", 0.35), ("learnings", 0.25))
 HEADINGS = {"decisions": "Decisions in force", "open_questions": "Open questions", "learnings": "Recent learnings"}
 MAX_LEARNINGS = 200  # the newest learnings considered (and counted in "N more")
 SAME_FILES_DAYS = 7
-MAX_FILES_MATCHED = 200  # files at hand looked for in the logs' changed_files
+MAX_FILES_MATCHED = 50  # files at hand looked for in the logs' changed_files (an instr per log each)
 
 
 def one_line(text: str, limit: int) -> str:
