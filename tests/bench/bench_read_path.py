@@ -94,7 +94,7 @@ def measure(n_logs: int, runs: int, keep: str | None) -> dict:
         env = {k: v for k, v in os.environ.items()
                if not k.startswith(("CLAUDE", "HANDOFF_")) and k != "PYTHONDONTWRITEBYTECODE"}
         env.update({"CLAUDE_PROJECT_DIR": "", "HANDOFF_NOW": _iso(NOW), "HANDOFF_PYTHON": sys.executable,
-                    "PYTHONPYCACHEPREFIX": os.path.join(root, ".pycache")})
+                    "PYTHONPYCACHEPREFIX": root + "-pycache"})
         launcher = ["sh", os.path.join(REPO, "scripts", "handoff")]
         commands = {
             "search": launcher + ["search", RARE],
@@ -146,6 +146,7 @@ def measure(n_logs: int, runs: int, keep: str | None) -> dict:
     finally:
         if not keep:
             shutil.rmtree(root, ignore_errors=True)
+        shutil.rmtree(root + "-pycache", ignore_errors=True)  # beside the repo: never a file at hand
 
 
 ROWS = (

@@ -199,7 +199,7 @@ def main() -> int:
         env = {k: v for k, v in os.environ.items()
                if not k.startswith(("CLAUDE", "HANDOFF_")) and k != "PYTHONDONTWRITEBYTECODE"}
         env.update({"CLAUDE_PROJECT_DIR": "", "HANDOFF_NOW": _iso(NOW), "HANDOFF_PYTHON": sys.executable,
-                    "PYTHONPYCACHEPREFIX": os.path.join(root, ".pycache")})
+                    "PYTHONPYCACHEPREFIX": root + "-pycache"})
         launcher = os.path.join(REPO, "scripts", "handoff")
         subprocess.run(["sh", launcher, "whoami", "--set", facts["operator"]], env=env, cwd=root, check=True,
                        stdout=subprocess.DEVNULL)
@@ -253,6 +253,7 @@ def main() -> int:
     finally:
         if not args.keep:
             shutil.rmtree(root, ignore_errors=True)
+        shutil.rmtree(root + "-pycache", ignore_errors=True)  # beside the repo: never a file at hand
     return 0
 
 
