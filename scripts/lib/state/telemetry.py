@@ -179,6 +179,8 @@ def merge_records(records: list[dict]) -> dict | None:
     for part in records[1:]:
         for field in COUNTER_FIELDS:
             merged[field] = merged.get(field, 0) + part.get(field, 0)
+        if "start_context_chars" in part:  # absent: no context was due in that part (not 0)
+            merged["start_context_chars"] = merged.get("start_context_chars", 0) + part["start_context_chars"]
         for field in TABLE_FIELDS:
             _add_tables(merged.setdefault(field, {}), part.get(field, {}))
         _add_tables(merged.setdefault("mcp", {}), part.get("mcp", {}))
