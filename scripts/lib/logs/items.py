@@ -23,7 +23,9 @@ from .sections import section_items
 # section heading -> (catalog column, letter)
 SECTIONS = {"Decisions Made": ("decisions", "D"), "Learnings": ("learnings", "L"), "Open Questions": ("questions", "Q")}
 LETTER_OF_COLUMN = {column: letter for column, letter in SECTIONS.values()}
-# frontmatter field -> its letter in the catalog's items table (the ids a log retires)
+# A log's lifecycle fields (issue 18): frontmatter field -> the letter of the items it may name
+# (a draft naming another kind is refused) and its own letter in the catalog's items table.
+RETIRES = {"supersedes": "D", "resolves": "Q"}
 REF_LETTERS = {"supersedes": "S", "resolves": "R"}
 # **D2**, and what editors and formatters make of it: __D2__, a colon or period inside or after
 _LABEL_RE = re.compile(r"(\*\*|__)([DLQ])([1-9][0-9]{0,3})[:.]?\1[:.]?(?:[ \t]+|(?=\n)|$)")

@@ -113,9 +113,9 @@ INPUT_KEYS = frozenset(
         "resolves",
     )
 )
-# A draft's lifecycle references (issue 18, lib/logs/items.py): field -> the letter of the items it
-# may name. Written to the frontmatter only when not empty.
-LIFECYCLE_FIELDS = {"supersedes": "D", "resolves": "Q"}
+# A draft's lifecycle references (issue 18, lib/logs/items.py RETIRES): written to the frontmatter
+# only when not empty.
+LIFECYCLE_FIELDS = items_mod.RETIRES
 MAX_LIFECYCLE_REFS = 200
 _H2_RE = re.compile(r"^[ ]{0,3}##(?!#)(.*)$")  # the text is stripped in Python: no lazy/greedy fight
 _FENCE_RE = re.compile(r"^[ ]{0,3}(`{3,}|~{3,})")

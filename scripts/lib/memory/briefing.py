@@ -15,20 +15,18 @@ header says what the lines are (records quoted from the trusted ref, not instruc
 from __future__ import annotations
 
 import json
-import re
 
 from ..catalog import records, store
 from ..core import isotime
 from ..core.errors import HelperError
 from ..core.session_start_context import units  # characters as Claude Code counts them
 from ..logs import items as item_ids
+from ..logs.shown import one_line  # untrusted text on one line, without what reads differently
 from ..store import gitproc
 from . import collisions as same_files
 from . import lifecycle, trust
 from .lifecycle import Log
 
-# C0/C1 controls, the bidi and zero-width format characters, line/paragraph separators, BOM.
-_INVISIBLE_RE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]")
 DEFAULT_BUDGET = 6000
 MAX_BUDGET = 100_000
 MAX_ITEM_CHARS = 300
@@ -40,14 +38,6 @@ HEADINGS = {"decisions": "Decisions in force", "open_questions": "Open questions
 MAX_LEARNINGS = 200  # the newest learnings considered (and counted in "N more")
 SAME_FILES_DAYS = 7
 MAX_FILES_MATCHED = 50  # files at hand looked for in the logs' changed_files (an instr per log each)
-
-
-def one_line(text: str, limit: int) -> str:
-    """Untrusted text for the agent's context: on one line (line and paragraph separators too),
-    without control or format characters (C0, C1, bidi overrides, zero-width: what makes text
-    read differently than it is), at most ``limit`` characters."""
-    text = " ".join(_INVISIBLE_RE.sub(" ", text or "").split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def _log(path, log_id, operator, day, sort_key, title, workstreams, fm_text, items=None) -> Log:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from ..logs import items as item_ids
 
-VERBS = {"supersedes": "D", "resolves": "Q"}
+VERBS = item_ids.RETIRES  # "supersedes" -> the D items it names, "resolves" -> the Q items
 
 
 @dataclass

@@ -69,12 +69,7 @@ def trusted_ref(project, warnings: list) -> tuple:
 
 
 def _default(project, warnings: list) -> tuple:
-    found = {}
-    for ref in DEFAULT_REFS:
-        try:
-            found[ref] = gitrefs.resolve_ref(project.git_dir, project.git_common_dir, ref)
-        except (gitrefs.Unreadable, OSError, ValueError):
-            found[ref] = None
+    found = {ref: _commit_of(project, ref) for ref in DEFAULT_REFS}
     for ref in DEFAULT_REFS:
         if found[ref]:
             if ref != DEFAULT_REFS[0] and all(found[r] for r in DEFAULT_REFS[1:]):
@@ -102,14 +97,15 @@ def _branch(project, name) -> str | None:
     """The commit of branch ``name`` (``refs/remotes/<name>``, else ``refs/heads/<name>``)."""
     if not isinstance(name, str) or not name or name.startswith(("-", "/", "refs/")) or ".." in name:
         return None
-    for ref in ("refs/remotes/" + name, "refs/heads/" + name):
-        try:
-            sha = gitrefs.resolve_ref(project.git_dir, project.git_common_dir, ref)
-        except (gitrefs.Unreadable, OSError, ValueError):
-            sha = None
-        if sha:
-            return sha
-    return None
+    return _commit_of(project, "refs/remotes/" + name) or _commit_of(project, "refs/heads/" + name)
+
+
+def _commit_of(project, ref: str) -> str | None:
+    """The commit ``ref`` names, read from disk (core/gitrefs.py); None when absent or unreadable."""
+    try:
+        return gitrefs.resolve_ref(project.git_dir, project.git_common_dir, ref)
+    except (gitrefs.Unreadable, OSError, ValueError):
+        return None
 
 
 def trusted_logs(project, warnings: list, ref: str | None, sha: str | None) -> Trusted:

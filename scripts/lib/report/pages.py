@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import html
 
+from ..logs.shown import one_line as short  # a log's text on one line, capped (re-exported to the pages)
+
 CSP = ("default-src 'none'; script-src 'self' file:; style-src 'self' file:; img-src 'self' file: data:;"
        " base-uri 'none'; form-action 'self' file:")
 TITLE_CHARS = 160  # a title in a list or a <title>; the session page shows it whole
@@ -19,11 +21,6 @@ SUMMARY_CHARS = 300
 
 def e(value) -> str:
     return html.escape("" if value is None else str(value), quote=True)
-
-
-def short(text, limit: int) -> str:
-    text = "" if text is None else " ".join(str(text).split())
-    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
 
 
 def layout(title: str, body: str, root: str, generated: str, scripts: tuple = ()) -> str:

@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 from ..core.errors import HelperError
 from ..logs import gitstats, log_ids
 from ..logs import items as item_ids
+from ..logs.shown import one_line
 
 MARKER = "<!-- handoff:pr-summary -->"  # the workflow finds its comment by this first line
 MAX_TITLE = 200
@@ -409,23 +410,15 @@ def to_json(summary: dict) -> dict:
 
 # Control characters (newline and tab too: every item is one line), bidi controls (they
 # reorder what a reviewer reads) and zero-width characters.
-_UNSAFE_RE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
 # ASCII punctuation that means something to CommonMark or GitHub (& < > become entities first).
 _MD_RE = re.compile(r"[\\`*_{}\[\]()#+\-.!|~=:\"']")
-
-
-def plain(text: str, limit: int) -> str:
-    """``text`` on one line, without control, bidi or zero-width characters, at most ``limit``
-    characters (an ellipsis says it was cut)."""
-    text = " ".join(_UNSAFE_RE.sub(" ", text or "").split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"
 
 
 def inline(text: str, limit: int) -> str:
     """``text`` as inert markdown: one line, HTML entities for & < >, every markdown character
     backslash-escaped, ``@name`` and ``#123`` broken by a zero-width space (no notification,
     no cross-reference)."""
-    out = _MD_RE.sub(lambda m: "\\" + m.group(), html.escape(plain(text, limit), quote=False))
+    out = _MD_RE.sub(lambda m: "\\" + m.group(), html.escape(one_line(text, limit), quote=False))
     out = out.replace("@", "@" + ZWSP)
     return re.sub(r"\\#(?=[0-9])", "\\#" + ZWSP, out)
 
@@ -437,7 +430,7 @@ def _paragraphs(text: str, limit: int) -> str:
         if used >= limit:
             out.append("\u2026")
             break
-        line = plain(p, limit - used)
+        line = one_line(p, limit - used)
         used += len(line)
         out.append(inline(line, limit))
     return "\n\n".join(out)
